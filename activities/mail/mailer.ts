@@ -1,0 +1,91 @@
+/** The one interface the notice activity sends through, with the transports a worker can choose. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+
+export interface OutgoingMessage {
+  messageId: string;
+  from: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  text: string;
+  html: string;
+  headers: Record<string, string>;
+}
+
+/** What the server took: addresses it refused while accepting the rest. */
+export interface SendResult {
+  rejected: string[];
+}
+
+export interface Mailer {
+  send(message: OutgoingMessage): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
+/** A refusal the server will repeat however often we retry (SMTP 5xx): recorded, never retried. */
+export class PermanentRefusal extends Error {
+  readonly code = 'EREFUSED_PERMANENTLY';
+  constructor(message: string, readonly responseCode?: number) {
+    super(message);
+    this.name = 'PermanentRefusal';
+  }
+}
+
+function classify(err: unknown): never {
+  const e = err as { responseCode?: number; response?: string; message?: string; code?: string };
+  if (typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600) {
+    throw new PermanentRefusal(e.response ?? e.message ?? `refused with ${e.responseCode}`, e.responseCode);
+  }
+  throw err;
+}
+
+function toNodemailer(m: OutgoingMessage): SendMailOptions {
+  return { messageId: m.messageId, from: m.from, to: m.to, cc: m.cc, subject: m.subject, text: m.text, html: m.html, headers: m.headers };
+}
+
+/** Sends over SMTP through one pooled connection set, shared by every activity of the worker. */
+export function createSmtpMailer(url: string): Mailer {
+  const transport = nodemailer.createTransport(url.includes('pool=') ? url : `${url}${url.includes('?') ? '&' : '?'}pool=true`);
+  return {
+    async send(m) {
+      try {
+        const info = await transport.sendMail(toNodemailer(m));
+        return { rejected: (info.rejected ?? []).map(String) };
+      } catch (err) {
+        return classify(err);
+      }
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+/** Writes each message as an .eml file into a folder: the default when no SMTP server is configured. */
+export function createOutboxMailer(dir: string): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(m) {
+      const info = await transport.sendMail(toNodemailer(m));
+      await mkdir(dir, { recursive: true });
+      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${m.messageId.replace(/[^A-Za-z0-9.-]/g, '')}.eml`;
+      await writeFile(join(dir, name), info.message as Buffer);
+      return { rejected: [] };
+    },
+    async close() {},
+  };
+}
+
+/** Builds every message in full and keeps nothing: for rehearsals, where only what was sent matters. */
+export function createDiscardMailer(): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(m) {
+      await transport.sendMail(toNodemailer(m));
+      return { rejected: [] };
+    },
+    async close() {},
+  };
+}

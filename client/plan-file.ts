@@ -1,0 +1,275 @@
+/**
+ * Loading a plan file (Node side): read, parse (`.json` as JSON, anything else as YAML 1.2), validate with `checkPlan`.
+ * Every problem comes back as one line `<file>: <path.to.field>: <what is wrong>` (or `<file>: <message>` for the file
+ * as a whole), with the file path exactly as the caller gave it.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import type { Plan } from '../workflows/contract/plan.js';
+import { checkPlan, formatPath, type PlanIssue } from '../workflows/contract/plan-check.js';
+
+export type PlanFileResult = { ok: true; plan: Plan; source: string } | { ok: false; errors: string[] };
+
+type Segment = string | number;
+
+/** A problem located in the file: `path` like `units[1].leader`, or `""` for the file as a whole. */
+interface FileIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * Reads and validates a plan file. On success `plan` has the defaults applied and `source` is the file's text as read.
+ * On failure `errors` holds every problem found, one line each.
+ */
+export async function loadPlanFile(file: string): Promise<PlanFileResult> {
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (err) {
+    return { ok: false, errors: formatPlanIssues(file, [{ path: '', message: readProblem(err) }]) };
+  }
+  const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
+  if (text.trim() === '') return { ok: false, errors: formatPlanIssues(file, [{ path: '', message: 'the file is empty' }]) };
+
+  const parsed = extname(file).toLowerCase() === '.json' ? parseJson(text) : parseYaml(text);
+  if (!parsed.ok) return { ok: false, errors: formatPlanIssues(file, parsed.issues) };
+
+  const checked = checkPlan(parsed.value);
+  const issues: FileIssue[] = [...parsed.duplicates, ...(checked.ok ? [] : checked.issues)];
+  if (checked.ok && issues.length === 0) return { ok: true, plan: checked.plan, source };
+  return { ok: false, errors: formatPlanIssues(file, issues) };
+}
+
+/** `<file>: <path>: <message>` per issue (`<file>: <message>` when the path is empty), each on a single line. */
+export function formatPlanIssues(file: string, issues: readonly PlanIssue[]): string[] {
+  return issues.map(({ path, message }) => {
+    const text = message.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+    return path ? `${file}: ${path}: ${text}` : `${file}: ${text}`;
+  });
+}
+
+function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'cannot read the file: it does not exist';
+  if (code === 'EISDIR') return 'cannot read the file: it is a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot read the file: permission denied';
+  return `cannot read the file: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+type Parsed = { ok: true; value: unknown; duplicates: FileIssue[] } | { ok: false; issues: FileIssue[] };
+
+function duplicateIssue(segments: Segment[], first: string, again: string): FileIssue {
+  return { path: formatPath(segments), message: `duplicate key (first at ${first}, again at ${again})` };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// YAML
+
+function parseYaml(text: string): Parsed {
+  const lineCounter = new LineCounter();
+  // YAML 1.2 core schema: `2027-01-01` and `09:00` stay strings. Duplicate keys are found below, with their paths.
+  const doc = parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: false, prettyErrors: true, lineCounter });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      issues: doc.errors.map((e) => {
+        const at = e.linePos ? ` at ${e.linePos[0].line}:${e.linePos[0].col}` : '';
+        const message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+        return { path: '', message: `YAML syntax error${at}: ${message}` };
+      }),
+    };
+  }
+  if (doc.contents === null) return { ok: false, issues: [{ path: '', message: 'the file holds no plan (only comments)' }] };
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    // e.g. an alias to an anchor that is not defined
+    return { ok: false, issues: [{ path: '', message: `YAML error: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
+  const duplicates: FileIssue[] = [];
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${line}:${col}`;
+  };
+  const walk = (node: unknown, segments: Segment[]): void => {
+    if (isMap(node)) {
+      const seen = new Map<string, number>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (!isScalar(key)) continue;
+        const name = String(key.value);
+        const offset = key.range?.[0] ?? 0;
+        const first = seen.get(name);
+        if (first === undefined) seen.set(name, offset);
+        else duplicates.push(duplicateIssue([...segments, name], at(first), at(offset)));
+        walk(pair.value, [...segments, name]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item as YamlNode, [...segments, i]));
+    }
+  };
+  walk(doc.contents, []);
+  return { ok: true, value, duplicates };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// JSON: a small strict scanner finds the position of a syntax error and duplicate keys (JSON.parse reports neither
+// reliably), then JSON.parse builds the value.
+
+class JsonSyntaxError extends Error {
+  constructor(
+    readonly offset: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parseJson(text: string): Parsed {
+  const duplicates: FileIssue[] = [];
+  try {
+    scanJson(text, (segments, first, again) =>
+      duplicates.push(duplicateIssue(segments, lineCol(text, first), lineCol(text, again))),
+    );
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) {
+      return { ok: false, issues: [{ path: '', message: `JSON syntax error at ${lineCol(text, err.offset)}: ${err.message}` }] };
+    }
+    throw err;
+  }
+  try {
+    return { ok: true, value: JSON.parse(text), duplicates };
+  } catch (err) {
+    return { ok: false, issues: [{ path: '', message: `JSON syntax error: ${(err as Error).message}` }] };
+  }
+}
+
+function lineCol(text: string, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === '\n') {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return `${line}:${offset - lineStart + 1}`;
+}
+
+const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+function scanJson(text: string, onDuplicate: (segments: Segment[], first: number, again: number) => void): void {
+  let pos = 0;
+  const fail = (message: string, at = pos): never => {
+    throw new JsonSyntaxError(at, message);
+  };
+  const found = () => (pos >= text.length ? 'the end of the file' : JSON.stringify(text[pos]));
+  const skipSpace = () => {
+    while (pos < text.length && ' \t\n\r'.includes(text[pos])) pos++;
+  };
+  const string = (): string => {
+    const start = pos++;
+    while (pos < text.length && text[pos] !== '"') {
+      const code = text.charCodeAt(pos);
+      if (code < 0x20) fail(text[pos] === '\n' ? 'string not closed before the end of the line' : 'control character in a string');
+      if (text[pos] === '\\') {
+        const escape = text[pos + 1];
+        if (escape === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(pos + 2, pos + 6))) fail('invalid \\u escape in a string');
+          pos += 6;
+          continue;
+        }
+        if (escape === undefined || !'"\\/bfnrt'.includes(escape)) fail('invalid escape in a string');
+        pos += 2;
+        continue;
+      }
+      pos++;
+    }
+    if (pos >= text.length) fail('string not closed', start);
+    pos++;
+    return JSON.parse(text.slice(start, pos)) as string;
+  };
+  const value = (segments: Segment[]): void => {
+    skipSpace();
+    const c = text[pos];
+    if (c === '{') {
+      pos++;
+      skipSpace();
+      if (text[pos] === '}') {
+        pos++;
+        return;
+      }
+      const seen = new Map<string, number>();
+      for (;;) {
+        skipSpace();
+        if (text[pos] !== '"') fail(`expected a field name in double quotes, found ${found()}`);
+        const keyAt = pos;
+        const key = string();
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, keyAt);
+        else onDuplicate([...segments, key], first, keyAt);
+        skipSpace();
+        if (text[pos] !== ':') fail(`expected ":" after the field name, found ${found()}`);
+        pos++;
+        value([...segments, key]);
+        skipSpace();
+        if (text[pos] === ',') {
+          pos++;
+          skipSpace();
+          if (text[pos] === '}') fail('trailing comma before "}"');
+          continue;
+        }
+        if (text[pos] === '}') {
+          pos++;
+          return;
+        }
+        fail(`expected "," or "}" after a field value, found ${found()}`);
+      }
+    }
+    if (c === '[') {
+      pos++;
+      skipSpace();
+      if (text[pos] === ']') {
+        pos++;
+        return;
+      }
+      for (let i = 0; ; i++) {
+        value([...segments, i]);
+        skipSpace();
+        if (text[pos] === ',') {
+          pos++;
+          skipSpace();
+          if (text[pos] === ']') fail('trailing comma before "]"');
+          continue;
+        }
+        if (text[pos] === ']') {
+          pos++;
+          return;
+        }
+        fail(`expected "," or "]" after a list item, found ${found()}`);
+      }
+    }
+    if (c === '"') {
+      string();
+      return;
+    }
+    for (const literal of ['true', 'false', 'null']) {
+      if (text.startsWith(literal, pos)) {
+        pos += literal.length;
+        return;
+      }
+    }
+    NUMBER_RE.lastIndex = pos;
+    if (NUMBER_RE.test(text)) {
+      pos = NUMBER_RE.lastIndex;
+      return;
+    }
+    fail(`expected a value, found ${found()}`);
+  };
+  value([]);
+  skipSpace();
+  if (pos < text.length) fail(`unexpected ${found()} after the end of the JSON value`);
+}

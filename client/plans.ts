@@ -1,0 +1,109 @@
+/** What headquarters and units do with a running plan, over a Temporal client. */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowIdReusePolicy,
+  type Client,
+} from '@temporalio/client';
+import { planWorkflowId } from '../workflows/contract/ids.js';
+import { submitReportUpdate, groupStatusQuery, layoutQuery, planQuery, revisionsQuery } from '../workflows/contract/messages.js';
+import type { Plan } from '../workflows/contract/plan.js';
+import { describeIssues, reportInputSchema, type ReportReceipt } from '../workflows/contract/report.js';
+import type { PlanLayout, PlanStatus, Revision } from '../workflows/contract/status.js';
+import type { planWorkflow } from '../workflows/plan.js';
+
+/** A refusal to show the user as is (no stack): unknown plan, rejected report, ... */
+export class UserError extends Error {
+  readonly code: string;
+  constructor(message: string, code = 'EUSER') {
+    super(message);
+    this.code = code;
+  }
+}
+
+export type StartOutcome = { started: true; workflowId: string; runId: string } | { started: false; workflowId: string; state: string };
+
+/** Starts a plan once: a second start of the same plan id changes nothing and says so. */
+export async function startPlan(client: Client, plan: Plan, taskQueue: string, startedAt?: number): Promise<StartOutcome> {
+  const workflowId = planWorkflowId(plan.id);
+  try {
+    const handle = await client.workflow.start<typeof planWorkflow>('planWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [{ plan, ...(startedAt !== undefined ? { startedAt } : {}) }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    return { started: true, workflowId, runId: handle.firstExecutionRunId };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const desc = await client.workflow.getHandle(workflowId).describe();
+    return { started: false, workflowId, state: desc.status.name };
+  }
+}
+
+/** Remembers each plan's layout, which never changes while the plan runs. */
+const layouts = new WeakMap<Client, Map<string, PlanLayout>>();
+
+/** Which group workflow runs which task. */
+export async function planLayout(client: Client, planId: string): Promise<PlanLayout> {
+  let perClient = layouts.get(client);
+  if (!perClient) layouts.set(client, (perClient = new Map()));
+  const known = perClient.get(planId);
+  if (known) return known;
+  try {
+    const layout = await client.workflow.getHandle(planWorkflowId(planId)).query(layoutQuery);
+    perClient.set(planId, layout);
+    return layout;
+  } catch (err) {
+    throw notFound(err, planId);
+  }
+}
+
+function notFound(err: unknown, planId: string): unknown {
+  if (err instanceof WorkflowNotFoundError) return new UserError(`plan ${planId}: no such plan has been started`, 'ENOPLAN');
+  return err;
+}
+
+/** The plan as the workflow runs it. */
+export async function runningPlan(client: Client, planId: string): Promise<Plan> {
+  try {
+    return await client.workflow.getHandle(planWorkflowId(planId)).query(planQuery);
+  } catch (err) {
+    throw notFound(err, planId);
+  }
+}
+
+/** The status of every task, unit and quarter of a plan. */
+export async function planStatus(client: Client, planId: string): Promise<PlanStatus> {
+  const layout = await planLayout(client, planId);
+  const parts = await Promise.all(layout.groups.map((g) => client.workflow.getHandle(g.workflowId).query(groupStatusQuery)));
+  return { planId, tasks: parts.flat() };
+}
+
+function groupOf(layout: PlanLayout, taskId: string): string {
+  const g = layout.groups.find((x) => x.taskIds.includes(taskId));
+  if (!g) throw new UserError(`taskId: unknown task "${taskId}" in plan ${layout.planId}`, 'EREJECTED');
+  return g.workflowId;
+}
+
+/** Submits a report; a refused one throws a UserError with the validator's reason. */
+export async function submitReport(client: Client, planId: string, input: unknown): Promise<ReportReceipt> {
+  const parsed = reportInputSchema.safeParse(input);
+  if (!parsed.success) throw new UserError(describeIssues(parsed.error.issues), 'EREJECTED');
+  const report = parsed.data;
+  const layout = await planLayout(client, planId);
+  const handle = client.workflow.getHandle(groupOf(layout, report.taskId));
+  try {
+    return await handle.executeUpdate(submitReportUpdate, { args: [report], updateId: report.requestId });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new UserError(err.cause?.message ?? err.message, 'EREJECTED');
+    throw notFound(err, planId);
+  }
+}
+
+/** Every revision of one report. */
+export async function reportRevisions(client: Client, planId: string, taskId: string, unitId: string, period: string): Promise<Revision[]> {
+  const layout = await planLayout(client, planId);
+  return client.workflow.getHandle(groupOf(layout, taskId)).query(revisionsQuery, { taskId, unitId, period });
+}

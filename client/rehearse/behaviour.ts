@@ -1,0 +1,113 @@
+/** The behaviour file of a rehearsal: when each unit answers, with what status and progress. */
+import { z } from 'zod';
+import { addDays, periodsOf, periodSchedule, zonedInstant } from '../../workflows/calendar/index.js';
+import type { Plan } from '../../workflows/contract/plan.js';
+import { REPORT_STATUSES } from '../../workflows/contract/report.js';
+import { readStructuredFile } from '../structured-file.js';
+
+const submitSchema = z.union([
+  z.literal('never'),
+  z.strictObject({ daysAfterRequest: z.number().int().min(0, 'must be 0 or more') }),
+  z.strictObject({ daysAfterDue: z.number().int() }),
+]);
+
+const fieldsSchema = {
+  submit: submitSchema.optional(),
+  status: z.enum(REPORT_STATUSES).optional(),
+  progress: z.number().finite().optional(),
+};
+
+export const behaviourSchema = z.strictObject({
+  default: z.strictObject(fieldsSchema).optional(),
+  rules: z
+    .array(
+      z.strictObject({
+        unit: z.string().optional(),
+        task: z.string().optional(),
+        period: z.string().regex(/^\d{4}-Q[1-4]$/, 'must be a quarter written YYYY-Qn').optional(),
+        ...fieldsSchema,
+      }),
+    )
+    .default([]),
+});
+
+export type Behaviour = z.output<typeof behaviourSchema>;
+export type Submit = z.output<typeof submitSchema>;
+
+/** What one unit does for one task and quarter. */
+export interface Answer {
+  submit: Submit;
+  status: (typeof REPORT_STATUSES)[number];
+  progress?: number;
+}
+
+/** Nobody answers: the rehearsal without a behaviour file. */
+export const SILENT: Behaviour = { default: { submit: 'never', status: 'on-track' }, rules: [] };
+
+/** The last rule whose named fields all match, completed from `default`. */
+export function answerFor(b: Behaviour, taskId: string, unitId: string, period: string): Answer {
+  const base: Answer = { submit: b.default?.submit ?? 'never', status: b.default?.status ?? 'on-track', progress: b.default?.progress };
+  for (let i = b.rules.length - 1; i >= 0; i--) {
+    const r = b.rules[i];
+    if ((r.unit === undefined || r.unit === unitId) && (r.task === undefined || r.task === taskId) && (r.period === undefined || r.period === period)) {
+      return { submit: r.submit ?? base.submit, status: r.status ?? base.status, progress: r.progress ?? base.progress };
+    }
+  }
+  return base;
+}
+
+/** Checks the rules' names against the plan: one `<path>: <problem>` line each. */
+export function checkBehaviourAgainstPlan(b: Behaviour, plan: Plan): string[] {
+  const units = new Set(plan.units.map((u) => u.id));
+  const tasks = new Set(plan.tasks.map((t) => t.id));
+  const periods = new Set(periodsOf(plan.start, plan.end).map((p) => p.id));
+  const problems: string[] = [];
+  b.rules.forEach((r, i) => {
+    if (r.unit !== undefined && !units.has(r.unit)) problems.push(`rules[${i}].unit: unknown unit "${r.unit}" in plan ${plan.id}`);
+    if (r.task !== undefined && !tasks.has(r.task)) problems.push(`rules[${i}].task: unknown task "${r.task}" in plan ${plan.id}`);
+    if (r.period !== undefined && !periods.has(r.period)) problems.push(`rules[${i}].period: ${r.period} is not a quarter of plan ${plan.id}`);
+  });
+  return problems;
+}
+
+/** Reads and checks a behaviour file; errors are `<file>: <path>: <problem>` lines. */
+export async function loadBehaviourFile(file: string, plan: Plan): Promise<{ ok: true; behaviour: Behaviour } | { ok: false; errors: string[] }> {
+  const raw = await readStructuredFile(file);
+  if (!raw.ok) return raw;
+  const parsed = behaviourSchema.safeParse(raw.value ?? {});
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((i) => `${file}: ${i.path.map((p, k) => (typeof p === 'number' ? `[${p}]` : `${k ? '.' : ''}${String(p)}`)).join('') || '(root)'}: ${i.message}`),
+    };
+  }
+  const problems = checkBehaviourAgainstPlan(parsed.data, plan);
+  if (problems.length) return { ok: false, errors: problems.map((p) => `${file}: ${p}`) };
+  return { ok: true, behaviour: parsed.data };
+}
+
+/** A planned submission of the rehearsal. */
+export interface PlannedSubmission {
+  at: number;
+  taskId: string;
+  unitId: string;
+  period: string;
+  answer: Answer;
+}
+
+/** When every unit answers, per the behaviour: 12:00 local on request day + n, or on due day + n (days as moved by the calendar). */
+export function plannedSubmissions(plan: Plan, b: Behaviour): PlannedSubmission[] {
+  const out: PlannedSubmission[] = [];
+  for (const p of periodsOf(plan.start, plan.end)) {
+    const s = periodSchedule(plan, p);
+    for (const task of plan.tasks) {
+      for (const unitId of task.units) {
+        const answer = answerFor(b, task.id, unitId, p.id);
+        if (answer.submit === 'never') continue;
+        const day = 'daysAfterRequest' in answer.submit ? addDays(s.requestDay, answer.submit.daysAfterRequest) : addDays(s.dueDay, answer.submit.daysAfterDue);
+        out.push({ at: zonedInstant(day, '12:00', plan.timezone), taskId: task.id, unitId, period: p.id, answer });
+      }
+    }
+  }
+  return out.sort((a, b2) => a.at - b2.at);
+}

@@ -1,0 +1,45 @@
+/** Wires a worker: mail transport, sent log and activities, over a given connection. */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createRequire } from 'node:module';
+import { createActivities, createFileSentLog, createOutboxMailer, createSmtpMailer, type Mailer } from '../activities/index.js';
+import type { SentNotice } from '../activities/index.js';
+import type { WorkerConfig } from './config.js';
+
+const require = createRequire(import.meta.url);
+
+/** The path of the workflows' entry point, for `workflowsPath`. */
+export const workflowsPath = require.resolve('../workflows/index.ts');
+
+/** One mail transport per worker: SMTP when configured, else the outbox folder. */
+export function mailerFor(config: WorkerConfig): Mailer {
+  return config.smtpUrl ? createSmtpMailer(config.smtpUrl) : createOutboxMailer(config.outboxDir);
+}
+
+export interface BuiltWorker {
+  worker: Worker;
+  mailer: Mailer;
+}
+
+/** Creates the worker; the caller runs it and closes the mailer afterwards. */
+export async function buildWorker(
+  connection: NativeConnection,
+  namespace: string,
+  config: WorkerConfig,
+  extra: { onSent?: (n: SentNotice) => void; workflowBundle?: WorkerOptions['workflowBundle'] } = {},
+): Promise<BuiltWorker> {
+  const mailer = mailerFor(config);
+  const activities = createActivities({
+    mailer,
+    sentLog: createFileSentLog(config.sentLogFile),
+    from: config.mailFrom,
+    onSent: extra.onSent,
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: config.taskQueue,
+    activities,
+    ...(extra.workflowBundle ? { workflowBundle: extra.workflowBundle } : { workflowsPath }),
+  });
+  return { worker, mailer };
+}

@@ -1,0 +1,53 @@
+/** The worker's own settings, parsed once from the environment; Temporal's connection follows Temporal's conventions. */
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../workflows/contract/ids.js';
+
+const envSchema = z.object({
+  REVIEW_CYCLES_TASK_QUEUE: z.string().min(1, 'must not be empty').default(DEFAULT_TASK_QUEUE),
+  REVIEW_CYCLES_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.org:587')
+    .optional(),
+  REVIEW_CYCLES_MAIL_FROM: z.email({ message: 'must be an e-mail address' }).default('review-cycles@localhost'),
+  REVIEW_CYCLES_DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
+  REVIEW_CYCLES_OUTBOX_DIR: z.string().min(1, 'must not be empty').optional(),
+});
+
+export interface WorkerConfig {
+  taskQueue: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  dataDir: string;
+  outboxDir: string;
+  sentLogFile: string;
+}
+
+/** Thrown when a variable breaks its rule; the message names every such variable. */
+export class ConfigError extends Error {
+  readonly code = 'ECONFIG';
+}
+
+/** Parses the environment; throws a ConfigError naming each bad variable and its rule. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WorkerConfig {
+  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(blanksRemoved);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      return `${name}=${JSON.stringify(env[name] ?? '')}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
+  const dataDir = abs(e.REVIEW_CYCLES_DATA_DIR);
+  return {
+    taskQueue: e.REVIEW_CYCLES_TASK_QUEUE,
+    smtpUrl: e.REVIEW_CYCLES_SMTP_URL,
+    mailFrom: e.REVIEW_CYCLES_MAIL_FROM,
+    dataDir,
+    outboxDir: e.REVIEW_CYCLES_OUTBOX_DIR ? abs(e.REVIEW_CYCLES_OUTBOX_DIR) : resolve(dataDir, 'outbox'),
+    sentLogFile: resolve(dataDir, 'sent-notices.jsonl'),
+  };
+}

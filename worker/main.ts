@@ -1,0 +1,24 @@
+/** Runs a worker until SIGINT or SIGTERM, then drains and stops. */
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadWorkerConfig } from './config.js';
+import { temporalTarget } from './connection.js';
+import { buildWorker } from './build.js';
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig();
+  const target = temporalTarget();
+  const connection = await NativeConnection.connect(target.connectionOptions);
+  const { worker, mailer } = await buildWorker(connection, target.namespace, config);
+  console.log(`worker: polling ${config.taskQueue} on ${target.address}/${target.namespace}; mail via ${config.smtpUrl ? 'SMTP' : config.outboxDir}`);
+  try {
+    await worker.run(); // the SDK shuts the worker down gracefully on SIGINT and SIGTERM
+  } finally {
+    await mailer.close();
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? `review-cycles worker: ${err.message}` : err);
+  process.exit(1);
+});

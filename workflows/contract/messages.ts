@@ -1,0 +1,23 @@
+/** Updates and queries of the plan and group workflows; clients import these without loading workflow code. */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Plan } from './plan.js';
+import type { ReportInput, ReportReceipt } from './report.js';
+import type { PlanLayout, Revision, TaskStatus } from './status.js';
+
+/** A unit submits (or revises) its report for one task and quarter. */
+export const submitReportUpdate = defineUpdate<ReportReceipt, [ReportInput]>('submitReport');
+
+/** The status of every task the group workflow runs. */
+export const groupStatusQuery = defineQuery<TaskStatus[]>('groupStatus');
+
+/** Every revision of one report. */
+export const revisionsQuery = defineQuery<Revision[], [{ taskId: string; unitId: string; period: string }]>('revisions');
+
+/** Which group workflow runs which tasks. */
+export const layoutQuery = defineQuery<PlanLayout>('layout');
+
+/** The plan the workflow runs. */
+export const planQuery = defineQuery<Plan>('plan');
+
+/** True while the group is handing a batch of notices to the mail activity. */
+export const busyQuery = defineQuery<boolean>('busy');

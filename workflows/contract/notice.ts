@@ -1,0 +1,52 @@
+/** What a workflow hands the mail activity: one notice per business key, rendered and sent by the activity. */
+
+export type NoticeKind = 'request' | 'reminder' | 'escalation';
+
+/** The business key a notice is sent exactly once for. */
+export interface NoticeKey {
+  planId: string;
+  taskId: string;
+  unitId: string;
+  period: string;
+  kind: NoticeKind;
+  /** Reminder number or escalation level (1-based); 1 for a request. */
+  number: number;
+}
+
+/** The next step of the ladder, told to the recipient. */
+export interface NextStep {
+  kind: NoticeKind;
+  at: string;
+  to: 'unit' | 'unitLeader' | 'headquarters';
+}
+
+export interface NoticeSpec {
+  key: NoticeKey;
+  /** The instant the workflow sent it (ISO). */
+  at: string;
+  to: string[];
+  cc: string[];
+  locale: string;
+  timezone: string;
+  planTitle: string;
+  taskTitle: string;
+  unitName: string;
+  dueDay: string;
+  deadline: string;
+  escalatedTo?: 'unitLeader' | 'headquarters';
+  next: NextStep | null;
+}
+
+export interface NoticeBatch {
+  at: string;
+  notices: NoticeSpec[];
+}
+
+export type NoticeOutcome =
+  | { status: 'sent'; messageId: string; rejected: string[] }
+  | { status: 'refused'; messageId: string; reason: string };
+
+/** A stable text form of a notice key (also the input of its Message-ID). */
+export function noticeKeyText(k: NoticeKey): string {
+  return [k.planId, k.taskId, k.unitId, k.period, k.kind, k.number].join('/');
+}

@@ -1,0 +1,448 @@
+/**
+ * Full validation of a plan: the zod schema (shape of each field) plus the rules that span fields.
+ * Every problem is reported, each located by a path such as `units[1].leader` and worded for the person editing the file.
+ *
+ * Sandbox-safe (no Node APIs): workflows may call `checkPlan` on their input too.
+ */
+import type { z } from 'zod';
+import { cadenceSchema, planSchema, type Plan } from './plan.js';
+
+/** One problem in a plan. `path` is like `units[1].leader` or `cadence.reminderDays[0]`; `""` for the plan itself. */
+export interface PlanIssue {
+  path: string;
+  message: string;
+}
+
+export type PlanCheck = { ok: true; plan: Plan } | { ok: false; issues: PlanIssue[] };
+
+/** A plan may span at most this many years (a guard against typos such as `2207-12-31`). */
+export const MAX_PLAN_YEARS = 10;
+
+type Segment = string | number;
+type ZodIssue = z.ZodError['issues'][number];
+interface Found {
+  segments: Segment[];
+  message: string;
+}
+
+/** Validates a parsed plan file (any JSON-like value). Reports every problem found, not just the first. */
+export function checkPlan(raw: unknown): PlanCheck {
+  const parsed = planSchema.safeParse(raw);
+  const found = [...(parsed.success ? [] : fromZod(raw, parsed.error.issues)), ...crossCheck(raw)];
+  if (parsed.success && found.length === 0) return { ok: true, plan: parsed.data };
+  return { ok: false, issues: ordered(found) };
+}
+
+/** `['units', 1, 'leader']` -> `units[1].leader`; `[]` -> `""`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else {
+      const key = String(segment);
+      if (/^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
+      else out += `[${JSON.stringify(key)}]`;
+    }
+  }
+  return out;
+}
+
+/** True for a time zone the runtime knows (IANA names such as `Asia/Shanghai`, `UTC`). */
+export function isKnownTimeZone(timeZone: string): boolean {
+  if (timeZone === '') return false;
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MONTHS = [
+  'January', 'February', 'March', 'April', 'May', 'June',
+  'July', 'August', 'September', 'October', 'November', 'December',
+];
+
+/** Days in a month (`month` 1-12) of the proleptic Gregorian calendar. */
+function daysInMonth(year: number, month: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, 0); // day 0 of the next month = last day of this one (also right for years < 100)
+  return date.getUTCDate();
+}
+
+/** Why a `YYYY-MM-DD` string is not a real calendar day, or undefined if it is one (or is not written YYYY-MM-DD). */
+function dateProblem(text: string): string | undefined {
+  const m = DATE_RE.exec(text);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12) return `there is no month ${m[2]}`;
+  const days = daysInMonth(year, month);
+  if (day < 1 || day > days) return `${MONTHS[month - 1]} ${year} has ${days} days`;
+  return undefined;
+}
+
+/** True for a real calendar day written `YYYY-MM-DD`. */
+export function isRealDate(text: string): boolean {
+  return DATE_RE.test(text) && dateProblem(text) === undefined;
+}
+
+/** The last day a plan starting on `start` may end on (`start` + MAX_PLAN_YEARS years - 1 day). */
+function lastAllowedEnd(start: string): string {
+  const [year, month, day] = start.split('-').map(Number);
+  const date = new Date(0);
+  date.setUTCFullYear(year + MAX_PLAN_YEARS, month - 1, day - 1);
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rendering values and zod issues
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+}
+
+/** A value as the person editing the file would recognise it. */
+function show(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
+  if (typeof value === 'object') return 'an object';
+  return String(typeof value);
+}
+
+/** `, got <value>` for values worth repeating in a message (scalars, not `""`). */
+function got(value: unknown): string {
+  if (value === '' || value === undefined) return '';
+  if (value !== null && typeof value === 'object') return '';
+  return `, got ${show(value)}`;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[segment];
+  }
+  return value;
+}
+
+const TYPE_NOUNS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+};
+
+/** zod's own (generic) messages; ours from plan.ts are kept as they are. */
+const ZOD_DEFAULT = /^(Invalid|Too small|Too big|Unrecognized|Expected)\b/;
+
+function fromZod(raw: unknown, issues: readonly ZodIssue[]): Found[] {
+  const out: Found[] = [];
+  for (const issue of issues) {
+    const segments = issue.path.filter((s): s is Segment => typeof s === 'string' || typeof s === 'number');
+    const value = valueAt(raw, issue.path);
+    const add = (message: string) => out.push({ segments, message });
+    if (value === undefined && segments.length > 0 && issue.code !== 'unrecognized_keys') {
+      add('is required');
+      continue;
+    }
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        for (const key of issue.keys) add(`unknown field ${quote(key)}`);
+        break;
+      case 'invalid_type': {
+        const noun = TYPE_NOUNS[issue.expected] ?? issue.expected;
+        if (segments.length === 0) {
+          add(
+            value === undefined || value === null
+              ? 'the file holds no plan'
+              : `the plan must be an object with fields such as id, title, units and tasks, got ${show(value)}`,
+          );
+        } else add(`must be ${noun}, got ${show(value)}`);
+        break;
+      }
+      case 'invalid_value':
+        add(`must be one of ${issue.values.map((v) => show(v)).join(', ')}, got ${show(value)}`);
+        break;
+      case 'invalid_union':
+        add(ZOD_DEFAULT.test(issue.message) ? `has the wrong type${got(value)}` : `${issue.message}${got(value)}`);
+        break;
+      default: {
+        const message = ZOD_DEFAULT.test(issue.message) ? fallbackMessage(issue) : issue.message;
+        add(message.includes(', got ') ? message : `${message}${got(value)}`);
+      }
+    }
+  }
+  return out;
+}
+
+function fallbackMessage(issue: ZodIssue): string {
+  switch (issue.code) {
+    case 'too_small': {
+      const min = Number(issue.minimum);
+      if (issue.origin === 'string') return min === 1 ? 'must not be empty' : `must be at least ${min} characters long`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `must list at least ${min} item${min === 1 ? '' : 's'}`;
+      return issue.inclusive ? `must be ${min} or more` : `must be greater than ${min}`;
+    }
+    case 'too_big': {
+      const max = Number(issue.maximum);
+      if (issue.origin === 'string') return `must be at most ${max} characters long`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `must list at most ${max} item${max === 1 ? '' : 's'}`;
+      return issue.inclusive ? `must be ${max} or less` : `must be less than ${max}`;
+    }
+    case 'invalid_format':
+      return `has the wrong format (expected ${issue.format})`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${String(issue.divisor)}`;
+    default:
+      return issue.message;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rules across fields. They run on the raw value, defensively, so they are reported alongside schema errors; each
+// looks only at the parts that have the right shape (the schema reports the others).
+
+type Obj = Record<string, unknown>;
+const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isInt = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
+const DEFAULT_CLOSE_AFTER_DAYS: number = cadenceSchema.shape.closeAfterDays.parse(undefined);
+
+/** Lists ids for a message: `"a", "b"`, shortened for long lists. */
+function idList(ids: Iterable<string>): string {
+  const all = [...ids];
+  const shown = all.slice(0, 10).map(quote).join(', ');
+  return all.length > 10 ? `${shown}, ... (${all.length} in all)` : shown;
+}
+
+function crossCheck(raw: unknown): Found[] {
+  const out: Found[] = [];
+  const add = (segments: Segment[], message: string) => out.push({ segments, message });
+  if (!isObj(raw)) return out;
+
+  /** Ids of a list (first occurrence wins), reporting duplicates; undefined when the list is unusable. */
+  const ids = (list: string, kind: string, defaultEmpty: boolean): Map<string, number> | undefined => {
+    const items = raw[list];
+    if (items === undefined && defaultEmpty) return new Map();
+    if (!Array.isArray(items)) return undefined;
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      if (!isObj(item) || typeof item.id !== 'string') return;
+      const first = seen.get(item.id);
+      if (first === undefined) seen.set(item.id, i);
+      else add([list, i, 'id'], `duplicate ${kind} id ${quote(item.id)} (already used by ${list}[${first}])`);
+    });
+    return seen;
+  };
+  const leaders = ids('leaders', 'leader', true);
+  const units = ids('units', 'unit', false);
+  const aspects = ids('aspects', 'aspect', false);
+  ids('tasks', 'task', false);
+
+  const unknown = (kind: string, id: string, known: Map<string, number>) =>
+    known.size === 0
+      ? `unknown ${kind} ${quote(id)}: the plan lists no ${kind}s`
+      : `unknown ${kind} ${quote(id)}; the ${kind}s are ${idList(known.keys())}`;
+
+  // Units.
+  const unitList = Array.isArray(raw.units) ? raw.units : [];
+  unitList.forEach((unit, i) => {
+    if (isObj(unit) && typeof unit.leader === 'string' && leaders && !leaders.has(unit.leader)) {
+      add(['units', i, 'leader'], unknown('leader', unit.leader, leaders));
+    }
+  });
+
+  // Tasks.
+  const taskList = Array.isArray(raw.tasks) ? raw.tasks : [];
+  taskList.forEach((task, i) => {
+    if (!isObj(task)) return;
+    if (typeof task.aspect === 'string' && aspects && !aspects.has(task.aspect)) {
+      add(['tasks', i, 'aspect'], unknown('aspect', task.aspect, aspects));
+    }
+    const taskUnits = Array.isArray(task.units) ? task.units : undefined;
+    if (taskUnits) {
+      const seen = new Map<string, number>();
+      taskUnits.forEach((id, k) => {
+        if (typeof id !== 'string') return;
+        const first = seen.get(id);
+        if (first !== undefined) {
+          add(['tasks', i, 'units', k], `duplicate unit ${quote(id)} (already listed at tasks[${i}].units[${first}])`);
+          return;
+        }
+        seen.set(id, k);
+        if (units && !units.has(id)) add(['tasks', i, 'units', k], unknown('unit', id, units));
+      });
+    }
+    const target = task.target;
+    if (isObj(target) && typeof target.reportedBy === 'string' && taskUnits) {
+      const own = taskUnits.filter((u): u is string => typeof u === 'string');
+      if (own.length > 0 && !own.includes(target.reportedBy)) {
+        add(
+          ['tasks', i, 'target', 'reportedBy'],
+          `must be one of the task's units (${idList(new Set(own))}), got ${quote(target.reportedBy)}`,
+        );
+      }
+    }
+  });
+
+  // Time zone.
+  if (typeof raw.timezone === 'string' && raw.timezone !== '' && !isKnownTimeZone(raw.timezone)) {
+    add(['timezone'], `unknown time zone ${quote(raw.timezone)}; use an IANA name such as "Asia/Shanghai" or "UTC"`);
+  }
+
+  // Dates.
+  const realDate = (segments: Segment[], value: unknown): value is string => {
+    if (typeof value !== 'string' || !DATE_RE.test(value)) return false;
+    const problem = dateProblem(value);
+    if (problem) add(segments, `must be a real calendar date, got ${quote(value)} (${problem})`);
+    return problem === undefined;
+  };
+  const startOk = realDate(['start'], raw.start);
+  const endOk = realDate(['end'], raw.end);
+  if (startOk && endOk) {
+    const start = raw.start as string;
+    const end = raw.end as string;
+    const last = lastAllowedEnd(start);
+    if (end < start) add(['end'], `must not be before start (${start}), got ${quote(end)}`);
+    else if (end > last) {
+      add(['end'], `must be ${last} or earlier: a plan may span at most ${MAX_PLAN_YEARS} years, got ${quote(end)}`);
+    }
+  }
+
+  // Cadence.
+  const cadence = raw.cadence;
+  if (isObj(cadence)) {
+    const request = cadence.requestOffsetDays;
+    const due = cadence.dueOffsetDays;
+    if (isInt(request) && isInt(due) && request >= due) {
+      add(
+        ['cadence', 'requestOffsetDays'],
+        `must be less than dueOffsetDays (${due}) so the request goes out before the due day, got ${request}`,
+      );
+    }
+    if (Array.isArray(cadence.reminderDays) && isInt(request) && isInt(due)) {
+      cadence.reminderDays.forEach((d, k) => {
+        if (isInt(d) && due + d < request) {
+          add(
+            ['cadence', 'reminderDays', k],
+            `must be ${request - due} or more: a reminder on day ${due + d} would come before the request ` +
+              `(requestOffsetDays ${request}), got ${d}`,
+          );
+        }
+      });
+    }
+    let largest: number | undefined;
+    if (Array.isArray(cadence.escalation)) {
+      let previous: number | undefined;
+      let leadersChecked = false;
+      cadence.escalation.forEach((step, k) => {
+        if (!isObj(step)) return;
+        const after = step.afterDaysOverdue;
+        if (isInt(after)) {
+          if (previous !== undefined && after <= previous) {
+            add(
+              ['cadence', 'escalation', k, 'afterDaysOverdue'],
+              `must be greater than the previous step's afterDaysOverdue (${previous}), got ${after}`,
+            );
+          }
+          previous = after;
+          largest = largest === undefined ? after : Math.max(largest, after);
+        }
+        if (step.to === 'unitLeader' && !leadersChecked) {
+          leadersChecked = true;
+          unitList.forEach((unit, i) => {
+            if (isObj(unit) && unit.leader === undefined) {
+              const name = typeof unit.id === 'string' ? `unit ${quote(unit.id)} (units[${i}])` : `units[${i}]`;
+              add(['cadence', 'escalation', k, 'to'], `escalates to the unit's leader, but ${name} has no leader`);
+            }
+          });
+        }
+      });
+    }
+    const close = cadence.closeAfterDays === undefined ? DEFAULT_CLOSE_AFTER_DAYS : cadence.closeAfterDays;
+    if (isInt(close) && largest !== undefined && close <= largest) {
+      add(
+        ['cadence', 'closeAfterDays'],
+        `must be greater than the largest afterDaysOverdue (${largest}) so every escalation happens before the ` +
+          `quarter closes, got ${close}${cadence.closeAfterDays === undefined ? ' (the default)' : ''}`,
+      );
+    }
+  }
+
+  // Calendar.
+  const calendar = raw.calendar;
+  if (isObj(calendar)) {
+    if (Array.isArray(calendar.workweek)) {
+      const seen = new Map<string, number>();
+      calendar.workweek.forEach((day, k) => {
+        if (typeof day !== 'string') return;
+        const first = seen.get(day);
+        if (first === undefined) seen.set(day, k);
+        else add(['calendar', 'workweek', k], `duplicate day ${quote(day)} (already listed at calendar.workweek[${first}])`);
+      });
+    }
+    const holidays = new Map<string, number>();
+    if (Array.isArray(calendar.holidays)) {
+      calendar.holidays.forEach((day, k) => {
+        if (realDate(['calendar', 'holidays', k], day) && !holidays.has(day)) holidays.set(day, k);
+      });
+    }
+    if (Array.isArray(calendar.extraWorkdays)) {
+      calendar.extraWorkdays.forEach((day, k) => {
+        if (!realDate(['calendar', 'extraWorkdays', k], day)) return;
+        const holiday = holidays.get(day);
+        if (holiday !== undefined) {
+          add(
+            ['calendar', 'extraWorkdays', k],
+            `must not also be a holiday (calendar.holidays[${holiday}]), got ${quote(day)}`,
+          );
+        }
+      });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Ordering: plan fields in schema order, list items by index, so the issues read top to bottom like the file.
+
+const FIELD_ORDER = Object.keys(planSchema.shape);
+
+function ordered(found: Found[]): PlanIssue[] {
+  const seen = new Set<string>();
+  const unique: Found[] = [];
+  for (const f of found) {
+    const key = `${formatPath(f.segments)}\u0000${f.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      unique.push(f);
+    }
+  }
+  const firstSeen = new Map<string, number>();
+  for (const f of unique) for (const s of f.segments) if (typeof s === 'string' && !firstSeen.has(s)) firstSeen.set(s, firstSeen.size);
+  const rank = (s: string, depth: number): number => {
+    const inSchema = depth === 0 ? FIELD_ORDER.indexOf(s) : -1;
+    return inSchema >= 0 ? inSchema : FIELD_ORDER.length + (firstSeen.get(s) ?? 0);
+  };
+  const compare = (a: Segment[], b: Segment[]): number => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const x = a[i];
+      const y = b[i];
+      if (x === y) continue;
+      if (typeof x === 'number' && typeof y === 'number') return x - y;
+      if (typeof x === 'number') return -1;
+      if (typeof y === 'number') return 1;
+      return rank(x, i) - rank(y, i);
+    }
+    return a.length - b.length;
+  };
+  return unique
+    .map((f, i) => ({ f, i }))
+    .sort((p, q) => compare(p.f.segments, q.f.segments) || p.i - q.i)
+    .map(({ f }) => ({ path: formatPath(f.segments), message: f.message }));
+}

@@ -1,0 +1,70 @@
+/** Which notices a group of tasks sends when, given the plan and the moment the plan was started. Pure. */
+import { periodsOf, periodSchedule, type PeriodSchedule } from '../calendar/index.js';
+import type { Plan } from '../contract/plan.js';
+
+export type CycleEventKind = 'request' | 'reminder' | 'escalation' | 'deadline' | 'close';
+
+/** One moment at which the cycle acts for every unit of a quarter at once. */
+export interface CycleEvent {
+  at: number;
+  kind: CycleEventKind;
+  period: string;
+  /** Reminder number or escalation level; 1 otherwise. */
+  number: number;
+  escalateTo?: 'unitLeader' | 'headquarters';
+}
+
+export interface TrackedPeriod {
+  schedule: PeriodSchedule;
+  tracked: boolean;
+  /** When the request goes out: its scheduled moment, or the start if that has passed. */
+  requestAt: number;
+  events: CycleEvent[];
+}
+
+const KIND_ORDER: Record<CycleEventKind, number> = { request: 0, reminder: 1, escalation: 2, deadline: 3, close: 4 };
+
+/** Orders events by instant, then by kind, period and number, so replays and rehearsals agree. */
+export function compareEvents(a: CycleEvent, b: CycleEvent): number {
+  return a.at - b.at || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.period < b.period ? -1 : a.period > b.period ? 1 : 0) || a.number - b.number;
+}
+
+/**
+ * The plan's quarters and their events. A quarter whose due day ended before `startedAt` is not tracked; one whose
+ * request moment passed gets its request at `startedAt`, and its reminders and escalations in the past are skipped.
+ */
+export function cycleTimeline(plan: Plan, startedAt: number): TrackedPeriod[] {
+  return periodsOf(plan.start, plan.end).map((p) => {
+    const schedule = periodSchedule(plan, p);
+    const tracked = schedule.deadline > startedAt;
+    const requestAt = Math.max(schedule.requestAt, startedAt);
+    const events: CycleEvent[] = [];
+    if (tracked) {
+      events.push({ at: requestAt, kind: 'request', period: p.id, number: 1 });
+      for (const r of schedule.reminders) {
+        if (r.at >= startedAt && r.at > requestAt) events.push({ at: r.at, kind: 'reminder', period: p.id, number: r.number });
+      }
+      for (const e of schedule.escalations) {
+        if (e.at >= startedAt) events.push({ at: e.at, kind: 'escalation', period: p.id, number: e.level, escalateTo: e.to });
+      }
+      events.push({ at: schedule.deadline, kind: 'deadline', period: p.id, number: 1 });
+      events.push({ at: schedule.closeAt, kind: 'close', period: p.id, number: 1 });
+      events.sort(compareEvents);
+    }
+    return { schedule, tracked, requestAt, events };
+  });
+}
+
+/** All events of all tracked quarters in the order the cycle acts on them. */
+export function allEvents(periods: TrackedPeriod[]): CycleEvent[] {
+  return periods.flatMap((p) => p.events).sort(compareEvents);
+}
+
+/** The notice that follows `event` in its quarter's ladder, if the unit stays silent. */
+export function nextNotice(period: TrackedPeriod, event: CycleEvent): CycleEvent | null {
+  for (const e of period.events) {
+    if (e.kind !== 'reminder' && e.kind !== 'escalation') continue;
+    if (compareEvents(e, event) > 0) return e;
+  }
+  return null;
+}

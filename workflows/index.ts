@@ -1,0 +1,3 @@
+/** The workflows a worker registers (its workflowsPath). */
+export { planWorkflow } from './plan.js';
+export { groupWorkflow } from './group.js';
