@@ -1,4 +1,8 @@
+import { readdirSync } from 'node:fs';
 import { loadPlanFile } from './client/plan-file.js';
-const r = await loadPlanFile('examples/demo-plan.yaml');
-console.log(r.ok, r.ok ? JSON.stringify(r.plan.cadence) + JSON.stringify(r.plan.locale) : r.errors);
-for (const f of process.argv.slice(2)) console.log(await loadPlanFile(f));
+const dir = 'test/fixtures/bad-plans';
+for (const f of readdirSync(dir).sort()) {
+  const r = await loadPlanFile(`${dir}/${f}`);
+  console.log(`## ${f}`);
+  if (r.ok) console.log('   !!! OK'); else for (const e of r.errors) console.log('   ' + e.slice(dir.length + 1));
+}

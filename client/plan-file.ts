@@ -71,15 +71,15 @@ function parseYaml(text: string): Parsed {
   const lineCounter = new LineCounter();
   // YAML 1.2 core schema: `2027-01-01` and `09:00` stay strings. Duplicate keys are found below, with their paths.
   const doc = parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: false, prettyErrors: true, lineCounter });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      issues: doc.errors.map((e) => {
-        const at = e.linePos ? ` at ${e.linePos[0].line}:${e.linePos[0].col}` : '';
-        const message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
-        return { path: '', message: `YAML syntax error${at}: ${message}` };
-      }),
-    };
+  const syntax = doc.errors[0];
+  if (syntax) {
+    // Only the first: after a syntax error the parser's further complaints are mostly consequences of it.
+    const at = syntax.linePos ? ` at ${syntax.linePos[0].line}:${syntax.linePos[0].col}` : '';
+    const message =
+      syntax.code === 'MULTIPLE_DOCS'
+        ? 'the file holds more than one YAML document (a second "---" line); a plan file holds one plan'
+        : syntax.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+    return { ok: false, issues: [{ path: '', message: `YAML syntax error${at}: ${message}` }] };
   }
   if (doc.contents === null) return { ok: false, issues: [{ path: '', message: 'the file holds no plan (only comments)' }] };
   let value: unknown;

@@ -1,4 +1,5 @@
-/** Test helpers for the calendar suite: a seeded PRNG and an independent DST oracle for a few zones. */
+/** Test helpers for the calendar suite: a seeded PRNG, an independent DST oracle for a few zones, plan fixtures. */
+import { planSchema, type Plan, type PlanCalendar, type PlanInput } from '../../workflows/contract/plan.js';
 
 /** A small seeded PRNG (mulberry32), so property tests are reproducible. */
 export function rng(seed: number): () => number {
@@ -138,4 +139,28 @@ export function transitionDays(zone: string, year: number): string[] {
   const rule = ZONE_RULES[zone];
   if (!rule.into || !rule.outOf) return [];
   return [rule.into(year), rule.outOf(year)].map((t) => oracleWall(zone, t).date);
+}
+
+/** The calendar from the product brief (China 2027: Qingming, Labour Day, National Day, two make-up Saturdays/Sundays). */
+export const CN_2027: PlanCalendar = {
+  workweek: ['mon', 'tue', 'wed', 'thu', 'fri'],
+  holidays: ['2027-01-01', '2027-04-05', '2027-05-03', '2027-10-01', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07'],
+  extraWorkdays: ['2027-09-26', '2027-10-09'],
+};
+
+/** A valid plan (parsed by the real schema, so defaults apply) with the given time-related fields. */
+export function makePlan(over: Partial<Pick<PlanInput, 'timezone' | 'start' | 'end' | 'cadence' | 'calendar'>> = {}): Plan {
+  return planSchema.parse({
+    id: 'p',
+    title: 'Plan',
+    timezone: 'Asia/Shanghai',
+    start: '2027-01-01',
+    end: '2027-12-31',
+    headquarters: { name: 'HQ', email: 'hq@example.org' },
+    units: [{ id: 'u1', name: 'Unit 1', email: 'u1@example.org' }],
+    aspects: [{ id: 'a', title: 'A' }],
+    tasks: [{ id: 't', aspect: 'a', title: 'T', units: ['u1'] }],
+    cadence: { sendTime: '09:00', requestOffsetDays: -10, dueOffsetDays: 5 },
+    ...over,
+  });
 }

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanCalendar } from '../../workflows/contract/plan.js';
 import { addDays, compareDates, isWorkingDay, nextWorkingDay, previousWorkingDay, weekdayOf } from '../../workflows/calendar/index.js';
-import { pick, randInt, randomDay, rng } from './helpers.js';
+import { CN_2027, pick, randInt, randomDay, rng } from './helpers.js';
 
-/** The calendar from the product brief (China 2027: Qingming, Labour Day, National Day, two make-up Saturdays/Sundays). */
-export const CN_2027: PlanCalendar = {
-  workweek: ['mon', 'tue', 'wed', 'thu', 'fri'],
-  holidays: ['2027-01-01', '2027-04-05', '2027-05-03', '2027-10-01', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07'],
-  extraWorkdays: ['2027-09-26', '2027-10-09'],
-};
 
 describe('isWorkingDay', () => {
   it('treats every day as working without a calendar', () => {

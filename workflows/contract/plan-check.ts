@@ -113,9 +113,9 @@ function show(value: unknown): string {
   return String(typeof value);
 }
 
-/** `, got <value>` for values worth repeating in a message (scalars, not `""`). */
+/** `, got <value>` for values worth repeating in a message (scalars). */
 function got(value: unknown): string {
-  if (value === '' || value === undefined) return '';
+  if (value === undefined) return '';
   if (value !== null && typeof value === 'object') return '';
   return `, got ${show(value)}`;
 }
@@ -174,7 +174,7 @@ function fromZod(raw: unknown, issues: readonly ZodIssue[]): Found[] {
         break;
       default: {
         const message = ZOD_DEFAULT.test(issue.message) ? fallbackMessage(issue) : issue.message;
-        add(message.includes(', got ') ? message : `${message}${got(value)}`);
+        add(message.includes(', got ') || message === 'must not be empty' ? message : `${message}${got(value)}`);
       }
     }
   }
@@ -246,7 +246,7 @@ function crossCheck(raw: unknown): Found[] {
 
   const unknown = (kind: string, id: string, known: Map<string, number>) =>
     known.size === 0
-      ? `unknown ${kind} ${quote(id)}: the plan lists no ${kind}s`
+      ? `unknown ${kind} ${quote(id)}; the plan lists no ${kind}s`
       : `unknown ${kind} ${quote(id)}; the ${kind}s are ${idList(known.keys())}`;
 
   // Units.
@@ -330,8 +330,8 @@ function crossCheck(raw: unknown): Found[] {
         if (isInt(d) && due + d < request) {
           add(
             ['cadence', 'reminderDays', k],
-            `must be ${request - due} or more: a reminder on day ${due + d} would come before the request ` +
-              `(requestOffsetDays ${request}), got ${d}`,
+            `must be ${request - due} or more so the reminder does not come before the request: ` +
+              `${due} + (${d}) = ${due + d} is before requestOffsetDays (${request}), got ${d}`,
           );
         }
       });

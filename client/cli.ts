@@ -1,0 +1,182 @@
+/** The `review-cycles` command line. */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { ConfigError, loadWorkerConfig } from '../worker/config.js';
+import { REPORT_STATUSES } from '../workflows/contract/report.js';
+import type { PlanStatus } from '../workflows/contract/status.js';
+import { connectClient } from './connection.js';
+import { loadPlanFile } from './plan-file.js';
+import { planStatus, reportRevisions, startPlan, submitReport, UserError } from './plans.js';
+import { loadBehaviourFile, SILENT } from './rehearse/behaviour.js';
+import { MissingBinaryError } from './temporal-binaries.js';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const json = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+async function withClient<T>(fn: (client: Awaited<ReturnType<typeof connectClient>>['client']) => Promise<T>): Promise<T> {
+  const c = await connectClient();
+  try {
+    return await fn(c.client);
+  } finally {
+    await c.close();
+  }
+}
+
+async function planOrFail(file: string) {
+  const loaded = await loadPlanFile(file);
+  if (!loaded.ok) throw new UserError(loaded.errors.join('\n'), 'EPLAN');
+  return loaded.plan;
+}
+
+const number = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`must be a number, got "${value}"`);
+  return n;
+};
+
+function statusTable(status: PlanStatus): string[] {
+  const lines = [`plan ${status.planId}`];
+  for (const t of status.tasks) {
+    lines.push(`  task ${t.taskId}`);
+    for (const u of t.units) {
+      const cells = u.periods.map((p) => `${p.period} ${p.state}${p.daysLate ? ` +${p.daysLate}d` : ''}${p.refused.length ? ' (mail refused)' : ''}`);
+      lines.push(`    ${u.unitId.padEnd(16)} ${cells.join(' | ')}`);
+    }
+  }
+  return lines;
+}
+
+/** Builds the program; `run` parses argv and maps errors to messages and exit codes. */
+export function program(): Command {
+  const cli = new Command('review-cycles').description('Durable review cycles for a multi-year action plan').exitOverride();
+  const plan = cli.command('plan').description('validate, start and inspect plans');
+
+  plan
+    .command('validate <file>')
+    .description('check a plan file; every problem is printed as <file>: <path>: <problem>')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, o: { json?: boolean }) => {
+      const loaded = await loadPlanFile(file);
+      if (o.json) json(loaded.ok ? { ok: true, planId: loaded.plan.id, tasks: loaded.plan.tasks.length } : { ok: false, errors: loaded.errors });
+      if (!loaded.ok) {
+        if (!o.json) for (const e of loaded.errors) process.stderr.write(`${e}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (!o.json) out(`${file}: valid plan ${loaded.plan.id} (${loaded.plan.tasks.length} tasks, ${loaded.plan.units.length} units, ${loaded.plan.start} to ${loaded.plan.end})`);
+    });
+
+  plan
+    .command('start <file>')
+    .description('start a plan (a second start of the same plan changes nothing)')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, o: { json?: boolean }) => {
+      const p = await planOrFail(file);
+      const { taskQueue } = loadWorkerConfig();
+      const outcome = await withClient((client) => startPlan(client, p, taskQueue));
+      if (o.json) { json({ planId: p.id, ...outcome }); return; }
+      out(outcome.started ? `started plan ${p.id} (workflow ${outcome.workflowId})` : `plan ${p.id} is already ${outcome.state === 'RUNNING' ? 'running' : `started (${outcome.state.toLowerCase()})`}: nothing changed (workflow ${outcome.workflowId})`);
+    });
+
+  plan
+    .command('status <planId>')
+    .description('the state of every task, unit and quarter')
+    .option('--json', 'print the status as JSON')
+    .action(async (planId: string, o: { json?: boolean }) => {
+      const status = await withClient((client) => planStatus(client, planId));
+      if (o.json) { json(status); return; }
+      for (const line of statusTable(status)) out(line);
+    });
+
+  const report = cli.command('report').description('submit and read reports');
+  report
+    .command('submit <planId>')
+    .description("submit (or revise) a unit's report for one task and quarter")
+    .requiredOption('--task <taskId>', 'the task')
+    .requiredOption('--unit <unitId>', 'the reporting unit')
+    .requiredOption('--period <quarter>', 'the quarter, e.g. 2027-Q1')
+    .addOption(new Option('--status <status>', 'progress status').choices([...REPORT_STATUSES]).makeOptionMandatory())
+    .option('--summary <text>', 'what was done (or --summary-file)')
+    .option('--summary-file <file>', 'read the summary from a file')
+    .option('--progress <number>', 'cumulative progress figure', number)
+    .option('--problems <text>', 'problems met')
+    .option('--next-steps <text>', 'next steps')
+    .option('--submitted-by <name>', 'who submits')
+    .option('--request-id <id>', 'idempotency key: the same id is applied once (default: a new one)')
+    .option('--json', 'print the receipt as JSON')
+    .action(async (planId: string, o: Record<string, string | number | boolean | undefined>) => {
+      const summary = o.summaryFile ? await readFile(String(o.summaryFile), 'utf8') : o.summary;
+      const input = {
+        requestId: (o.requestId as string) ?? randomUUID(),
+        taskId: o.task,
+        unitId: o.unit,
+        period: o.period,
+        status: o.status,
+        summary: summary ?? '',
+        ...(o.progress !== undefined ? { progress: o.progress } : {}),
+        ...(o.problems !== undefined ? { problems: o.problems } : {}),
+        ...(o.nextSteps !== undefined ? { nextSteps: o.nextSteps } : {}),
+        ...(o.submittedBy !== undefined ? { submittedBy: o.submittedBy } : {}),
+      };
+      const receipt = await withClient((client) => submitReport(client, planId, input));
+      if (o.json) { json(receipt); return; }
+      const timing = receipt.onTime ? 'on time' : `${receipt.daysLate} day${receipt.daysLate === 1 ? '' : 's'} late`;
+      out(`${receipt.duplicate ? 'already received' : 'received'}: ${receipt.taskId}/${receipt.unitId}/${receipt.period} revision ${receipt.revision}, first arrived ${receipt.firstArrivedAt} (${timing})`);
+    });
+
+  report
+    .command('revisions <planId>')
+    .description('every revision of one report')
+    .requiredOption('--task <taskId>', 'the task')
+    .requiredOption('--unit <unitId>', 'the unit')
+    .requiredOption('--period <quarter>', 'the quarter')
+    .option('--json', 'print as JSON')
+    .action(async (planId: string, o: { task: string; unit: string; period: string; json?: boolean }) => {
+      const revisions = await withClient((client) => reportRevisions(client, planId, o.task, o.unit, o.period));
+      if (o.json) { json(revisions); return; }
+      if (!revisions.length) out('no report yet');
+      revisions.forEach((r, i) => out(`revision ${i + 1} at ${new Date(r.arrivedAt).toISOString()}: ${r.status}${r.progress !== undefined ? ` progress ${r.progress}` : ''}\n  ${r.summary}`));
+    });
+
+  cli
+    .command('rehearse <planFile>')
+    .description('run the whole plan on the time-skipping test server and write notices.jsonl and status.json')
+    .option('--behaviour <file>', 'how units answer (default: nobody answers)')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--json', 'print the summary as JSON')
+    .action(async (planFile: string, o: { behaviour?: string; out: string; json?: boolean }) => {
+      const p = await planOrFail(planFile);
+      let behaviour = SILENT;
+      if (o.behaviour) {
+        const loaded = await loadBehaviourFile(o.behaviour, p);
+        if (!loaded.ok) throw new UserError(loaded.errors.join('\n'), 'EBEHAVIOUR');
+        behaviour = loaded.behaviour;
+      }
+      const { rehearse } = await import('./rehearse/run.js');
+      const log = o.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
+      const result = await rehearse({ plan: p, behaviour, outDir: o.out, log });
+      for (const r of result.rejected) log(`refused: ${r}`);
+      if (o.json) json({ summary: result.summary, notices: result.notices.length, rejected: result.rejected, out: o.out });
+      else out(result.summary);
+    });
+
+  return cli;
+}
+
+/** Runs the CLI; expected failures print one clear message to stderr and exit non-zero. */
+export async function run(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const known = err instanceof UserError || err instanceof ConfigError || err instanceof MissingBinaryError;
+    process.stderr.write(`review-cycles: ${known ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await run(process.argv);
