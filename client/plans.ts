@@ -12,6 +12,7 @@ import type { Plan } from '../workflows/contract/plan.js';
 import { describeIssues, reportInputSchema, type ReportReceipt } from '../workflows/contract/report.js';
 import type { PlanLayout, PlanStatus, Revision } from '../workflows/contract/status.js';
 import type { planWorkflow } from '../workflows/plan.js';
+import type { RollLimits } from '../workflows/group.js';
 
 /** A refusal to show the user as is (no stack): unknown plan, rejected report, ... */
 export class UserError extends Error {
@@ -25,13 +26,18 @@ export class UserError extends Error {
 export type StartOutcome = { started: true; workflowId: string; runId: string } | { started: false; workflowId: string; state: string };
 
 /** Starts a plan once: a second start of the same plan id changes nothing and says so. */
-export async function startPlan(client: Client, plan: Plan, taskQueue: string, startedAt?: number): Promise<StartOutcome> {
+export async function startPlan(
+  client: Client,
+  plan: Plan,
+  taskQueue: string,
+  extra: { startedAt?: number; limits?: RollLimits } = {},
+): Promise<StartOutcome> {
   const workflowId = planWorkflowId(plan.id);
   try {
     const handle = await client.workflow.start<typeof planWorkflow>('planWorkflow', {
       workflowId,
       taskQueue,
-      args: [{ plan, ...(startedAt !== undefined ? { startedAt } : {}) }],
+      args: [{ plan, ...extra }],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
     return { started: true, workflowId, runId: handle.firstExecutionRunId };

@@ -51,6 +51,13 @@ export interface GroupInput {
   /** When the plan was started: quarters whose due day ended before it are not tracked. */
   startedAt: number;
   carry?: GroupCarry;
+  /** Lower roll-over thresholds (tests use them to force continue-as-new). */
+  limits?: RollLimits;
+}
+
+export interface RollLimits {
+  maxUpdatesPerRun?: number;
+  maxHistoryPerRun?: number;
 }
 
 export interface GroupResult {
@@ -133,8 +140,8 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
 
   const mustRoll = () =>
     workflowInfo().continueAsNewSuggested ||
-    workflowInfo().historyLength > MAX_HISTORY_PER_RUN ||
-    updatesThisRun >= MAX_UPDATES_PER_RUN;
+    workflowInfo().historyLength > (input.limits?.maxHistoryPerRun ?? MAX_HISTORY_PER_RUN) ||
+    updatesThisRun >= (input.limits?.maxUpdatesPerRun ?? MAX_UPDATES_PER_RUN);
 
   async function roll(): Promise<never> {
     await condition(allHandlersFinished);

@@ -5,12 +5,14 @@ import { layoutQuery, planQuery } from './contract/messages.js';
 import { checkPlan } from './contract/plan-check.js';
 import type { Plan } from './contract/plan.js';
 import { layoutOf, subPlan } from './cycle/layout.js';
-import { groupWorkflow } from './group.js';
+import { groupWorkflow, type RollLimits } from './group.js';
 
 export interface PlanInput {
   plan: Plan;
   /** The moment the plan counts as started (defaults to the workflow's start). */
   startedAt?: number;
+  /** Lower roll-over thresholds for the group workflows (tests). */
+  limits?: RollLimits;
 }
 
 export interface PlanResult {
@@ -34,7 +36,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     layout.groups.map((g, groupIndex) =>
       startChild(groupWorkflow, {
         workflowId: g.workflowId,
-        args: [{ plan: subPlan(plan, g.taskIds), groupIndex, startedAt }],
+        args: [{ plan: subPlan(plan, g.taskIds), groupIndex, startedAt, ...(input.limits ? { limits: input.limits } : {}) }],
         parentClosePolicy: ParentClosePolicy.TERMINATE,
       }),
     ),

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createActivities, createDiscardMailer, createMemorySentLog, type Mailer, type SentNotice } from '../../activities/index.js';
 import { workflowsPath } from '../../worker/build.js';
+import { installRuntime } from '../../worker/runtime.js';
 import { busyQuery } from '../../workflows/contract/messages.js';
 import type { Plan } from '../../workflows/contract/plan.js';
 import type { PlanStatus } from '../../workflows/contract/status.js';
@@ -57,6 +58,7 @@ const CONCURRENT_SUBMISSIONS = 64;
 /** Runs the rehearsal and writes its files into `outDir`. */
 export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult> {
   const log = opts.log ?? (() => {});
+  installRuntime();
   const { plan } = opts;
   const env = opts.env ?? (await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } }));
   const mailer = opts.mailer ?? createDiscardMailer();

@@ -1,20 +1,14 @@
 /** Shared Temporal test environments on the project's own pinned servers, and a worker over the shared bundle. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { installRuntime } from '../../worker/runtime.js';
 import { inject } from 'vitest';
 import { temporalTestServerPath } from '../../client/temporal-binaries.js';
 
-let runtimeQuiet = false;
-/** Keeps the SDK's own logging to warnings, so test output stays readable. */
-export function quietRuntime(): void {
-  if (runtimeQuiet) return;
-  runtimeQuiet = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-}
 
 /** A time-skipping server from the project's pinned install. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  quietRuntime();
+  installRuntime();
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });

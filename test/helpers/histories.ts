@@ -1,0 +1,16 @@
+/** Stores workflow histories from tests so the replay test can check every later change of workflow code. */
+import type { Client } from '@temporalio/client';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const HISTORIES_DIR = join('test', 'histories');
+
+/** With RECORD_HISTORIES=1, writes each workflow's (latest run) history to test/histories/<name>-<n>.json. */
+export async function recordHistories(client: Client, workflowIds: string[], name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  for (const [i, id] of workflowIds.entries()) {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    writeFileSync(join(HISTORIES_DIR, `${name}-${i + 1}.json`), JSON.stringify({ workflowId: id, history }, null, 0));
+  }
+}
