@@ -40,7 +40,7 @@ function statusTable(status: PlanStatus): string[] {
   for (const t of status.tasks) {
     lines.push(`  task ${t.taskId}`);
     for (const u of t.units) {
-      const cells = u.periods.map((p) => `${p.period} ${p.state}${p.daysLate ? ` +${p.daysLate}d` : ''}${p.refused.length ? ' (mail refused)' : ''}`);
+      const cells = u.periods.map((p) => `${p.period} ${p.state}${p.daysLate ? ` +${p.daysLate}d` : ''}${p.deliveryIssues.length ? ' (mail problem)' : ''}`);
       lines.push(`    ${u.unitId.padEnd(16)} ${cells.join(' | ')}`);
     }
   }

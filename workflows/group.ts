@@ -174,7 +174,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
         for (const unitId of task.units) {
           const key = recordKey(task.id, unitId, event.period);
           if (event.kind === 'request') {
-            records[key] ??= { requestedAt: at, reminders: 0, escalations: 0, revisions: [], refused: [] };
+            records[key] ??= { requestedAt: at, reminders: 0, escalations: 0, revisions: [], deliveryIssues: [] };
           } else if (!records[key] || records[key].submittedAt !== undefined) {
             continue;
           }
@@ -190,9 +190,15 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
         const outcomes = await sendNotices({ at: iso(at), notices: slice.map((n) => n.spec) });
         outcomes.forEach((outcome, k) => {
           const { spec, record } = slice[k];
-          if (outcome.status === 'refused') {
-            record.refused.push({ kind: spec.key.kind, number: spec.key.number, at: spec.at, reason: outcome.reason });
-          } else if (spec.key.kind === 'reminder') {
+          if (outcome.status === 'refused' || outcome.status === 'unconfirmed') {
+            record.deliveryIssues.push({ kind: spec.key.kind, number: spec.key.number, at: spec.at, reason: outcome.reason });
+            if (outcome.status === 'refused') return;
+          }
+          if (outcome.status === 'sent' && outcome.rejected.length) {
+            const reason = `refused recipients: ${outcome.rejected.join(', ')}`;
+            record.deliveryIssues.push({ kind: spec.key.kind, number: spec.key.number, at: spec.at, reason });
+          }
+          if (spec.key.kind === 'reminder') {
             record.reminders++;
           } else if (spec.key.kind === 'escalation') {
             record.escalations++;

@@ -1,5 +1,5 @@
 /** The one interface the notice activity sends through, with the transports a worker can choose. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 
@@ -33,10 +33,31 @@ export class PermanentRefusal extends Error {
   }
 }
 
+/**
+ * A failure that proves the message was not delivered (the server answered 4xx, or the connection failed before the
+ * message was handed over): safe to send again on the next attempt.
+ */
+export class NotDelivered extends Error {
+  readonly code = 'ENOTDELIVERED';
+  constructor(message: string, readonly cause?: unknown) {
+    super(message);
+    this.name = 'NotDelivered';
+  }
+}
+
+// SMTP commands that come before the message is handed over: a failure there means nothing was delivered.
+const BEFORE_DATA = new Set(['CONN', 'EHLO', 'HELO', 'LHLO', 'STARTTLS', 'AUTH', 'AUTH PLAIN', 'AUTH LOGIN', 'MAIL FROM', 'RCPT TO', 'GREETING']);
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EDNS', 'ETLS', 'EAUTH']);
+
+/** Sorts an SMTP failure into refused for good, surely not delivered, or uncertain (rethrown as is). */
 function classify(err: unknown): never {
-  const e = err as { responseCode?: number; response?: string; message?: string; code?: string };
+  const e = err as { responseCode?: number; response?: string; message?: string; code?: string; command?: string; errno?: string };
   if (typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600) {
     throw new PermanentRefusal(e.response ?? e.message ?? `refused with ${e.responseCode}`, e.responseCode);
+  }
+  if (typeof e.responseCode === 'number' && e.responseCode >= 400) throw new NotDelivered(e.response ?? e.message ?? 'deferred', err);
+  if ((e.command && BEFORE_DATA.has(e.command)) || (e.code && CONNECT_CODES.has(e.code)) || (e.errno && CONNECT_CODES.has(e.errno))) {
+    throw new NotDelivered(e.message ?? 'connection failed', err);
   }
   throw err;
 }
@@ -69,9 +90,15 @@ export function createOutboxMailer(dir: string): Mailer {
   return {
     async send(m) {
       const info = await transport.sendMail(toNodemailer(m));
-      await mkdir(dir, { recursive: true });
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${m.messageId.replace(/[^A-Za-z0-9.-]/g, '')}.eml`;
-      await writeFile(join(dir, name), info.message as Buffer);
+      try {
+        await mkdir(dir, { recursive: true });
+        // Written under a temporary name and renamed, so a reader never sees half a message.
+        await writeFile(join(dir, `.${name}.tmp`), info.message as Buffer);
+        await rename(join(dir, `.${name}.tmp`), join(dir, name));
+      } catch (err) {
+        throw new NotDelivered(`cannot write to the outbox ${dir}: ${(err as Error).message}`, err);
+      }
       return { rejected: [] };
     },
     async close() {},

@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 
 export interface SentEntry {
   messageId: string;
-  status: 'sent' | 'refused';
+  /** `sending` is written before the hand-over: found on a retry, the earlier attempt's outcome is unknown. */
+  status: 'sending' | 'sent' | 'refused' | 'unsent';
   reason?: string;
   rejected?: string[];
 }

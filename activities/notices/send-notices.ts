@@ -1,8 +1,8 @@
 /** The activity that delivers a batch of notices, exactly once per business key. */
 import { Context } from '@temporalio/activity';
 import type { NoticeBatch, NoticeOutcome, NoticeSpec } from '../../workflows/contract/notice.js';
-import { PermanentRefusal, type Mailer } from '../mail/mailer.js';
-import type { SentLog } from '../mail/sent-log.js';
+import { NotDelivered, PermanentRefusal, type Mailer } from '../mail/mailer.js';
+import type { SentEntry, SentLog } from '../mail/sent-log.js';
 import { messageIdFor } from './message-id.js';
 import { renderNotice } from './render.js';
 
@@ -30,6 +30,20 @@ function heartbeat(done: number): void {
   }
 }
 
+/** What an earlier attempt left in the log, as this attempt's outcome; undefined when it must (re)send. */
+function earlierOutcome(entry: SentEntry | undefined, messageId: string): NoticeOutcome | undefined {
+  switch (entry?.status) {
+    case 'sent':
+      return { status: 'sent', messageId, rejected: entry.rejected ?? [] };
+    case 'refused':
+      return { status: 'refused', messageId, reason: entry.reason ?? 'refused' };
+    case 'sending':
+      return { status: 'unconfirmed', messageId, reason: 'delivery unconfirmed: an earlier attempt was cut off while handing the message over; not sent again to avoid a duplicate' };
+    default:
+      return undefined;
+  }
+}
+
 /** Builds the notice activity over its dependencies. */
 export function createNoticeActivities(deps: NoticeDeps) {
   return {
@@ -38,13 +52,9 @@ export function createNoticeActivities(deps: NoticeDeps) {
       const outcomes: NoticeOutcome[] = [];
       for (const spec of batch.notices) {
         const messageId = messageIdFor(spec.key, deps.messageIdDomain);
-        const earlier = deps.sentLog.get(messageId);
+        const earlier = earlierOutcome(deps.sentLog.get(messageId), messageId);
         if (earlier) {
-          outcomes.push(
-            earlier.status === 'sent'
-              ? { status: 'sent', messageId, rejected: earlier.rejected ?? [] }
-              : { status: 'refused', messageId, reason: earlier.reason ?? 'refused' },
-          );
+          outcomes.push(earlier);
           continue;
         }
         const { subject, text, html } = renderNotice(spec);
@@ -52,15 +62,22 @@ export function createNoticeActivities(deps: NoticeDeps) {
           'X-Review-Cycles-Key': [spec.key.planId, spec.key.taskId, spec.key.unitId, spec.key.period, spec.key.kind, spec.key.number].join('/'),
           'X-Review-Cycles-At': spec.at,
         };
+        deps.sentLog.add({ messageId, status: 'sending' });
         try {
           const { rejected } = await deps.mailer.send({ messageId, from: deps.from, to: spec.to, cc: spec.cc, subject, text, html, headers });
           deps.sentLog.add({ messageId, status: 'sent', rejected });
           outcomes.push({ status: 'sent', messageId, rejected });
           deps.onSent?.({ spec, messageId, subject });
         } catch (err) {
-          if (!(err instanceof PermanentRefusal)) throw err; // the server is down or busy: retried with backoff
-          deps.sentLog.add({ messageId, status: 'refused', reason: err.message });
-          outcomes.push({ status: 'refused', messageId, reason: err.message });
+          if (err instanceof PermanentRefusal) {
+            deps.sentLog.add({ messageId, status: 'refused', reason: err.message });
+            outcomes.push({ status: 'refused', messageId, reason: err.message });
+          } else if (err instanceof NotDelivered) {
+            deps.sentLog.add({ messageId, status: 'unsent' }); // surely not delivered: the retry sends it
+            throw err;
+          } else {
+            throw err; // cut off mid-transfer: the `sending` mark stays, and the retry does not resend
+          }
         }
         heartbeat(outcomes.length);
       }

@@ -44,7 +44,9 @@ export interface NoticeBatch {
 
 export type NoticeOutcome =
   | { status: 'sent'; messageId: string; rejected: string[] }
-  | { status: 'refused'; messageId: string; reason: string };
+  | { status: 'refused'; messageId: string; reason: string }
+  /** An earlier attempt lost its connection while handing the message over: not sent again, to avoid a duplicate. */
+  | { status: 'unconfirmed'; messageId: string; reason: string };
 
 /** A stable text form of a notice key (also the input of its Message-ID). */
 export function noticeKeyText(k: NoticeKey): string {

@@ -3,8 +3,8 @@
 export const PERIOD_STATES = ['untracked', 'scheduled', 'requested', 'submitted', 'late', 'overdue', 'escalated'] as const;
 export type PeriodState = (typeof PERIOD_STATES)[number];
 
-/** A notice the mail server refused for good; the cycle went on without it. */
-export interface RefusedNotice {
+/** A notice the mail server refused for good (or whose delivery is unconfirmed); the cycle went on without it. */
+export interface DeliveryIssue {
   kind: string;
   number: number;
   at: string;
@@ -24,7 +24,7 @@ export interface PeriodStatus {
   revisions: number;
   reportStatus: string | null;
   progress: number | null;
-  refused: RefusedNotice[];
+  deliveryIssues: DeliveryIssue[];
 }
 
 export interface UnitStatus {
@@ -62,7 +62,7 @@ export interface UnitPeriodRecord {
   submittedAt?: number;
   daysLate?: number;
   revisions: Revision[];
-  refused: RefusedNotice[];
+  deliveryIssues: DeliveryIssue[];
 }
 
 /** How a plan's tasks are split over group workflows. */

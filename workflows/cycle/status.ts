@@ -41,7 +41,7 @@ export function groupStatus(
           revisions: record?.revisions.length ?? 0,
           reportStatus: last?.status ?? null,
           progress: last?.progress ?? null,
-          refused: record?.refused ?? [],
+          deliveryIssues: record?.deliveryIssues ?? [],
         };
       }),
     })),
