@@ -88,19 +88,23 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const plan = loaded.plan;
   installRuntime();
 
-  // The first SIGINT/SIGTERM shuts down in order (worker, then server); a second one stops at once.
+  // The first SIGINT/SIGTERM shuts down in order (worker, then server); a second one, a moment later, stops at once.
+  // (Within a second it is the same Ctrl-C relayed by a parent such as npm or tsx, and is ignored.)
   let stopRequested = false;
+  let firstSignalAt = 0;
   let server: DevServer | undefined;
   let built: BuiltWorker | undefined;
   let wakeUp = () => {};
   const stopSignal = new Promise<void>((ok) => (wakeUp = ok));
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopRequested) {
+      if (Date.now() - firstSignalAt < 1_000) return;
       note(`review-cycles: ${signal} again: stopping at once`);
       if (server) process.kill(server.pid, 'SIGKILL');
       process.exit(130);
     }
     stopRequested = true;
+    firstSignalAt = Date.now();
     note(`review-cycles: ${signal}: shutting down (the worker finishes its current tasks, then the Temporal server stops)`);
     if (built?.worker.getState() === 'RUNNING') built.worker.shutdown();
     wakeUp();
@@ -110,7 +114,6 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
 
   let connection: NativeConnection | undefined;
   let running: Promise<void> | undefined;
-  let code = 0;
   try {
     if (config.embedded) {
       note(`starting the Temporal dev server (data in ${config.worker.dataDir}) ...`);
@@ -171,9 +174,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await ended;
     if (failure) throw failure;
-    return code;
+    return 0;
   } catch (err) {
-    code = 1;
     if (built && running) {
       if (built.worker.getState() === 'RUNNING') built.worker.shutdown();
       await running.catch(() => {});

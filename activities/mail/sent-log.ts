@@ -26,7 +26,10 @@ export function createFileSentLog(file: string): SentLog {
   const entries = new Map<string, SentEntry>();
   mkdirSync(dirname(file), { recursive: true });
   if (existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const text = readFileSync(file, 'utf8');
+    // A crash may have cut the last line short: end it, so the next entry starts on a line of its own.
+    if (text.length && !text.endsWith('\n')) appendFileSync(file, '\n');
+    for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       try {
         const e = JSON.parse(line) as SentEntry;

@@ -34,5 +34,9 @@ test('a worker restarted over the same sent log does not send again what the cra
   expect(delivered).toHaveLength(3);
   expect(new Set(delivered).size).toBe(3);
   expect(outcomes.map((o) => o.status)).toEqual(['sent', 'sent', 'sent']);
+  // And a third worker still sees everything the second one sent after the cut line.
+  const third = createActivities({ mailer, sentLog: createFileSentLog(file), from: 'hq@example.org' });
+  await third.sendNotices({ at: spec('a').at, notices: [spec('c')] });
+  expect(delivered).toHaveLength(3);
   expect(readFileSync(file, 'utf8')).toContain('"status":"sent"');
 });
