@@ -1,5 +1,6 @@
 /** Stores workflow histories from tests so the replay test can check every later change of workflow code. */
 import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,6 +12,6 @@ export async function recordHistories(client: Client, workflowIds: string[], nam
   mkdirSync(HISTORIES_DIR, { recursive: true });
   for (const [i, id] of workflowIds.entries()) {
     const history = await client.workflow.getHandle(id).fetchHistory();
-    writeFileSync(join(HISTORIES_DIR, `${name}-${i + 1}.json`), JSON.stringify({ workflowId: id, history }, null, 0));
+    writeFileSync(join(HISTORIES_DIR, `${name}-${i + 1}.json`), JSON.stringify({ workflowId: id, history: JSON.parse(historyToJSON(history)) }));
   }
 }
