@@ -279,3 +279,7 @@ test('a Temporal address where nothing listens: "cannot reach Temporal", exit 1'
   expect(r.stdout).toBe('');
   expect(r.stderr).toMatch(/^review-cycles: cannot reach Temporal at 127\.0\.0\.1:\d+ \(namespace default\): .*Start it with "npm start", or set TEMPORAL_ADDRESS \/ TEMPORAL_PROFILE\.\n$/);
 });
+import { beforeEach, afterEach } from 'vitest';
+const T0 = Date.now();
+beforeEach((ctx) => { console.log('start', ctx.task.name, Date.now() - T0); });
+afterEach((ctx) => { console.log('end', ctx.task.name, Date.now() - T0); });

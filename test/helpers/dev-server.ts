@@ -23,17 +23,12 @@ export function useDevServer(options: { headless?: boolean } = {}): TestDevServe
   let server: DevServer | undefined;
   let dataDir: string | undefined;
   beforeAll(async () => {
-    const t0 = Date.now();
-    process.on('exit', () => {});
-    setTimeout(() => {}, 0);
-    console.log('dev start begin');
     dataDir = mkdtempSync(join(tmpdir(), 'rc-dev-server-'));
     // Free ports can be taken between the check and the spawn: try again with new ones.
     for (let attempt = 1; ; attempt++) {
       const [port, uiPort] = await freePorts(2);
       try {
         server = await startDevServer({ dataDir, port, uiPort, headless: options.headless ?? true });
-        console.log('dev started', Date.now() - t0);
         return;
       } catch (err) {
         if (attempt >= 3 || !(err instanceof PortInUseError || err instanceof DevServerError)) throw err;
@@ -41,9 +36,7 @@ export function useDevServer(options: { headless?: boolean } = {}): TestDevServe
     }
   }, 90_000);
   afterAll(async () => {
-    const t0 = Date.now();
     await server?.stop();
-    console.log('dev stopped', Date.now() - t0);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
   const need = <T>(value: T | undefined): T => {
