@@ -1,17 +1,19 @@
 /** The activities a worker registers, built from their dependencies. */
-import { createNoticeActivities, type NoticeDeps } from './notices/send-notices.js';
+import { createNoticeActivities } from './notices/send-notices.js';
+import { createReviewActivities, type ReviewDeps } from './reviews/publish-review.js';
 
-export type ActivityDeps = NoticeDeps;
+export type ActivityDeps = ReviewDeps;
+export type { ReviewDeps };
 
 /** Builds every activity of the project over one set of dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createNoticeActivities(deps) };
+  return { ...createNoticeActivities(deps), ...createReviewActivities(deps) };
 }
 
 /** The activities' type, for `proxyActivities` in workflows (imported as a type only). */
 export type Activities = ReturnType<typeof createActivities>;
 
-export { createSmtpMailer, createOutboxMailer, createDiscardMailer, PermanentRefusal, type Mailer } from './mail/mailer.js';
+export { createSmtpMailer, createOutboxMailer, createDiscardMailer, PermanentRefusal, NotDelivered, type Mailer } from './mail/mailer.js';
 export { createFileSentLog, createMemorySentLog, type SentLog } from './mail/sent-log.js';
 export type { SentNotice } from './notices/send-notices.js';
-export { messageIdFor } from './notices/message-id.js';
+export { messageIdFor, messageIdForText } from './notices/message-id.js';

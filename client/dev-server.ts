@@ -25,6 +25,12 @@ export interface DevServerOptions {
   readyTimeoutMs?: number;
   /** The `temporal` CLI (default: $TEMPORAL_CLI_PATH, .temporal/py/bin/temporal, PATH). */
   cliPath?: string;
+  /**
+   * Run the server in its own process group (default true), so that a Ctrl-C in the terminal reaches only this
+   * process, which stops the server after its worker has drained. Tests pass false: a Ctrl-C of the test run then
+   * stops the server as well.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface DevServer {
@@ -118,7 +124,7 @@ function serverEnv(): NodeJS.ProcessEnv {
  * the server answers gRPC calls on the default namespace.
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const { port, uiPort, headless = false, readyTimeoutMs = 60_000 } = options;
+  const { port, uiPort, headless = false, readyTimeoutMs = 60_000, ownProcessGroup = true } = options;
   const cli = options.cliPath ?? temporalCliPath();
   await assertPortFree(port, 'Temporal gRPC');
   if (!headless) {
@@ -140,8 +146,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
 
   const output = tail();
-  // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop the server after the worker drained.
-  const child: ChildProcess = spawn(cli, args, { env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child: ChildProcess = spawn(cli, args, { env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: ownProcessGroup });
   child.stdout!.on('data', output.add);
   child.stderr!.on('data', output.add);
   let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;

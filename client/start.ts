@@ -83,7 +83,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const config = loadStartConfig(env);
   const loaded = await loadPlanFile(config.planFile);
   if (!loaded.ok) {
-    throw new UserError(`the plan ${env.REVIEW_CYCLES_PLAN ? `in REVIEW_CYCLES_PLAN` : 'file'} is invalid:\n${loaded.errors.join('\n')}`, 'EPLAN');
+    const which = env.REVIEW_CYCLES_PLAN ? `REVIEW_CYCLES_PLAN=${JSON.stringify(env.REVIEW_CYCLES_PLAN)}` : 'the demo plan';
+    throw new UserError(`${which}: the plan is invalid:\n${loaded.errors.join('\n')}`, 'EPLAN');
   }
   const plan = loaded.plan;
   installRuntime();

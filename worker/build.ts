@@ -1,6 +1,7 @@
 /** Wires a worker: mail transport, sent log and activities, over a given connection. */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { createActivities, createFileSentLog, createOutboxMailer, createSmtpMailer, type Mailer } from '../activities/index.js';
 import type { SentNotice } from '../activities/index.js';
 import type { WorkerConfig } from './config.js';
@@ -32,6 +33,7 @@ export async function buildWorker(
     mailer,
     sentLog: createFileSentLog(config.sentLogFile),
     from: config.mailFrom,
+    documentsDir: (planId) => join(config.documentsDir, planId),
     onSent: extra.onSent,
   });
   const worker = await Worker.create({

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract/ids.js';
 
 const envSchema = z.object({
-  REVIEW_CYCLES_TASK_QUEUE: z.string().min(1, 'must not be empty').default(DEFAULT_TASK_QUEUE),
+  REVIEW_CYCLES_TASK_QUEUE: z.string().trim().min(1, 'must not be empty').default(DEFAULT_TASK_QUEUE),
   REVIEW_CYCLES_SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.org:587')
@@ -12,7 +12,11 @@ const envSchema = z.object({
   REVIEW_CYCLES_MAIL_FROM: z.email({ message: 'must be an e-mail address' }).default('review-cycles@localhost'),
   REVIEW_CYCLES_DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
   REVIEW_CYCLES_OUTBOX_DIR: z.string().min(1, 'must not be empty').optional(),
+  REVIEW_CYCLES_DOCUMENTS_DIR: z.string().min(1, 'must not be empty').optional(),
 });
+
+/** Variables whose blank value is reported rather than treated as unset. */
+const BLANK_IS_AN_ERROR = new Set(['REVIEW_CYCLES_TASK_QUEUE']);
 
 export interface WorkerConfig {
   taskQueue: string;
@@ -20,6 +24,8 @@ export interface WorkerConfig {
   mailFrom: string;
   dataDir: string;
   outboxDir: string;
+  /** Reviews and summaries go to `<documentsDir>/<planId>/`. */
+  documentsDir: string;
   sentLogFile: string;
 }
 
@@ -30,7 +36,10 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws a ConfigError naming each bad variable and its rule. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WorkerConfig {
-  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // A blank setting counts as unset, except the task queue: a blank one is a mistake, not a wish for the default queue.
+  const blanksRemoved = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => v !== undefined && (v !== '' || BLANK_IS_AN_ERROR.has(k))),
+  );
   const parsed = envSchema.safeParse(blanksRemoved);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
@@ -48,6 +57,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     mailFrom: e.REVIEW_CYCLES_MAIL_FROM,
     dataDir,
     outboxDir: e.REVIEW_CYCLES_OUTBOX_DIR ? abs(e.REVIEW_CYCLES_OUTBOX_DIR) : resolve(dataDir, 'outbox'),
+    documentsDir: e.REVIEW_CYCLES_DOCUMENTS_DIR ? abs(e.REVIEW_CYCLES_DOCUMENTS_DIR) : resolve(dataDir, 'documents'),
     sentLogFile: resolve(dataDir, 'sent-notices.jsonl'),
   };
 }

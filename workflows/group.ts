@@ -7,14 +7,16 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { daysLate } from './calendar/index.js';
-import { recordKey } from './contract/ids.js';
-import { busyQuery, groupStatusQuery, revisionsQuery, submitReportUpdate } from './contract/messages.js';
+import { planWorkflowId, recordKey } from './contract/ids.js';
+import { busyQuery, groupStatusQuery, reviewTallySignal, revisionsQuery, submitReportUpdate } from './contract/messages.js';
 import type { NoticeSpec } from './contract/notice.js';
 import type { Plan } from './contract/plan.js';
 import { describeIssues, reportInputSchema, type ReportInput, type ReportReceipt } from './contract/report.js';
@@ -22,6 +24,8 @@ import type { UnitPeriodRecord } from './contract/status.js';
 import { recipientsOf } from './cycle/recipients.js';
 import { groupStatus } from './cycle/status.js';
 import { allEvents, cycleTimeline, nextNotice, type CycleEvent, type TrackedPeriod } from './cycle/timeline.js';
+import { groupTally } from './review/tally.js';
+import { reviewWindows } from './review/windows.js';
 
 const { sendNotices } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -148,7 +152,9 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
     return continueAsNew<typeof groupWorkflow>({ ...input, carry: { doneThrough, records } });
   }
 
-  const events = allEvents(periods).filter((e) => doneThrough === null || e.at > doneThrough);
+  // Runs begun before reviews existed replay without them.
+  const windows = patched('reviews') ? reviewWindows(plan) : [];
+  const events = allEvents(periods, windows).filter((e) => doneThrough === null || e.at > doneThrough);
   let i = 0;
   while (i < events.length) {
     const at = events[i].at;
@@ -158,6 +164,11 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       if (await condition(mustRoll, at - Date.now())) await roll();
     }
     await act(batch, at);
+    for (const event of batch) {
+      if (event.kind !== 'review') continue;
+      const window = windows.find((w) => w.id === event.period)!;
+      await getExternalWorkflowHandle(planWorkflowId(plan.id)).signal(reviewTallySignal, groupTally(plan, input.groupIndex, periods, records, window));
+    }
     doneThrough = at;
     if (mustRoll()) await roll();
   }
@@ -168,7 +179,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
   async function act(batch: CycleEvent[], at: number): Promise<void> {
     const notices: { spec: NoticeSpec; record: UnitPeriodRecord }[] = [];
     for (const event of batch) {
-      if (event.kind === 'deadline' || event.kind === 'close') continue;
+      if (event.kind === 'deadline' || event.kind === 'close' || event.kind === 'review') continue;
       const period = byPeriod.get(event.period)!;
       for (const task of plan.tasks) {
         for (const unitId of task.units) {
@@ -202,6 +213,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
             record.reminders++;
           } else if (spec.key.kind === 'escalation') {
             record.escalations++;
+            (record.escalatedAt ??= []).push(at);
           }
         });
       }

@@ -1,26 +1,66 @@
-/** A plan's long-running workflow: validates the plan, starts one group workflow per slice of tasks, waits for them. */
-import { ApplicationFailure, ParentClosePolicy, setHandler, startChild } from '@temporalio/workflow';
+/**
+ * A plan's long-running workflow: validates the plan, starts one group workflow per slice of tasks, and makes every
+ * semi-annual review and annual summary from the tallies the groups send it at each review's moment.
+ */
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { periodsOf } from './calendar/index.js';
 import { INVALID_PLAN } from './contract/errors.js';
-import { layoutQuery, planQuery } from './contract/messages.js';
+import { layoutQuery, planQuery, reviewsQuery, reviewTallySignal } from './contract/messages.js';
 import { checkPlan } from './contract/plan-check.js';
-import type { Plan } from './contract/plan.js';
+import { addressList, type Plan } from './contract/plan.js';
+import type { PublishedReview, ReviewAudience } from './contract/review.js';
 import { layoutOf, subPlan } from './cycle/layout.js';
 import { groupWorkflow, type RollLimits } from './group.js';
+import { buildReview } from './review/rank.js';
+import type { GroupTally } from './review/tally.js';
+import { reviewWindows } from './review/windows.js';
+
+const { publishReview } = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
+});
+
+/** Roll over to a fresh run between reviews once the history grows past this. */
+const MAX_HISTORY_PER_RUN = 5_000;
+
+/** What the plan workflow carries over continue-as-new. */
+export interface PlanCarry {
+  /** window -> groupIndex -> tally, for reviews not yet made. */
+  tallies: Record<string, Record<number, GroupTally>>;
+  published: PublishedReview[];
+  previous: { window: string; ranks: Record<string, number> } | null;
+  nextWindow: number;
+}
 
 export interface PlanInput {
   plan: Plan;
   /** The moment the plan counts as started (defaults to the workflow's start). */
   startedAt?: number;
   /** Lower roll-over thresholds for the group workflows (tests). */
-  limits?: RollLimits;
+  limits?: RollLimits & { maxPlanHistoryPerRun?: number };
+  carry?: PlanCarry;
 }
 
 export interface PlanResult {
   planId: string;
   groups: number;
+  reviews: number;
 }
 
-/** Runs a whole plan until its last quarter closes. */
+/** Runs a whole plan: its quarterly cycles (in group workflows) and its reviews, until the plan summary. */
 export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
   const checked = checkPlan(input.plan);
   if (!checked.ok) {
@@ -29,18 +69,90 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
   }
   const plan = checked.plan;
   const layout = layoutOf(plan);
+  const tallies: PlanCarry['tallies'] = input.carry?.tallies ?? {};
+  const published: PublishedReview[] = input.carry?.published ?? [];
+  let previous = input.carry?.previous ?? null;
+  let next = input.carry?.nextWindow ?? 0;
   setHandler(layoutQuery, () => layout);
   setHandler(planQuery, () => plan);
+  setHandler(reviewTallySignal, (t) => {
+    (tallies[t.window] ??= {})[t.groupIndex] = t; // a repeated signal replaces, never adds
+  });
+  setHandler(reviewsQuery, () => published);
   const startedAt = input.startedAt ?? Date.now();
-  const children = await Promise.all(
-    layout.groups.map((g, groupIndex) =>
-      startChild(groupWorkflow, {
-        workflowId: g.workflowId,
-        args: [{ plan: subPlan(plan, g.taskIds), groupIndex, startedAt, ...(input.limits ? { limits: input.limits } : {}) }],
-        parentClosePolicy: ParentClosePolicy.TERMINATE,
-      }),
-    ),
-  );
-  await Promise.all(children.map((c) => c.result()));
-  return { planId: plan.id, groups: layout.groups.length };
+  const { limits } = input;
+  const groupLimits = limits ? { limits: { maxUpdatesPerRun: limits.maxUpdatesPerRun, maxHistoryPerRun: limits.maxHistoryPerRun } } : {};
+
+  // Runs begun before reviews existed keep their old shape: children tied to this run, awaited to the end.
+  const withReviews = patched('reviews') || input.carry !== undefined;
+  if (!withReviews) {
+    const children = await Promise.all(
+      layout.groups.map((g, groupIndex) =>
+        startChild(groupWorkflow, {
+          workflowId: g.workflowId,
+          args: [{ plan: subPlan(plan, g.taskIds), groupIndex, startedAt, ...groupLimits }],
+          parentClosePolicy: ParentClosePolicy.TERMINATE,
+        }),
+      ),
+    );
+    await Promise.all(children.map((c) => c.result()));
+    return { planId: plan.id, groups: layout.groups.length, reviews: 0 };
+  }
+
+  if (!input.carry) {
+    // Abandoned, not terminated, when this run rolls over: the groups outlive every run of the plan workflow.
+    await Promise.all(
+      layout.groups.map((g, groupIndex) =>
+        startChild(groupWorkflow, {
+          workflowId: g.workflowId,
+          args: [{ plan: subPlan(plan, g.taskIds), groupIndex, startedAt, ...groupLimits }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        }),
+      ),
+    );
+  }
+
+  const windows = reviewWindows(plan);
+  const allPeriods = periodsOf(plan.start, plan.end).map((p) => p.id);
+  const audience = audienceOf(plan);
+  while (next < windows.length) {
+    const window = windows[next];
+    await condition(() => Object.keys(tallies[window.id] ?? {}).length === layout.groups.length);
+    const annual = window.kind === 'summary' && window.id !== 'plan';
+    const review = buildReview(plan, window, Object.values(tallies[window.id]), allPeriods, annual ? previous : null);
+    const outcome = await publishReview({ review, audience });
+    published.push({
+      window: window.id,
+      kind: window.kind,
+      at: review.at,
+      advanced: review.advanced,
+      backward: review.backward,
+      behindPlan: review.behindPlan.map((b) => b.taskId),
+      lagging: review.lagging.map((l) => ({ leaderId: l.leaderId, units: l.units.map((u) => u.unitId) })),
+      documents: outcome.documents,
+      deliveryIssues: outcome.notices.filter((n) => n.status !== 'sent').map((n) => `${n.kind}${n.leaderId ? ` to ${n.leaderId}` : ''}: ${n.reason ?? n.status}`),
+    });
+    if (annual) previous = { window: window.id, ranks: Object.fromEntries(review.ranking.map((r) => [r.unitId, r.rank])) };
+    delete tallies[window.id];
+    next++;
+    const info = workflowInfo();
+    if (next < windows.length && (info.continueAsNewSuggested || info.historyLength > (limits?.maxPlanHistoryPerRun ?? MAX_HISTORY_PER_RUN))) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof planWorkflow>({ ...input, startedAt, carry: { tallies, published, previous, nextWindow: next } });
+    }
+  }
+  return { planId: plan.id, groups: layout.groups.length, reviews: published.length };
+}
+
+/** Who receives a review, and the names its documents show. */
+function audienceOf(plan: Plan): ReviewAudience {
+  return {
+    headquarters: addressList(plan.headquarters.email),
+    leaders: plan.leaders.map((l) => ({ id: l.id, name: l.name, email: addressList(l.email) })),
+    units: Object.fromEntries(plan.units.map((u) => [u.id, u.name])),
+    tasks: Object.fromEntries(plan.tasks.map((t) => [t.id, { title: t.title, aspect: t.aspect }])),
+    aspects: Object.fromEntries(plan.aspects.map((a) => [a.id, a.title])),
+    timezone: plan.timezone,
+    locale: plan.locale,
+  };
 }

@@ -11,24 +11,17 @@ import { workflowsPath } from '../../worker/build.js';
 import { installRuntime } from '../../worker/runtime.js';
 import { busyQuery } from '../../workflows/contract/messages.js';
 import type { Plan } from '../../workflows/contract/plan.js';
+import type { NoticeLine } from '../../workflows/contract/notice.js';
+import { planWorkflowId } from '../../workflows/contract/ids.js';
+import { reviewWindows } from '../../workflows/review/windows.js';
+import { writeLedger } from '../ledger.js';
 import type { PlanStatus } from '../../workflows/contract/status.js';
 import { cycleTimeline, allEvents } from '../../workflows/cycle/timeline.js';
 import { planLayout, planStatus, startPlan, submitReport } from '../plans.js';
 import { temporalTestServerPath } from '../temporal-binaries.js';
 import { plannedSubmissions, type Behaviour } from './behaviour.js';
 
-/** One line of notices.jsonl. */
-export interface NoticeLine {
-  at: string;
-  kind: string;
-  planId: string;
-  taskId: string;
-  unitId: string;
-  period: string;
-  level?: number;
-  to: string[];
-  cc: string[];
-}
+export type { NoticeLine };
 
 export interface RehearsalOptions {
   plan: Plan;
@@ -50,7 +43,6 @@ export interface RehearsalResult {
   rejected: string[];
 }
 
-const KIND_ORDER: Record<string, number> = { request: 0, reminder: 1, escalation: 2 };
 
 /** Submissions sent at once at one instant (the server takes them concurrently). */
 const CONCURRENT_SUBMISSIONS = 64;
@@ -71,7 +63,13 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle,
-      activities: createActivities({ mailer, sentLog: createMemorySentLog(), from: 'rehearsal@review-cycles.invalid', onSent: (n) => sent.push({ seq: seq++, n }) }),
+      activities: createActivities({
+        mailer,
+        sentLog: createMemorySentLog(),
+        from: 'rehearsal@review-cycles.invalid',
+        documentsDir: () => opts.outDir,
+        onSent: (n) => sent.push({ seq: seq++, n }),
+      }),
       maxConcurrentActivityTaskExecutions: 20,
     });
     const rejected: string[] = [];
@@ -88,6 +86,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       const lastNotice = Math.max(...allEvents(timeline).filter((e) => e.kind !== 'close' && e.kind !== 'deadline').map((e) => e.at), startedAt);
       const lastSubmission = submissions.length ? submissions[submissions.length - 1].at : startedAt;
       const end = Math.max(lastNotice, lastSubmission);
+      const windows = reviewWindows(plan);
       let lastQuarter = '';
       for (let i = 0; i < submissions.length; ) {
         const at = submissions[i].at;
@@ -120,15 +119,17 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
         }
       }
       await advanceTo(env, end + 60_000);
+      // The plan workflow ends once its plan summary is out: the rehearsal ends with it.
+      log(`${new Date(windows[windows.length - 1].at).toISOString()} plan summary`);
+      await env.client.workflow.getHandle(planWorkflowId(plan.id)).result();
       await waitIdle(env, layout.groups.map((g) => g.workflowId));
       return planStatus(env.client, plan.id);
     });
-    const notices = sent
-      .sort((a, b) => Date.parse(a.n.spec.at) - Date.parse(b.n.spec.at) || order(a.n, b.n, plan) || a.seq - b.seq)
-      .map(({ n }) => toLine(n));
+    const notices = sent.sort((a, b) => Date.parse(a.n.line.at) - Date.parse(b.n.line.at) || order(a.n.line, b.n.line, plan) || a.seq - b.seq).map(({ n }) => n.line);
     await mkdir(opts.outDir, { recursive: true });
     await writeFile(join(opts.outDir, 'notices.jsonl'), notices.map((n) => JSON.stringify(n)).join('\n') + (notices.length ? '\n' : ''));
     await writeFile(join(opts.outDir, 'status.json'), `${JSON.stringify(status, null, 2)}\n`);
+    await writeLedger(plan, status, 'csv', join(opts.outDir, 'ledger.csv'));
     const summary = summarize(plan, notices, status, rejected);
     return { notices, status, summary, rejected };
   } finally {
@@ -151,32 +152,22 @@ async function waitIdle(env: TestWorkflowEnvironment, workflowIds: string[]): Pr
   }
 }
 
-function order(a: SentNotice, b: SentNotice, plan: Plan): number {
-  const ka = a.spec.key;
-  const kb = b.spec.key;
-  const taskIndex = (id: string) => plan.tasks.findIndex((t) => t.id === id);
-  return (
-    KIND_ORDER[ka.kind] - KIND_ORDER[kb.kind] ||
-    (ka.period < kb.period ? -1 : ka.period > kb.period ? 1 : 0) ||
-    ka.number - kb.number ||
-    taskIndex(ka.taskId) - taskIndex(kb.taskId) ||
-    plan.tasks[taskIndex(ka.taskId)].units.indexOf(ka.unitId) - plan.tasks[taskIndex(kb.taskId)].units.indexOf(kb.unitId)
-  );
-}
+const KINDS = ['request', 'reminder', 'escalation', 'review', 'summary', 'lagging'];
 
-function toLine(n: SentNotice): NoticeLine {
-  const k = n.spec.key;
-  return {
-    at: n.spec.at,
-    kind: k.kind,
-    planId: k.planId,
-    taskId: k.taskId,
-    unitId: k.unitId,
-    period: k.period,
-    ...(k.kind === 'escalation' ? { level: k.number } : {}),
-    to: n.spec.to,
-    cc: n.spec.cc,
-  };
+/** Notices of one instant in a stable order: kind, quarter or window, number, then plan order of task, unit, leader. */
+function order(a: NoticeLine, b: NoticeLine, plan: Plan): number {
+  const taskIndex = (id?: string) => plan.tasks.findIndex((t) => t.id === id);
+  const unitIndex = (l: NoticeLine) => plan.tasks[taskIndex(l.taskId)]?.units.indexOf(l.unitId ?? '') ?? -1;
+  const leaderIndex = (l: NoticeLine) => plan.leaders.findIndex((x) => l.to.some((addr) => ([] as string[]).concat(x.email).includes(addr)));
+  const text = (x?: string) => x ?? '';
+  return (
+    KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) ||
+    (text(a.period ?? a.window) < text(b.period ?? b.window) ? -1 : text(a.period ?? a.window) > text(b.period ?? b.window) ? 1 : 0) ||
+    (a.level ?? 0) - (b.level ?? 0) ||
+    taskIndex(a.taskId) - taskIndex(b.taskId) ||
+    unitIndex(a) - unitIndex(b) ||
+    leaderIndex(a) - leaderIndex(b)
+  );
 }
 
 function summarize(plan: Plan, notices: NoticeLine[], status: PlanStatus, rejected: string[]): string {
@@ -192,7 +183,11 @@ function summarize(plan: Plan, notices: NoticeLine[], status: PlanStatus, reject
         else if (p.state === 'late') late++;
         else if (p.state !== 'untracked' && p.state !== 'scheduled') missing++;
       }
-  const kinds = ['request', 'reminder', 'escalation'].map((k) => `${byKind.get(k) ?? 0} ${k}s`).join(', ');
+  const plural: Record<string, string> = { request: 'requests', reminder: 'reminders', escalation: 'escalations', review: 'reviews', summary: 'summaries', lagging: 'lagging' };
+  const kinds = Object.keys(plural)
+    .filter((k) => byKind.has(k) || ['request', 'reminder', 'escalation'].includes(k))
+    .map((k) => `${byKind.get(k) ?? 0} ${byKind.get(k) === 1 && k !== 'lagging' ? k : plural[k]}`)
+    .join(', ');
   return `rehearsal ${plan.id}: ${notices.length} notices (${kinds}); reports: ${onTime} on time, ${late} late, ${missing} missing${rejected.length ? `; ${rejected.length} submissions refused` : ''}`;
 }
 

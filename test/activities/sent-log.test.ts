@@ -1,3 +1,4 @@
+import { testActivities } from '../helpers/activities.js';
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,17 +26,17 @@ test('a worker restarted over the same sent log does not send again what the cra
   const file = join(mkdtempSync(join(tmpdir(), 'rc-sentlog-')), 'sent.jsonl');
   const delivered: string[] = [];
   const mailer: Mailer = { send: async (m) => (delivered.push(m.messageId), { rejected: [] }), close: async () => {} };
-  const first = createActivities({ mailer, sentLog: createFileSentLog(file), from: 'hq@example.org' });
+  const first = testActivities({ mailer, sentLog: createFileSentLog(file), from: 'hq@example.org' });
   await first.sendNotices({ at: spec('a').at, notices: [spec('a'), spec('b')] });
   // The crash cut the log's last line short: that line is ignored, the rest stands.
   appendFileSync(file, '{"messageId":"<cut');
-  const second = createActivities({ mailer, sentLog: createFileSentLog(file), from: 'hq@example.org' });
+  const second = testActivities({ mailer, sentLog: createFileSentLog(file), from: 'hq@example.org' });
   const outcomes = await second.sendNotices({ at: spec('a').at, notices: [spec('a'), spec('b'), spec('c')] });
   expect(delivered).toHaveLength(3);
   expect(new Set(delivered).size).toBe(3);
   expect(outcomes.map((o) => o.status)).toEqual(['sent', 'sent', 'sent']);
   // And a third worker still sees everything the second one sent after the cut line.
-  const third = createActivities({ mailer, sentLog: createFileSentLog(file), from: 'hq@example.org' });
+  const third = testActivities({ mailer, sentLog: createFileSentLog(file), from: 'hq@example.org' });
   await third.sendNotices({ at: spec('a').at, notices: [spec('c')] });
   expect(delivered).toHaveLength(3);
   expect(readFileSync(file, 'utf8')).toContain('"status":"sent"');

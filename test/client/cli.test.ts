@@ -2,6 +2,7 @@
  * The `review-cycles` CLI as a real subprocess, against a real Temporal dev server and a real worker in this process
  * (mail over SMTP into an in-process sink), on the real clock.
  */
+import { testActivities } from '../helpers/activities.js';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
@@ -93,7 +94,7 @@ beforeAll(async () => {
     namespace: 'default',
     taskQueue: queue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ mailer: (mailer = createSmtpMailer(sink.url)), sentLog: createMemorySentLog(), from: 'hq-robot@example.org' }),
+    activities: testActivities({ mailer: (mailer = createSmtpMailer(sink.url)), sentLog: createMemorySentLog(), from: 'hq-robot@example.org' }),
   });
   running = worker.run();
 });

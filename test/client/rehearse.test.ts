@@ -69,7 +69,9 @@ describe('the rehearse command', () => {
     for (const tz of ['Pacific/Kiritimati', 'America/St_Johns']) {
       const out = mkdtempSync(join(tmpdir(), 'rc-rehearse-'));
       const { stdout } = await cli(['rehearse', 'examples/demo-plan.yaml', '--behaviour', 'test/fixtures/demo-behaviour.yaml', '--out', out], { TZ: tz });
-      expect(stdout.trim()).toBe('rehearsal demo-2027: 36 notices (16 requests, 11 reminders, 9 escalations); reports: 11 on time, 1 late, 4 missing');
+      expect(stdout.trim()).toBe(
+        'rehearsal demo-2027: 42 notices (16 requests, 11 reminders, 9 escalations, 1 review, 2 summaries, 3 lagging); reports: 11 on time, 1 late, 4 missing',
+      );
       outs.push(out);
     }
     const read = (dir: string, f: string) => readFileSync(join(dir, f), 'utf8');

@@ -28,7 +28,7 @@ export function useDevServer(options: { headless?: boolean } = {}): TestDevServe
     for (let attempt = 1; ; attempt++) {
       const [port, uiPort] = await freePorts(2);
       try {
-        server = await startDevServer({ dataDir, port, uiPort, headless: options.headless ?? true });
+        server = await startDevServer({ dataDir, port, uiPort, headless: options.headless ?? true, ownProcessGroup: false });
         return;
       } catch (err) {
         if (attempt >= 3 || !(err instanceof PortInUseError || err instanceof DevServerError)) throw err;

@@ -1,4 +1,5 @@
 /** Exactly-once delivery across activity retries, permanent refusals, and a mail server that is down for a while. */
+import { testActivities } from '../helpers/activities.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import { createMemorySentLog, createSmtpMailer, createActivities, type Mailer } from '../../activities/index.js';
@@ -34,7 +35,7 @@ async function runQ1(id: string, mailer: Mailer, onSent?: () => void) {
   const taskQueue = uniqueQueue(id);
   const worker = await testWorker(env, {
     taskQueue,
-    activities: createActivities({ mailer, sentLog: createMemorySentLog(), from: 'hq-robot@example.org', onSent }),
+    activities: testActivities({ mailer, sentLog: createMemorySentLog(), from: 'hq-robot@example.org', onSent }),
   });
   return worker.runUntil(async () => {
     await startPlan(env.client, plan, taskQueue);

@@ -2,6 +2,7 @@
  * Starting a plan late: a quarter whose due day ended is not tracked; one whose request moment passed gets its
  * request at once, and the reminders already in the past are skipped. The plan is built around the server's clock.
  */
+import { testActivities } from '../helpers/activities.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createActivities, createDiscardMailer, createMemorySentLog, type SentNotice } from '../../activities/index.js';
@@ -53,7 +54,7 @@ test('late start: past quarters untracked, the current request at once, past rem
   const taskQueue = uniqueQueue('late');
   const worker = await testWorker(env, {
     taskQueue,
-    activities: createActivities({ mailer: createDiscardMailer(), sentLog: createMemorySentLog(), from: 'hq@example.org', onSent: (n) => sent.push(n) }),
+    activities: testActivities({ mailer: createDiscardMailer(), sentLog: createMemorySentLog(), from: 'hq@example.org', onSent: (n) => sent.push(n) }),
   });
   await worker.runUntil(async () => {
     const startedAt = await env.currentTimeMs();
@@ -63,17 +64,17 @@ test('late start: past quarters untracked, the current request at once, past rem
     const [prev, cur] = status.tasks[0].units[0].periods;
     expect(prev).toMatchObject({ period: previous.id, state: 'untracked', requestedAt: null });
     expect(cur).toMatchObject({ period: current.id, state: 'escalated', reminders: 1, escalations: 1 });
-    const lines = sent.map((n) => [n.spec.key.kind, n.spec.key.number, n.spec.key.period]);
+    const lines = sent.map((n) => [n.spec!.key.kind, n.spec!.key.number, n.spec!.key.period]);
     expect(lines).toEqual([
       ['request', 1, current.id],
       ['reminder', 2, current.id],
       ['escalation', 1, current.id],
     ]);
     // The request went out at once: at the plan's start, not at its (past) scheduled moment.
-    expect(Date.parse(sent[0].spec.at) - startedAt).toBeLessThan(60_000);
-    expect(sent[0].spec.at).not.toBe(`${addDays(today, -5)}T23:59:00.000Z`);
-    expect(sent[1].spec.at).toBe(`${L}T23:59:00.000Z`);
-    expect(sent[2].spec.at).toBe(`${addDays(L, 1)}T23:59:00.000Z`);
+    expect(Date.parse(sent[0].spec!.at) - startedAt).toBeLessThan(60_000);
+    expect(sent[0].spec!.at).not.toBe(`${addDays(today, -5)}T23:59:00.000Z`);
+    expect(sent[1].spec!.at).toBe(`${L}T23:59:00.000Z`);
+    expect(sent[2].spec!.at).toBe(`${addDays(L, 1)}T23:59:00.000Z`);
     await expect(
       submitReport(env.client, plan.id, { requestId: 'x', taskId: 't', unitId: 'u', period: previous.id, status: 'on-track', summary: 's' }),
     ).rejects.toThrow(`period: ${previous.id} is not tracked: its due day had ended when the plan started`);

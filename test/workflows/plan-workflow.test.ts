@@ -1,4 +1,5 @@
 /** The plan workflow: refuses an invalid plan for good, splits a large plan over group workflows. */
+import { testActivities } from '../helpers/activities.js';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -19,7 +20,7 @@ afterEach(async () => {
   await env?.teardown();
 });
 
-const activities = () => createActivities({ mailer: createDiscardMailer(), sentLog: createMemorySentLog(), from: 'hq@example.org' });
+const activities = () => testActivities({ mailer: createDiscardMailer(), sentLog: createMemorySentLog(), from: 'hq@example.org' });
 
 test('an invalid plan handed straight to the workflow fails it for good, naming the field', async () => {
   const taskQueue = uniqueQueue('invalid');

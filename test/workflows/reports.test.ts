@@ -1,4 +1,5 @@
 /** Reports arrive as Updates: validated without a trace when refused, applied once per request id, revisions kept. */
+import { testActivities } from '../helpers/activities.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -24,7 +25,7 @@ beforeAll(async () => {
   env = await timeSkippingEnv();
   worker = await testWorker(env, {
     taskQueue,
-    activities: createActivities({ mailer: createDiscardMailer(), sentLog: createMemorySentLog(), from: 'hq@example.org' }),
+    activities: testActivities({ mailer: createDiscardMailer(), sentLog: createMemorySentLog(), from: 'hq@example.org' }),
   });
   running = worker.run();
 });

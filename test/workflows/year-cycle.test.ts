@@ -25,6 +25,7 @@ import { recordHistories } from '../helpers/histories.js';
 //     Mon 01-06; escalations Thu 01-09, Thu 01-16.
 // All at 09:00 Asia/Shanghai = 01:00Z. "late" answers 12:00 local on due day + 4: after the first escalation only.
 const at = (day: string) => `${day}T01:00:00.000Z`;
+const UNIT_KINDS = ['request', 'reminder', 'escalation'];
 const quarters = [
   { period: '2030-Q1', request: '2030-03-21', reminders: ['2030-04-04', '2030-04-08'], escalations: ['2030-04-11', '2030-04-18'], due: '2030-04-08' },
   { period: '2030-Q2', request: '2030-06-20', reminders: ['2030-07-02', '2030-07-04', '2030-07-05'], escalations: ['2030-07-08', '2030-07-15'], due: '2030-07-05' },
@@ -83,12 +84,14 @@ afterAll(async () => {
 describe('a year of quarterly cycles', () => {
   test('sends exactly the notices of the rules of time, at their instants, in order', () => {
     const written = readFileSync(join(outDir, 'notices.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(written).toEqual(expectedNotices());
+    // Reviews and summaries (checked in reviews.test.ts) come on top of the quarterly notices.
+    expect(written.filter((n) => UNIT_KINDS.includes(n.kind))).toEqual(expectedNotices());
   });
 
   test('delivers each notice once over SMTP, with recipients, subject and a Message-ID derived from its key', () => {
     const expected = expectedNotices();
-    expect(sink.messages).toHaveLength(expected.length);
+    const unitMessages = sink.messages.filter((m) => /^<rc\.(request|reminder|escalation)\./.test(m.messageId));
+    expect(unitMessages).toHaveLength(expected.length);
     const ids = sink.messages.map((m) => m.messageId);
     expect(new Set(ids).size).toBe(ids.length);
     for (const n of expected) {
@@ -123,7 +126,6 @@ describe('a year of quarterly cycles', () => {
       const due = new Date(`${q.due}T16:00:00.000Z`);
       expect(on.dueAt).toBe(due.toISOString());
     }
-    expect(result.summary).toBe('rehearsal cycle-2030: 42 notices (12 requests, 18 reminders, 12 escalations); reports: 4 on time, 4 late, 4 missing');
-    expect(result.notices.length).toBe(12 + 18 + 12);
+    expect(result.summary).toMatch(/^rehearsal cycle-2030: \d+ notices \(12 requests, 18 reminders, 12 escalations, 1 review, 2 summaries, \d+ lagging\); reports: 4 on time, 4 late, 4 missing$/);
   });
 });

@@ -1,5 +1,7 @@
 /** Updates and queries of the plan and group workflows; clients import these without loading workflow code. */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { GroupTally } from '../review/tally.js';
+import type { PublishedReview } from './review.js';
 import type { Plan } from './plan.js';
 import type { ReportInput, ReportReceipt } from './report.js';
 import type { PlanLayout, Revision, TaskStatus } from './status.js';
@@ -21,3 +23,9 @@ export const planQuery = defineQuery<Plan>('plan');
 
 /** True while the group is handing a batch of notices to the mail activity. */
 export const busyQuery = defineQuery<boolean>('busy');
+
+/** A group's contribution to a review, sent to the plan workflow at the review's moment. */
+export const reviewTallySignal = defineSignal<[GroupTally]>('reviewTally');
+
+/** The reviews and summaries published so far. */
+export const reviewsQuery = defineQuery<PublishedReview[]>('reviews');

@@ -2,6 +2,9 @@
 
 export type NoticeKind = 'request' | 'reminder' | 'escalation';
 
+/** Notices about a review window rather than one unit's report. */
+export type WindowNoticeKind = 'review' | 'summary' | 'lagging';
+
 /** The business key a notice is sent exactly once for. */
 export interface NoticeKey {
   planId: string;
@@ -51,4 +54,24 @@ export type NoticeOutcome =
 /** A stable text form of a notice key (also the input of its Message-ID). */
 export function noticeKeyText(k: NoticeKey): string {
   return [k.planId, k.taskId, k.unitId, k.period, k.kind, k.number].join('/');
+}
+
+/** The business key of a review, summary or lagging notice (one lagging notice per leader and window). */
+export function windowNoticeKeyText(planId: string, window: string, kind: WindowNoticeKind, leaderId?: string): string {
+  return [planId, window, kind, leaderId ?? ''].join('/');
+}
+
+/** One notice as it went out: a line of a rehearsal's notices.jsonl. */
+export interface NoticeLine {
+  at: string;
+  kind: NoticeKind | WindowNoticeKind;
+  planId: string;
+  taskId?: string;
+  unitId?: string;
+  period?: string;
+  level?: number;
+  window?: string;
+  units?: string[];
+  to: string[];
+  cc: string[];
 }

@@ -49,6 +49,19 @@ export const targetSchema = z.strictObject({
   reportedBy: idSchema.optional(),
 });
 
+/** When the semi-annual reviews and the annual summaries are made, in days after their window's end. */
+export const reviewsSchema = z.strictObject({
+  semiAnnualOffsetDays: z.number().int().min(0, 'must be 0 or more').default(20),
+  annualOffsetDays: z.number().int().min(0, 'must be 0 or more').default(30),
+});
+
+/** How units are ranked into advanced and backward, and how far behind target a task may fall. */
+export const assessmentSchema = z.strictObject({
+  advancedShare: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.2),
+  backwardShare: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.2),
+  progressTolerance: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.1),
+});
+
 export const planSchema = z.strictObject({
   id: idSchema,
   title: z.string().min(1, 'must not be empty'),
@@ -76,6 +89,8 @@ export const planSchema = z.strictObject({
     .min(1, 'must list at least one task'),
   cadence: cadenceSchema,
   calendar: calendarSchema.optional(),
+  reviews: reviewsSchema.default({ semiAnnualOffsetDays: 20, annualOffsetDays: 30 }),
+  assessment: assessmentSchema.default({ advancedShare: 0.2, backwardShare: 0.2, progressTolerance: 0.1 }),
 });
 
 /** A plan as written in the file (before defaults). */
@@ -87,6 +102,8 @@ export type Leader = Plan['leaders'][number];
 export type Task = Plan['tasks'][number];
 export type Cadence = Plan['cadence'];
 export type PlanCalendar = NonNullable<Plan['calendar']>;
+export type Assessment = Plan['assessment'];
+export type ReviewOffsets = Plan['reviews'];
 
 /** Addresses as a list, whichever way the file wrote them. */
 export function addressList(email: string | string[]): string[] {

@@ -59,6 +59,8 @@ export interface UnitPeriodRecord {
   requestedAt: number;
   reminders: number;
   escalations: number;
+  /** When each escalation went out (reviews count those at or before their moment). */
+  escalatedAt?: number[];
   submittedAt?: number;
   daysLate?: number;
   revisions: Revision[];

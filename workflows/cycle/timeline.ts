@@ -1,15 +1,17 @@
 /** Which notices a group of tasks sends when, given the plan and the moment the plan was started. Pure. */
 import { periodsOf, periodSchedule, type PeriodSchedule } from '../calendar/index.js';
 import type { Plan } from '../contract/plan.js';
+import type { ReviewWindow } from '../review/windows.js';
 
-export type CycleEventKind = 'request' | 'reminder' | 'escalation' | 'deadline' | 'close';
+export type CycleEventKind = 'request' | 'reminder' | 'escalation' | 'deadline' | 'close' | 'review';
 
 /** One moment at which the cycle acts for every unit of a quarter at once. */
 export interface CycleEvent {
   at: number;
   kind: CycleEventKind;
+  /** The quarter, or for a review the window id (`2027-H1`, `2027`, `plan`). */
   period: string;
-  /** Reminder number or escalation level; 1 otherwise. */
+  /** Reminder number or escalation level; for a review its position among the plan's reviews; 1 otherwise. */
   number: number;
   escalateTo?: 'unitLeader' | 'headquarters';
 }
@@ -22,10 +24,12 @@ export interface TrackedPeriod {
   events: CycleEvent[];
 }
 
-const KIND_ORDER: Record<CycleEventKind, number> = { request: 0, reminder: 1, escalation: 2, deadline: 3, close: 4 };
+// A review comes after every notice of its instant, so the escalations it counts have gone out.
+const KIND_ORDER: Record<CycleEventKind, number> = { request: 0, reminder: 1, escalation: 2, deadline: 3, close: 4, review: 5 };
 
 /** Orders events by instant, then by kind, period and number, so replays and rehearsals agree. */
 export function compareEvents(a: CycleEvent, b: CycleEvent): number {
+  if (a.kind === 'review' && b.kind === 'review') return a.at - b.at || a.number - b.number;
   return a.at - b.at || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.period < b.period ? -1 : a.period > b.period ? 1 : 0) || a.number - b.number;
 }
 
@@ -55,9 +59,10 @@ export function cycleTimeline(plan: Plan, startedAt: number): TrackedPeriod[] {
   });
 }
 
-/** All events of all tracked quarters in the order the cycle acts on them. */
-export function allEvents(periods: TrackedPeriod[]): CycleEvent[] {
-  return periods.flatMap((p) => p.events).sort(compareEvents);
+/** All events of all tracked quarters (and the reviews, when given) in the order the cycle acts on them. */
+export function allEvents(periods: TrackedPeriod[], windows: ReviewWindow[] = []): CycleEvent[] {
+  const reviews = windows.map((w, i): CycleEvent => ({ at: w.at, kind: 'review', period: w.id, number: i + 1 }));
+  return [...periods.flatMap((p) => p.events), ...reviews].sort(compareEvents);
 }
 
 /** The notice that follows `event` in its quarter's ladder, if the unit stays silent. */

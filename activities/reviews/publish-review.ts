@@ -1,0 +1,63 @@
+/** The activity that writes a review's documents and sends its notices, each exactly once. */
+import { windowNoticeKeyText, type NoticeLine } from '../../workflows/contract/notice.js';
+import type { PublishOutcome, PublishRequest } from '../../workflows/contract/review.js';
+import { reviewHtml, reviewMarkdown, reviewSubject, type ReviewDocumentInput } from '../documents/review-documents.js';
+import { writeReviewDocuments } from '../documents/write-review.js';
+import { deliverOnce } from '../notices/deliver-once.js';
+import { messageIdForText } from '../notices/message-id.js';
+import { heartbeat, type NoticeDeps } from '../notices/send-notices.js';
+import { renderLagging } from './lagging-notice.js';
+
+export interface ReviewDeps extends NoticeDeps {
+  /** The folder a plan's reviews and summaries are written into. */
+  documentsDir: (planId: string) => string;
+}
+
+/** Builds the review activity over its dependencies. */
+export function createReviewActivities(deps: ReviewDeps) {
+  return {
+    /** Writes the review as JSON, Markdown and HTML, sends it to headquarters (leaders in cc) and each leader's lagging notice. */
+    async publishReview({ review, audience }: PublishRequest): Promise<PublishOutcome> {
+      const input: ReviewDocumentInput = {
+        review,
+        names: { units: audience.units, tasks: audience.tasks, aspects: audience.aspects, leaders: Object.fromEntries(audience.leaders.map((l) => [l.id, l.name])) },
+        timezone: audience.timezone,
+        locale: audience.locale,
+      };
+      const documents = await writeReviewDocuments(deps.documentsDir(review.planId), input);
+      const notices: PublishOutcome['notices'] = [];
+      const leaderAddresses = audience.leaders.flatMap((l) => l.email);
+      const send = async (line: NoticeLine, subject: string, text: string, html: string, leaderId?: string) => {
+        const kind = line.kind as 'review' | 'summary' | 'lagging';
+        const messageId = messageIdForText(kind, windowNoticeKeyText(review.planId, review.window, kind, leaderId), deps.messageIdDomain);
+        const headers = { 'X-Review-Cycles-Key': windowNoticeKeyText(review.planId, review.window, kind, leaderId), 'X-Review-Cycles-At': line.at };
+        const { outcome, fresh } = await deliverOnce(deps.mailer, deps.sentLog, { messageId, from: deps.from, to: line.to, cc: line.cc, subject, text, html, headers });
+        notices.push({ kind, ...(leaderId ? { leaderId } : {}), status: outcome.status, ...(outcome.status !== 'sent' ? { reason: outcome.reason } : {}) });
+        if (fresh) deps.onSent?.({ line, messageId, subject });
+        heartbeat(notices.length);
+      };
+      await send(
+        { at: review.at, kind: review.kind, planId: review.planId, window: review.window, to: audience.headquarters, cc: leaderAddresses },
+        reviewSubject(input),
+        reviewMarkdown(input),
+        reviewHtml(input),
+      );
+      for (const lagging of review.lagging) {
+        const leader = audience.leaders.find((l) => l.id === lagging.leaderId);
+        if (!leader) continue;
+        const { subject, text, html } = renderLagging(review, audience, lagging);
+        const line: NoticeLine = {
+          at: review.at,
+          kind: 'lagging',
+          planId: review.planId,
+          window: review.window,
+          units: lagging.units.map((u) => u.unitId),
+          to: leader.email,
+          cc: audience.headquarters,
+        };
+        await send(line, subject, text, html, leader.id);
+      }
+      return { documents, notices };
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/** Merges the groups' tallies into a review: ranking, advanced and backward units, tasks behind plan, lagging units. Pure. */
+import type { Plan } from '../contract/plan.js';
+import type { CellCode, FlaggedReport, GroupTally, UnitTally } from './tally.js';
+import type { ReviewWindow } from './windows.js';
+
+export interface RankedUnit extends UnitTally {
+  rank: number;
+  onTimeRate: number;
+  /** Places gained since the previous annual summary (positive = moved up); null when not ranked then. */
+  rankChange?: number | null;
+}
+
+export interface BehindPlan {
+  taskId: string;
+  expected: number;
+  actual: number | null;
+  metric: string;
+  total: number;
+}
+
+export interface LaggingUnit {
+  unitId: string;
+  reasons: string[];
+}
+
+export interface LeaderLagging {
+  leaderId: string;
+  units: LaggingUnit[];
+}
+
+/** The computed content of one review or summary, the same for its JSON, Markdown and HTML. */
+export interface Review {
+  planId: string;
+  planTitle: string;
+  window: string;
+  kind: 'review' | 'summary';
+  at: string;
+  periods: string[];
+  ranking: RankedUnit[];
+  advanced: string[];
+  backward: string[];
+  behindPlan: BehindPlan[];
+  flagged: FlaggedReport[];
+  lagging: LeaderLagging[];
+  /** Units that are lagging but have no leader to notify. */
+  laggingWithoutLeader: LaggingUnit[];
+  heatmap: { taskId: string; cells: CellCode[] }[];
+  allPeriods: string[];
+  previousWindow: string | null;
+}
+
+/** ceil(share x n), immune to float noise such as 0.3 x 10 = 3.0000000000000004. */
+export function shareCount(share: number, n: number): number {
+  return Math.ceil(Math.round(share * n * 1e9) / 1e9);
+}
+
+/** Orders units: on-time rate descending, then missing, days late and escalations ascending, then unit id. */
+export function compareUnits(a: RankedUnit, b: RankedUnit): number {
+  return (
+    b.onTimeRate - a.onTimeRate ||
+    a.missing - b.missing ||
+    a.daysLate - b.daysLate ||
+    a.escalations - b.escalations ||
+    (a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0)
+  );
+}
+
+/** Adds up the units' tallies over the groups. */
+export function mergeTallies(parts: GroupTally[]): UnitTally[] {
+  const merged = new Map<string, UnitTally>();
+  for (const part of parts) {
+    for (const u of part.units) {
+      const m = merged.get(u.unitId) ?? { unitId: u.unitId, due: 0, onTime: 0, late: 0, missing: 0, daysLate: 0, escalations: 0 };
+      m.due += u.due;
+      m.onTime += u.onTime;
+      m.late += u.late;
+      m.missing += u.missing;
+      m.daysLate += u.daysLate;
+      m.escalations += u.escalations;
+      merged.set(u.unitId, m);
+    }
+  }
+  return [...merged.values()];
+}
+
+/** Builds the review of `window` from every group's tally; `previousRanks` are the ranks of the previous annual summary. */
+export function buildReview(
+  plan: Plan,
+  window: ReviewWindow,
+  parts: GroupTally[],
+  allPeriods: string[],
+  previous: { window: string; ranks: Record<string, number> } | null,
+): Review {
+  const ordered = [...parts].sort((a, b) => a.groupIndex - b.groupIndex);
+  const ranking: RankedUnit[] = mergeTallies(ordered)
+    .filter((u) => u.due > 0)
+    .map((u) => ({ ...u, rank: 0, onTimeRate: u.onTime / u.due }))
+    .sort(compareUnits)
+    .map((u, i) => ({ ...u, rank: i + 1 }));
+  const n = ranking.length;
+  const advanced = ranking.filter((u) => u.late === 0 && u.missing === 0).slice(0, shareCount(plan.assessment.advancedShare, n)).map((u) => u.unitId);
+  const laggards = ranking.filter((u) => u.late + u.missing > 0);
+  const k = shareCount(plan.assessment.backwardShare, n);
+  const backward = (k > 0 ? laggards.slice(-k) : []).map((u) => u.unitId);
+  if (previous && window.kind === 'summary' && window.id !== 'plan') {
+    for (const u of ranking) u.rankChange = previous.ranks[u.unitId] !== undefined ? previous.ranks[u.unitId] - u.rank : null;
+  }
+  const tolerance = plan.assessment.progressTolerance;
+  const targets = ordered.flatMap((p) => p.targets);
+  const behind = targets.filter((t) => t.actual === null || t.actual < t.expected * (1 - tolerance));
+  const behindPlan = behind.map((t) => ({ taskId: t.taskId, expected: t.expected, actual: t.actual, metric: t.metric, total: t.total }));
+
+  const reasons = new Map<string, string[]>();
+  const because = (unitId: string, reason: string) => reasons.set(unitId, [...(reasons.get(unitId) ?? []), reason]);
+  for (const u of ranking) {
+    if (backward.includes(u.unitId)) because(u.unitId, `ranked among the backward (rank ${u.rank} of ${n})`);
+    if (u.missing > 0) because(u.unitId, `${u.missing} report${u.missing === 1 ? '' : 's'} missing`);
+  }
+  for (const t of behind) {
+    const actual = t.actual === null ? 'no figure reported' : `${t.actual}`;
+    for (const unitId of t.units) because(unitId, `task ${t.taskId} behind plan (${t.metric}: expected ${round(t.expected)}, actual ${actual})`);
+  }
+  const byLeader = new Map<string, LaggingUnit[]>();
+  const withoutLeader: LaggingUnit[] = [];
+  for (const unit of plan.units) {
+    const why = reasons.get(unit.id);
+    if (!why) continue;
+    if (unit.leader) byLeader.set(unit.leader, [...(byLeader.get(unit.leader) ?? []), { unitId: unit.id, reasons: why }]);
+    else withoutLeader.push({ unitId: unit.id, reasons: why });
+  }
+  const lagging = plan.leaders.filter((l) => byLeader.has(l.id)).map((l) => ({ leaderId: l.id, units: byLeader.get(l.id)! }));
+
+  return {
+    planId: plan.id,
+    planTitle: plan.title,
+    window: window.id,
+    kind: window.kind,
+    at: new Date(window.at).toISOString(),
+    periods: window.periods,
+    ranking,
+    advanced,
+    backward,
+    behindPlan,
+    flagged: ordered.flatMap((p) => p.flagged),
+    lagging,
+    laggingWithoutLeader: withoutLeader,
+    heatmap: ordered.flatMap((p) => p.heatmap),
+    allPeriods,
+    previousWindow: previous && window.kind === 'summary' && window.id !== 'plan' ? previous.window : null,
+  };
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
