@@ -7,7 +7,8 @@ import { REPORT_STATUSES } from '../workflows/contract/report.js';
 import type { PlanStatus } from '../workflows/contract/status.js';
 import { connectClient } from './connection.js';
 import { loadPlanFile } from './plan-file.js';
-import { planStatus, reportRevisions, startPlan, submitReport, UserError } from './plans.js';
+import { writeLedger } from './ledger.js';
+import { planReviews, planStatus, reportRevisions, runningPlan, startPlan, submitReport, UserError } from './plans.js';
 import { loadBehaviourFile, SILENT } from './rehearse/behaviour.js';
 import { MissingBinaryError } from './temporal-binaries.js';
 
@@ -137,6 +138,38 @@ export function program(): Command {
       if (o.json) { json(revisions); return; }
       if (!revisions.length) out('no report yet');
       revisions.forEach((r, i) => out(`revision ${i + 1} at ${new Date(r.arrivedAt).toISOString()}: ${r.status}${r.progress !== undefined ? ` progress ${r.progress}` : ''}\n  ${r.summary}`));
+    });
+
+  const ledger = cli.command('ledger').description('the work ledger: one row per aspect, task, unit and quarter');
+  ledger
+    .command('export <planId>')
+    .description('write the ledger as CSV (UTF-8 with BOM, opens in Excel), XLSX or JSON')
+    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'xlsx', 'json']).makeOptionMandatory())
+    .requiredOption('--out <file>', 'the file to write')
+    .option('--json', 'print the result as JSON')
+    .action(async (planId: string, o: { format: 'csv' | 'xlsx' | 'json'; out: string; json?: boolean }) => {
+      const { plan: p, status } = await withClient(async (client) => ({ plan: await runningPlan(client, planId), status: await planStatus(client, planId) }));
+      await writeLedger(p, status, o.format, o.out);
+      const rows = status.tasks.reduce((n, t) => n + t.units.reduce((m, u) => m + u.periods.length, 0), 0);
+      if (o.json) json({ planId, format: o.format, out: o.out, rows });
+      else out(`wrote ${rows} ledger rows of plan ${planId} to ${o.out} (${o.format})`);
+    });
+
+  plan
+    .command('reviews <planId>')
+    .description('the reviews and summaries made so far, with their documents')
+    .option('--json', 'print as JSON')
+    .action(async (planId: string, o: { json?: boolean }) => {
+      const reviews = await withClient((client) => planReviews(client, planId));
+      if (o.json) {
+        json(reviews);
+        return;
+      }
+      if (!reviews.length) out('no review made yet');
+      for (const r of reviews) {
+        out(`${r.window} (${r.kind}, ${r.at}): advanced ${r.advanced.join(', ') || '-'}; backward ${r.backward.join(', ') || '-'}; behind plan ${r.behindPlan.join(', ') || '-'}`);
+        out(`  ${r.documents.html}`);
+      }
     });
 
   cli

@@ -7,7 +7,8 @@ import {
   type Client,
 } from '@temporalio/client';
 import { planWorkflowId } from '../workflows/contract/ids.js';
-import { submitReportUpdate, groupStatusQuery, layoutQuery, planQuery, revisionsQuery } from '../workflows/contract/messages.js';
+import { submitReportUpdate, groupStatusQuery, layoutQuery, planQuery, reviewsQuery, revisionsQuery } from '../workflows/contract/messages.js';
+import type { PublishedReview } from '../workflows/contract/review.js';
 import type { Plan } from '../workflows/contract/plan.js';
 import { describeIssues, reportInputSchema, type ReportReceipt } from '../workflows/contract/report.js';
 import type { PlanLayout, PlanStatus, Revision } from '../workflows/contract/status.js';
@@ -101,7 +102,8 @@ export async function submitReport(client: Client, planId: string, input: unknow
   const layout = await planLayout(client, planId);
   const handle = client.workflow.getHandle(groupOf(layout, report.taskId));
   try {
-    return await handle.executeUpdate(submitReportUpdate, { args: [report], updateId: report.requestId });
+    // No update id: the workflow itself answers a repeated request id, with `duplicate: true`, in every run.
+    return await handle.executeUpdate(submitReportUpdate, { args: [report] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new UserError(err.cause?.message ?? err.message, 'EREJECTED');
     throw notFound(err, planId);
@@ -112,4 +114,13 @@ export async function submitReport(client: Client, planId: string, input: unknow
 export async function reportRevisions(client: Client, planId: string, taskId: string, unitId: string, period: string): Promise<Revision[]> {
   const layout = await planLayout(client, planId);
   return client.workflow.getHandle(groupOf(layout, taskId)).query(revisionsQuery, { taskId, unitId, period });
+}
+
+/** The reviews and summaries the plan workflow has made so far. */
+export async function planReviews(client: Client, planId: string): Promise<PublishedReview[]> {
+  try {
+    return await client.workflow.getHandle(planWorkflowId(planId)).query(reviewsQuery);
+  } catch (err) {
+    throw notFound(err, planId);
+  }
 }

@@ -6,7 +6,7 @@ import { testActivities } from '../helpers/activities.js';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createActivities, createMemorySentLog, createSmtpMailer, type Mailer } from '../../activities/index.js';
 import { freePort } from '../../client/dev-server.js';
 import { planStatus } from '../../client/plans.js';
-import { planWorkflowId } from '../../workflows/contract/ids.js';
+import { groupWorkflowId, planWorkflowId } from '../../workflows/contract/ids.js';
 import type { PlanStatus } from '../../workflows/contract/status.js';
 import { installRuntime } from '../../worker/runtime.js';
 import { planAroundNow, useDevServer, writePlan } from '../helpers/dev-server.js';
@@ -204,6 +204,15 @@ describe('report submit', () => {
     expect(periodOf(status, 't1', 'alpha', current)).toMatchObject({ state: 'requested', revisions: 0 });
   });
 
+  test('a refused report leaves no event at all in the history (the dev server drops the validator\'s task)', async () => {
+    const group = client.workflow.getHandle(groupWorkflowId(planId, 0));
+    const before = (await group.fetchHistory()).events?.length ?? 0;
+    const r = await submit('--task', 't1', '--unit', 'beta', '--period', current, '--status', 'on-track', '--summary', 'not mine');
+    expect(r.code).toBe(1);
+    const after = (await group.fetchHistory()).events ?? [];
+    expect(after.length).toBe(before);
+  });
+
   test('accepted: a receipt line, or a JSON receipt; the same --request-id again is applied once', async () => {
     const text = await submit('--task', 't1', '--unit', 'alpha', '--period', current, '--status', 'at-risk', '--summary', 'half way', '--progress', '40');
     expect(text.stderr).toBe('');
@@ -225,9 +234,37 @@ describe('report submit', () => {
       daysLate: 0,
       duplicate: false,
     });
-    // Temporal answers a repeated update id with the first outcome: the same receipt, and no second revision.
+    // The same request id again: the first receipt, marked as a duplicate, and no second revision.
     expect(b.code).toBe(0);
-    expect(JSON.parse(b.stdout)).toMatchObject({ ...receipt, duplicate: expect.any(Boolean) });
+    expect(JSON.parse(b.stdout)).toEqual({ ...receipt, duplicate: true });
+    const again = await submit(...args.slice(0, -1));
+    expect(again.stdout).toMatch(/^already received: t2\/beta\//);
+  });
+});
+
+describe('ledger export', () => {
+  test('writes CSV with a BOM, a real XLSX workbook and JSON, one row per task, unit and quarter', async () => {
+    const csv = join(dir, 'ledger.csv');
+    const r = await cli(['ledger', 'export', planId, '--format', 'csv', '--out', csv]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`wrote 4 ledger rows of plan ${planId} to ${csv} (csv)\n`);
+    const text = readFileSync(csv, 'utf8');
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    expect(text.trim().split('\r\n')).toHaveLength(1 + 4);
+    const xlsx = join(dir, 'ledger.xlsx');
+    expect((await cli(['ledger', 'export', planId, '--format', 'xlsx', '--out', xlsx])).code).toBe(0);
+    expect(readFileSync(xlsx).subarray(0, 2).toString()).toBe('PK');
+    const jsonFile = join(dir, 'ledger.json');
+    expect((await cli(['ledger', 'export', planId, '--format', 'json', '--out', jsonFile])).code).toBe(0);
+    const rows = JSON.parse(readFileSync(jsonFile, 'utf8'));
+    expect(rows.find((x: { taskId: string; unitId: string; period: string }) => x.taskId === 't1' && x.unitId === 'alpha' && x.period === current)).toMatchObject({
+      state: 'submitted',
+      reportStatus: 'at-risk',
+      progress: 40,
+    });
+    const bad = await cli(['ledger', 'export', planId, '--format', 'pdf', '--out', jsonFile]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("argument 'pdf' is invalid");
   });
 });
 
