@@ -1,11 +1,20 @@
-// Prints vitest's JSON results as one closing line: "tests: N passed, N failed, N skipped".
-import { readFileSync } from 'node:fs';
+// Adds up vitest's JSON results into one closing line: "tests: N passed, N failed, N skipped".
+import { existsSync, readFileSync } from 'node:fs';
 
-const file = process.argv[2];
-try {
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let missing = 0;
+for (const file of process.argv.slice(2)) {
+  if (!existsSync(file)) {
+    missing++;
+    console.log(`no test results in ${file}`);
+    continue;
+  }
   const r = JSON.parse(readFileSync(file, 'utf8'));
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests ?? 0)} skipped`);
-} catch {
-  console.log(`tests: no results in ${file}`);
-  process.exit(1);
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + (r.numTodoTests ?? 0);
 }
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 || missing > 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,281 @@
+/**
+ * Part 3: report submissions on a real dev server against a bare Update to a trivial workflow, at the same concurrency,
+ * over the same number of workflows, with both workers in this process.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createActivities, createDiscardMailer, createMemorySentLog } from '../../activities/index.js';
+import { DevServerError, PortInUseError, freePorts, startDevServer, type DevServer } from '../../client/dev-server.js';
+import { planLayout, planStatus, startPlan, submitReport } from '../../client/plans.js';
+import { workflowsPath } from '../../worker/build.js';
+import { installRuntime } from '../../worker/runtime.js';
+import { checkPlan } from '../../workflows/contract/plan-check.js';
+import type { Plan } from '../../workflows/contract/plan.js';
+import { generatePlan } from '../generate-plan.js';
+import { now, round, summarize, type LatencySummary } from './stats.js';
+import { echoUpdate, type trivialWorkflow } from './trivial-workflow.js';
+
+const trivialWorkflowPath = fileURLToPath(new URL('./trivial-workflow.ts', import.meta.url));
+
+export interface LiveOptions {
+  tasks: number;
+  unitsPerTask: number;
+  concurrency: number;
+  /** Measured calls per submitter (per kind). */
+  perSubmitter: number;
+  warmup: number;
+  /** Measured phases per kind, alternated bare, submit, bare, submit, ... */
+  rounds: number;
+}
+
+export interface LiveFigures {
+  options: LiveOptions;
+  planId: string;
+  current: string;
+  unitTasks: number;
+  groups: number;
+  serverStartMs: number;
+  workerCreateMs: { plan: number; trivial: number };
+  /** From startPlan to every unit-task of the current quarter requested. */
+  requestedAfterMs: number;
+  submission: LatencySummary;
+  bare: LatencySummary;
+  ratio: { p50: number; p99: number };
+  /** Runs per group workflow at the end (continue-as-new rolls over every 500 accepted reports). */
+  groupRuns: number[];
+  slowestSubmissions: { atMs: number; ms: number; group: number }[];
+  slowestBare: { atMs: number; ms: number; group: number }[];
+  errorSamples: string[];
+  /** Every measured call in time order (written to a file of its own). */
+  samples: { submission: Sample[]; bare: Sample[] };
+}
+
+const DAY = 86_400_000;
+const ymd = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+/**
+ * A generated plan (UTC, no calendar, no reminders or escalations) over the current and next quarter, whose current
+ * quarter's request moment passed yesterday and whose due day is 5 days after the quarter's last day.
+ */
+export function livePlan(id: string, tasks: number, unitsPerTask: number, at = Date.now()): { plan: Plan; current: string } {
+  const today = new Date(at);
+  const year = today.getUTCFullYear();
+  const q = Math.floor(today.getUTCMonth() / 3);
+  const first = Date.UTC(year, 3 * q, 1);
+  const last = Date.UTC(year, 3 * q + 3, 0);
+  const nextLast = Date.UTC(year, 3 * q + 6, 0);
+  const todayStart = Date.UTC(year, today.getUTCMonth(), today.getUTCDate());
+  const daysToLast = Math.round((last - todayStart) / DAY);
+  const raw = generatePlan({ id, tasks, unitsPerTask, years: 1, timezone: 'UTC' });
+  delete raw.calendar;
+  Object.assign(raw, {
+    title: `Benchmark plan ${id}`,
+    start: ymd(first),
+    end: ymd(nextLast),
+    cadence: { sendTime: '09:00', requestOffsetDays: -(daysToLast + 1), dueOffsetDays: 5 },
+  });
+  const checked = checkPlan(raw);
+  if (!checked.ok) throw new Error(`live plan is invalid: ${checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  return { plan: checked.plan, current: `${year}-Q${q + 1}` };
+}
+
+async function startServer(dataDir: string): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    const [port, uiPort] = await freePorts(2);
+    try {
+      return await startDevServer({ dataDir, port, uiPort, headless: true, ownProcessGroup: false });
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof PortInUseError || err instanceof DevServerError)) throw err;
+    }
+  }
+}
+
+export interface Sample {
+  atMs: number;
+  ms: number;
+  group: number;
+}
+
+/** `concurrency` callers, each making `perCaller` calls one after another; call k of caller s is index k*concurrency+s. */
+async function drive(
+  concurrency: number,
+  perCaller: number,
+  offset: number,
+  call: (index: number) => Promise<number>,
+  t0: number,
+  samples: Sample[],
+  errors: string[],
+): Promise<number> {
+  const start = now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, s) => {
+      for (let k = 0; k < perCaller; k++) {
+        const index = offset + k * concurrency + s;
+        const begin = now();
+        try {
+          const group = await call(index);
+          samples.push({ atMs: round(begin - t0, 0), ms: now() - begin, group });
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+      }
+    }),
+  );
+  return now() - start;
+}
+
+export async function liveBench(o: LiveOptions, say: (s: string) => void): Promise<LiveFigures> {
+  const unitTasks = o.tasks * o.unitsPerTask;
+  const perUnitTask = Math.ceil((o.warmup + o.concurrency * o.perSubmitter * o.rounds) / unitTasks);
+  if (perUnitTask > 50) throw new Error(`live bench: ${perUnitTask} revisions per report would pass the limit of 50; lower the calls`);
+  installRuntime();
+  const dataDir = mkdtempSync(join(tmpdir(), 'rc-bench-live-'));
+  const t0 = now();
+  let server: DevServer | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  let connection: Connection | undefined;
+  const workers: Worker[] = [];
+  const runs: Promise<void>[] = [];
+  try {
+    server = await startServer(dataDir);
+    const serverStartMs = now() - t0;
+    say(`  dev server ${server.address} up in ${(serverStartMs / 1000).toFixed(1)} s`);
+    nativeConnection = await NativeConnection.connect({ address: server.address });
+    connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection, namespace: 'default' });
+
+    const w0 = now();
+    const planWorker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue: 'bench-plan',
+      workflowsPath,
+      activities: createActivities({
+        mailer: createDiscardMailer(),
+        sentLog: createMemorySentLog(),
+        from: 'bench@review-cycles.invalid',
+        documentsDir: () => join(dataDir, 'documents'),
+      }),
+    });
+    const w1 = now();
+    const trivialWorker = await Worker.create({ connection: nativeConnection, taskQueue: 'bench-trivial', workflowsPath: trivialWorkflowPath });
+    const w2 = now();
+    workers.push(planWorker, trivialWorker);
+    for (const w of workers) runs.push(w.run());
+
+    const planId = `bench-live-${Date.now()}`;
+    const { plan, current } = livePlan(planId, o.tasks, o.unitsPerTask);
+    const s0 = now();
+    const outcome = await startPlan(client, plan, 'bench-plan');
+    if (!outcome.started) throw new Error(`plan ${planId} already running`);
+    const layout = await planLayout(client, planId);
+    // Wait until every unit-task's current quarter has been requested.
+    for (;;) {
+      const status = await planStatus(client, planId).catch(() => undefined);
+      const states = status?.tasks.flatMap((t) => t.units.map((u) => u.periods.find((p) => p.period === current)?.state)) ?? [];
+      if (states.length === unitTasks && states.every((s) => s === 'requested')) break;
+      if (now() - s0 > 120_000) throw new Error(`the current quarter ${current} was not requested within 120 s (${states.filter((s) => s === 'requested').length}/${unitTasks})`);
+      await sleep(100);
+    }
+    const requestedAfterMs = now() - s0;
+    say(`  plan ${planId}: ${layout.groups.length} groups, ${unitTasks} unit-tasks of ${current} requested ${(requestedAfterMs / 1000).toFixed(1)} s after start`);
+
+    // Unit-tasks interleaved across the groups, so that consecutive calls go to different groups (as the bare calls do).
+    const groupOfTask = new Map(layout.groups.flatMap((g, i) => g.taskIds.map((t) => [t, i] as const)));
+    const byGroup = layout.groups.map((_, i) => plan.tasks.filter((t) => groupOfTask.get(t.id) === i).flatMap((t) => t.units.map((unitId) => ({ taskId: t.id, unitId, group: i }))));
+    const targets: { taskId: string; unitId: string; group: number }[] = [];
+    for (let i = 0; i < Math.max(...byGroup.map((g) => g.length)); i++) for (const g of byGroup) if (g[i]) targets.push(g[i]);
+
+    const trivialIds = layout.groups.map((_, i) => `bench-trivial-${planId}-${i + 1}`);
+    for (const workflowId of trivialIds) await client.workflow.start<typeof trivialWorkflow>('trivialWorkflow', { workflowId, taskQueue: 'bench-trivial' });
+
+    const submit = async (index: number, tag: string): Promise<number> => {
+      const t = targets[index % targets.length];
+      await submitReport(client, planId, {
+        requestId: `bench:${tag}:${index}`,
+        taskId: t.taskId,
+        unitId: t.unitId,
+        period: current,
+        status: 'on-track',
+        summary: `Benchmark report ${index} of ${t.unitId} on ${t.taskId}.`,
+        progress: index % 100,
+      });
+      return t.group;
+    };
+    const bare = async (index: number, tag: string): Promise<number> => {
+      const group = index % trivialIds.length;
+      const t = targets[index % targets.length];
+      await client.workflow.getHandle(trivialIds[group]).executeUpdate(echoUpdate, {
+        args: [{ requestId: `bench:${tag}:${index}`, taskId: t.taskId, unitId: t.unitId, period: current, status: 'on-track', summary: `Benchmark report ${index} of ${t.unitId} on ${t.taskId}.`, progress: index % 100 }],
+      });
+      return group;
+    };
+
+    const errors: string[] = [];
+    const warmSamples: Sample[] = [];
+    const perWarm = Math.ceil(o.warmup / o.concurrency);
+    await drive(o.concurrency, perWarm, 0, (i) => bare(i, 'warm'), t0, warmSamples, errors);
+    await drive(o.concurrency, perWarm, 0, (i) => submit(i, 'warm'), t0, warmSamples, errors);
+    if (errors.length) say(`  warm-up errors: ${errors.length} (${errors[0]})`);
+    say(`  warm-up done (${perWarm * o.concurrency} calls each)`);
+
+    const subSamples: Sample[] = [];
+    const bareSamples: Sample[] = [];
+    const subErrors: string[] = [];
+    const bareErrors: string[] = [];
+    let subWall = 0;
+    let bareWall = 0;
+    const per = o.perSubmitter;
+    for (let r = 0; r < o.rounds; r++) {
+      const offset = perWarm * o.concurrency + r * per * o.concurrency;
+      bareWall += await drive(o.concurrency, per, offset, (i) => bare(i, 'run'), t0, bareSamples, bareErrors);
+      subWall += await drive(o.concurrency, per, offset, (i) => submit(i, 'run'), t0, subSamples, subErrors);
+      say(`  round ${r + 1}/${o.rounds}: ${per * o.concurrency} bare updates, ${per * o.concurrency} submissions`);
+    }
+    const submission = summarize(subSamples.map((s) => s.ms), subErrors.length, subWall);
+    const bareSummary = summarize(bareSamples.map((s) => s.ms), bareErrors.length, bareWall);
+
+    const groupRuns: number[] = [];
+    for (const g of layout.groups) {
+      let n = 0;
+      for await (const _ of client.workflow.list({ query: `WorkflowId = '${g.workflowId}'` })) n++;
+      groupRuns.push(n);
+    }
+    const slowest = (s: Sample[]) => [...s].sort((a, b) => b.ms - a.ms).slice(0, 10).map((x) => ({ atMs: x.atMs, ms: round(x.ms, 1), group: x.group }));
+    return {
+      options: o,
+      planId,
+      current,
+      unitTasks,
+      groups: layout.groups.length,
+      serverStartMs: round(serverStartMs, 0),
+      workerCreateMs: { plan: round(w1 - w0, 0), trivial: round(w2 - w1, 0) },
+      requestedAfterMs: round(requestedAfterMs, 0),
+      submission,
+      bare: bareSummary,
+      ratio: { p50: round(submission.p50Ms / bareSummary.p50Ms), p99: round(submission.p99Ms / bareSummary.p99Ms) },
+      groupRuns,
+      slowestSubmissions: slowest(subSamples),
+      slowestBare: slowest(bareSamples),
+      errorSamples: [...new Set([...subErrors, ...bareErrors])].slice(0, 5),
+      samples: { submission: subSamples.map((x) => ({ ...x, ms: round(x.ms, 2) })), bare: bareSamples.map((x) => ({ ...x, ms: round(x.ms, 2) })) },
+    };
+  } finally {
+    for (const w of workers) {
+      try {
+        w.shutdown();
+      } catch {
+        // not running
+      }
+    }
+    await Promise.allSettled(runs);
+    await connection?.close().catch(() => {});
+    await nativeConnection?.close().catch(() => {});
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
