@@ -35,6 +35,8 @@ const { publishReview } = proxyActivities<Activities>({
 
 /** Roll over to a fresh run between reviews once the history grows past this. */
 const MAX_HISTORY_PER_RUN = 5_000;
+/** Tallies of a province carry heatmaps: roll over on size too, long before Temporal's 50 MB. */
+const MAX_HISTORY_BYTES_PER_RUN = 8_000_000;
 
 /** What the plan workflow carries over continue-as-new. */
 export interface PlanCarry {
@@ -136,7 +138,8 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     delete tallies[window.id];
     next++;
     const info = workflowInfo();
-    if (next < windows.length && (info.continueAsNewSuggested || info.historyLength > (limits?.maxPlanHistoryPerRun ?? MAX_HISTORY_PER_RUN))) {
+    const long = info.historyLength > (limits?.maxPlanHistoryPerRun ?? MAX_HISTORY_PER_RUN) || (info.historySize ?? 0) > MAX_HISTORY_BYTES_PER_RUN;
+    if (next < windows.length && (info.continueAsNewSuggested || long)) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof planWorkflow>({ ...input, startedAt, carry: { tallies, published, previous, nextWindow: next } });
     }

@@ -258,7 +258,7 @@ export function reviewMarkdown(input: ReviewDocumentInput): string {
   const rows: string[][] = [];
   for (const g of heatmapGroups(r, n, c)) {
     rows.push([`**${mdCell(g.title)}**`, ...r.allPeriods.map(() => '')]);
-    for (const h of g.rows) rows.push([mdCell(named(taskTitle(n, h.taskId), h.taskId)), ...h.cells.map((code) => code)]);
+    for (const h of g.rows) rows.push([mdCell(named(taskTitle(n, h.taskId), h.taskId)), ...Array.from(h.cells)]);
   }
   out.push(...mdTable([mdCell(c.heatmap.task), ...r.allPeriods.map(periodHead)], rows, ['l', ...r.allPeriods.map(() => 'c' as const)]));
 
@@ -450,7 +450,7 @@ export function reviewHtml(input: ReviewDocumentInput): string {
     out.push('<tbody>', `<tr class="aspect"><th scope="colgroup" colspan="${r.allPeriods.length + 1}">${e(g.title)}</th></tr>`);
     for (const h of g.rows) {
       const cells = r.allPeriods.map((p, i) => {
-        const code = h.cells[i] ?? 'U';
+        const code = (h.cells[i] ?? 'U') as CellCode;
         return `<td class="cell c-${code}" title="${e(`${p}: ${c.heatmap.codes[code]}`)}">${code}</td>`;
       });
       out.push(`<tr data-task="${e(h.taskId)}"><th scope="row" class="task">${task(h.taskId)}</th>${cells.join('')}</tr>`);

@@ -48,6 +48,7 @@ function review(over: Partial<Review> = {}): Review {
       { taskId: 't-export', expected: 37.5, actual: 20.25, metric: 'billion yuan', total: 50 },
     ],
     flagged: [{ taskId: 't-export', unitId: 'econ', period: '2027-Q3', status: 'off-track', problems: `Port closed\n${SCRIPT}` }],
+    flaggedTotal: 1,
     lagging: [
       {
         leaderId: 'lead1',
@@ -56,9 +57,9 @@ function review(over: Partial<Review> = {}): Review {
     ],
     laggingWithoutLeader: [{ unitId: 'agri', reasons: ['task t-irrig behind plan (km of canals: expected 66.67, actual no figure reported)'] }],
     heatmap: [
-      { taskId: 't-seed', cells: ['S', 'S', 'L', 'S', 'P'] },
-      { taskId: 't-irrig', cells: ['U', 'S', 'M', 'L', 'P'] },
-      { taskId: 't-export', cells: ['S', 'M', 'L', 'S', 'P'] },
+      { taskId: 't-seed', cells: 'SSLSP' },
+      { taskId: 't-irrig', cells: 'USMLP' },
+      { taskId: 't-export', cells: 'SMLSP' },
     ],
     allPeriods: ['2027-Q1', '2027-Q2', '2027-Q3', '2027-Q4', '2028-Q1'],
     previousWindow: '2027-H1',
@@ -173,7 +174,7 @@ describe('reviewHtml', () => {
     for (const [, cls, text] of cells) expect(cls).toBe(text);
     for (const h of review().heatmap) {
       const row = html.match(new RegExp(`<tr data-task="${h.taskId}">(.*?)</tr>`))![1];
-      expect([...row.matchAll(/class="cell c-([A-Z])"/g)].map((m) => m[1])).toEqual(h.cells);
+      expect([...row.matchAll(/class="cell c-([A-Z])"/g)].map((m) => m[1])).toEqual(Array.from(h.cells));
     }
     for (const [code, word] of [['S', 'on time'], ['L', 'late'], ['M', 'missing'], ['P', 'not yet due'], ['U', 'not tracked']]) {
       expect(html).toContain(`<span class="swatch c-${code}">${code}</span> ${word}`);

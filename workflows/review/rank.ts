@@ -1,6 +1,6 @@
 /** Merges the groups' tallies into a review: ranking, advanced and backward units, tasks behind plan, lagging units. Pure. */
 import type { Plan } from '../contract/plan.js';
-import type { CellCode, FlaggedReport, GroupTally, UnitTally } from './tally.js';
+import type { FlaggedReport, GroupTally, UnitTally } from './tally.js';
 import type { ReviewWindow } from './windows.js';
 
 export interface RankedUnit extends UnitTally {
@@ -40,14 +40,20 @@ export interface Review {
   advanced: string[];
   backward: string[];
   behindPlan: BehindPlan[];
+  /** Off-track and at-risk reports, at most MAX_FLAGGED of them; `flaggedTotal` counts them all. */
   flagged: FlaggedReport[];
+  flaggedTotal: number;
   lagging: LeaderLagging[];
   /** Units that are lagging but have no leader to notify. */
   laggingWithoutLeader: LaggingUnit[];
-  heatmap: { taskId: string; cells: CellCode[] }[];
+  /** Per task, one heatmap code per plan quarter (see CellCode), as a string. */
+  heatmap: { taskId: string; cells: string }[];
   allPeriods: string[];
   previousWindow: string | null;
 }
+
+/** Flagged reports listed in one review: keeps its payload well under Temporal's 2 MB at any scale. */
+export const MAX_FLAGGED = 1_000;
 
 /** ceil(share x n), immune to float noise such as 0.3 x 10 = 3.0000000000000004. */
 export function shareCount(share: number, n: number): number {
@@ -120,6 +126,7 @@ export function buildReview(
     const actual = t.actual === null ? 'no figure reported' : `${t.actual}`;
     for (const unitId of t.units) because(unitId, `task ${t.taskId} behind plan (${t.metric}: expected ${round(t.expected)}, actual ${actual})`);
   }
+  const flagged = ordered.flatMap((p) => p.flagged);
   const byLeader = new Map<string, LaggingUnit[]>();
   const withoutLeader: LaggingUnit[] = [];
   for (const unit of plan.units) {
@@ -141,7 +148,8 @@ export function buildReview(
     advanced,
     backward,
     behindPlan,
-    flagged: ordered.flatMap((p) => p.flagged),
+    flagged: flagged.slice(0, MAX_FLAGGED),
+    flaggedTotal: flagged.length,
     lagging,
     laggingWithoutLeader: withoutLeader,
     heatmap: ordered.flatMap((p) => p.heatmap),

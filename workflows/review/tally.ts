@@ -42,8 +42,8 @@ export interface GroupTally {
   units: UnitTally[];
   targets: TargetProgress[];
   flagged: FlaggedReport[];
-  /** taskId -> one code per plan quarter, in order. */
-  heatmap: { taskId: string; cells: CellCode[] }[];
+  /** One code per plan quarter, in order, as a string ("SSLM"): compact at the scale of a province. */
+  heatmap: { taskId: string; cells: string }[];
 }
 
 const WORST: CellCode[] = ['M', 'L', 'S', 'P', 'U'];
@@ -94,7 +94,7 @@ export function groupTally(
       }
       cells.push(WORST[worst]);
     }
-    heatmap.push({ taskId: task.id, cells });
+    heatmap.push({ taskId: task.id, cells: cells.join('') });
   }
   const dueQuarters = periods.filter((p) => p.schedule.deadline <= at).length;
   const targets: TargetProgress[] = plan.tasks

@@ -1,0 +1,154 @@
+/**
+ * `npm run bench`: measures on this machine and prints a table; the figures also go to .data/bench-results.json.
+ *
+ *   1. rehearsals on the time-skipping server: the demo plan, and a generated 200 x 3 x 3 plan (target < 90 s);
+ *   2. mail throughput of the real sendNotices activity over one pooled SMTP transport to an in-process server;
+ *   3. on a real dev server: report submissions vs a bare Update to a trivial workflow (target ratio <= 1.5x, p50 and p99);
+ *   4. the machine.
+ *
+ * Environment: BENCH_ONLY=rehearse,mail,live (parts to run; default all), BENCH_CALLS (measured calls per submitter
+ * per kind, default 100), BENCH_CONCURRENCY (default 20).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { liveBench, type LiveFigures } from './bench/live.js';
+import { machineInfo } from './bench/machine.js';
+import { mailThroughput, type MailFigures } from './bench/mail.js';
+import { rehearseDemo, rehearseGenerated, timeBundle, type RehearsalFigures } from './bench/rehearsals.js';
+import { fmt, now, table } from './bench/stats.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = join(root, '.data');
+const resultsFile = join(dataDir, 'bench-results.json');
+
+const TARGETS = { generatedRehearsalMaxS: 90, submissionOverBareMaxRatio: 1.5 };
+
+const only = new Set((process.env.BENCH_ONLY ?? 'rehearse,mail,live').split(',').map((s) => s.trim()));
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 20);
+const perSubmitter = Number(process.env.BENCH_CALLS ?? 100);
+
+const say = (s: string) => console.log(s);
+const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const t0 = now();
+  const machine = machineInfo();
+  say(`review-cycles bench, ${started.toISOString()}`);
+  say(`machine: ${machine.cpuCount} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`);
+  say(`temporal: ${machine.temporalCliVersion}; test server ${machine.temporalTestServerVersion}\n`);
+
+  let bundleMs: number | undefined;
+  const rehearsals: RehearsalFigures[] = [];
+  if (only.has('rehearse')) {
+    say('1. rehearsals (time-skipping server, real workflows and activities, discard mailer)');
+    bundleMs = await timeBundle();
+    say(`  workflow bundle alone: ${(bundleMs / 1000).toFixed(1)} s (every rehearsal bundles once)`);
+    rehearsals.push(await rehearseDemo(root, join(dataDir, 'bench-rehearsals'), say));
+    rehearsals.push(await rehearseGenerated(join(dataDir, 'bench-rehearsals'), say));
+  }
+
+  const mail: MailFigures[] = [];
+  if (only.has('mail')) {
+    say('2. mail throughput (sendNotices over one pooled SMTP transport, in-process SMTP server)');
+    mail.push(await mailThroughput(2000, 500, 1));
+    say(`  ${mail[0].mode}: ${mail[0].perSecond} messages/s`);
+    mail.push(await mailThroughput(2000, 500, 4));
+    say(`  ${mail[1].mode}: ${mail[1].perSecond} messages/s`);
+  }
+
+  let live: LiveFigures | undefined;
+  if (only.has('live')) {
+    say(`3. submissions vs bare Update on a dev server (${concurrency} concurrent callers)`);
+    live = await liveBench({ tasks: 100, unitsPerTask: 2, concurrency, perSubmitter, warmup: 50, rounds: 2 }, say);
+  }
+  const totalS = (now() - t0) / 1000;
+
+  // ---- report
+  say('\n================ review-cycles benchmark ================');
+  say(`date ${started.toISOString()}, total ${totalS.toFixed(0)} s`);
+  say(
+    table(
+      ['machine', ''],
+      [
+        ['CPU', `${machine.cpuCount} x ${machine.cpuModel}`],
+        ['memory', `${machine.memoryGiB} GiB`],
+        ['OS', machine.os],
+        ['Node', machine.node],
+        ['temporal CLI (dev server)', machine.temporalCliVersion],
+        ['temporal test server', machine.temporalTestServerVersion],
+      ],
+    ),
+  );
+  const verdicts: Record<string, boolean> = {};
+  if (rehearsals.length) {
+    const gen = rehearsals.find((r) => r.name === 'generated');
+    if (gen) verdicts.generatedRehearsal = gen.wallMs / 1000 < TARGETS.generatedRehearsalMaxS;
+    say('');
+    say(
+      table(
+        ['rehearsal', 'unit-tasks', 'quarters', 'groups', 'wall s', 'notices', 'notices/s', 'target', 'verdict'],
+        rehearsals.map((r) => [
+          r.name,
+          r.unitTasks,
+          r.quarters,
+          r.groups,
+          r.wallMs / 1000,
+          r.notices,
+          r.noticesPerSecond,
+          r.name === 'generated' ? `< ${TARGETS.generatedRehearsalMaxS} s` : '-',
+          r.name === 'generated' ? passFail(verdicts.generatedRehearsal) : '-',
+        ]),
+      ),
+    );
+    if (bundleMs !== undefined) say(`(each wall time includes bundling the workflows, ${fmt(bundleMs / 1000)} s alone, and starting the test server)`);
+  }
+  if (mail.length) {
+    say('');
+    say(table(['mail (sendNotices, pooled SMTP)', 'notices', 'batch', 'wall s', 'messages/s', 'KiB/msg'], mail.map((m) => [m.mode, m.notices, m.batchSize, m.wallMs / 1000, m.perSecond, m.kiBPerMessage])));
+  }
+  if (live) {
+    verdicts.ratioP50 = live.ratio.p50 <= TARGETS.submissionOverBareMaxRatio;
+    verdicts.ratioP99 = live.ratio.p99 <= TARGETS.submissionOverBareMaxRatio;
+    say('');
+    say(`${live.groups} group workflows / ${live.groups} trivial workflows, ${live.options.concurrency} concurrent callers, ${live.submission.calls} measured calls each (after ${live.options.warmup} warm-up)`);
+    say(
+      table(
+        ['dev server', 'calls', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'calls/s'],
+        [
+          ['submitReport', live.submission.calls, live.submission.errors, live.submission.p50Ms, live.submission.p90Ms, live.submission.p99Ms, live.submission.maxMs, live.submission.perSecond],
+          ['bare Update (trivial wf)', live.bare.calls, live.bare.errors, live.bare.p50Ms, live.bare.p90Ms, live.bare.p99Ms, live.bare.maxMs, live.bare.perSecond],
+        ],
+      ),
+    );
+    say(
+      table(
+        ['ratio submission/bare', 'value', 'target', 'verdict'],
+        [
+          ['p50', live.ratio.p50, `<= ${TARGETS.submissionOverBareMaxRatio}`, passFail(verdicts.ratioP50)],
+          ['p99', live.ratio.p99, `<= ${TARGETS.submissionOverBareMaxRatio}`, passFail(verdicts.ratioP99)],
+        ],
+      ),
+    );
+    say(`group workflow runs at the end (continue-as-new): ${live.groupRuns.join(', ')}`);
+    if (live.errorSamples.length) say(`errors: ${live.errorSamples.join(' | ')}`);
+  }
+
+  mkdirSync(dataDir, { recursive: true });
+  const { samples, ...liveFigures } = live ?? { samples: undefined };
+  writeFileSync(
+    resultsFile,
+    `${JSON.stringify({ date: started.toISOString(), totalSeconds: Math.round(totalS), machine, targets: TARGETS, verdicts, bundleMs, rehearsals, mail, live: live ? liveFigures : undefined }, null, 2)}\n`,
+  );
+  if (samples) writeFileSync(join(dataDir, 'bench-live-samples.json'), `${JSON.stringify(samples)}\n`);
+  say(`\nfigures written to ${resultsFile}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
