@@ -6,8 +6,8 @@
  *   3. on a real dev server: report submissions vs a bare Update to a trivial workflow (target ratio <= 1.5x, p50 and p99);
  *   4. the machine.
  *
- * Environment: BENCH_ONLY=rehearse,mail,live (parts to run; default all), BENCH_CALLS (measured calls per submitter
- * per kind, default 100), BENCH_CONCURRENCY (default 20).
+ * Environment: BENCH_ONLY=rehearse,mail,live (parts to run; default all), BENCH_CALLS (measured calls per caller and
+ * kind, default 100), BENCH_CONCURRENCY (default 20).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     verdicts.ratioP50 = live.ratio.p50 <= TARGETS.submissionOverBareMaxRatio;
     verdicts.ratioP99 = live.ratio.p99 <= TARGETS.submissionOverBareMaxRatio;
     say('');
-    say(`${live.groups} group workflows / ${live.groups} trivial workflows, ${live.options.concurrency} concurrent callers, ${live.submission.calls} measured calls each (after ${live.options.warmup} warm-up)`);
+    say(`${live.groups} group workflows / ${live.groups} trivial workflows, ${live.options.concurrency} concurrent callers, ${live.submission.calls} measured calls each (after ${live.warmupCalls} warm-up calls)`);
     say(
       table(
         ['dev server', 'calls', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'calls/s'],

@@ -25,10 +25,10 @@ export interface LiveOptions {
   tasks: number;
   unitsPerTask: number;
   concurrency: number;
-  /** Measured calls per submitter (per kind). */
+  /** Measured calls per caller and kind (split over the rounds). */
   perSubmitter: number;
   warmup: number;
-  /** Measured phases per kind, alternated bare, submit, bare, submit, ... */
+  /** Measured phases per kind: round 1 bare then submissions, round 2 the other way round, ... */
   rounds: number;
 }
 
@@ -42,6 +42,7 @@ export interface LiveFigures {
   workerCreateMs: { plan: number; trivial: number };
   /** From startPlan to every unit-task of the current quarter requested. */
   requestedAfterMs: number;
+  warmupCalls: number;
   submission: LatencySummary;
   bare: LatencySummary;
   ratio: { p50: number; p99: number };
@@ -131,7 +132,7 @@ async function drive(
 
 export async function liveBench(o: LiveOptions, say: (s: string) => void): Promise<LiveFigures> {
   const unitTasks = o.tasks * o.unitsPerTask;
-  const perUnitTask = Math.ceil((o.warmup + o.concurrency * o.perSubmitter * o.rounds) / unitTasks);
+  const perUnitTask = Math.ceil((Math.ceil(o.warmup / o.concurrency) * o.concurrency + o.concurrency * o.perSubmitter) / unitTasks);
   if (perUnitTask > 50) throw new Error(`live bench: ${perUnitTask} revisions per report would pass the limit of 50; lower the calls`);
   installRuntime();
   const dataDir = mkdtempSync(join(tmpdir(), 'rc-bench-live-'));
@@ -221,7 +222,8 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
     await drive(o.concurrency, perWarm, 0, (i) => bare(i, 'warm'), t0, warmSamples, errors);
     await drive(o.concurrency, perWarm, 0, (i) => submit(i, 'warm'), t0, warmSamples, errors);
     if (errors.length) say(`  warm-up errors: ${errors.length} (${errors[0]})`);
-    say(`  warm-up done (${perWarm * o.concurrency} calls each)`);
+    const warmupCalls = perWarm * o.concurrency;
+    say(`  warm-up done (${warmupCalls} calls of each kind)`);
 
     const subSamples: Sample[] = [];
     const bareSamples: Sample[] = [];
@@ -229,12 +231,20 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
     const bareErrors: string[] = [];
     let subWall = 0;
     let bareWall = 0;
-    const per = o.perSubmitter;
+    // The measured calls of each caller are split over the rounds; rounds alternate which kind goes first.
     for (let r = 0; r < o.rounds; r++) {
-      const offset = perWarm * o.concurrency + r * per * o.concurrency;
-      bareWall += await drive(o.concurrency, per, offset, (i) => bare(i, 'run'), t0, bareSamples, bareErrors);
-      subWall += await drive(o.concurrency, per, offset, (i) => submit(i, 'run'), t0, subSamples, subErrors);
-      say(`  round ${r + 1}/${o.rounds}: ${per * o.concurrency} bare updates, ${per * o.concurrency} submissions`);
+      const per = Math.floor(o.perSubmitter / o.rounds) + (r < o.perSubmitter % o.rounds ? 1 : 0);
+      const offset = perWarm * o.concurrency + o.concurrency * (r * Math.floor(o.perSubmitter / o.rounds) + Math.min(r, o.perSubmitter % o.rounds));
+      const runBare = async () => (bareWall += await drive(o.concurrency, per, offset, (i) => bare(i, 'run'), t0, bareSamples, bareErrors));
+      const runSubmit = async () => (subWall += await drive(o.concurrency, per, offset, (i) => submit(i, 'run'), t0, subSamples, subErrors));
+      if (r % 2 === 0) {
+        await runBare();
+        await runSubmit();
+      } else {
+        await runSubmit();
+        await runBare();
+      }
+      say(`  round ${r + 1}/${o.rounds}: ${per * o.concurrency} bare updates, ${per * o.concurrency} submissions (${r % 2 === 0 ? 'bare' : 'submissions'} first)`);
     }
     const submission = summarize(subSamples.map((s) => s.ms), subErrors.length, subWall);
     const bareSummary = summarize(bareSamples.map((s) => s.ms), bareErrors.length, bareWall);
@@ -255,6 +265,7 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
       serverStartMs: round(serverStartMs, 0),
       workerCreateMs: { plan: round(w1 - w0, 0), trivial: round(w2 - w1, 0) },
       requestedAfterMs: round(requestedAfterMs, 0),
+      warmupCalls,
       submission,
       bare: bareSummary,
       ratio: { p50: round(submission.p50Ms / bareSummary.p50Ms), p99: round(submission.p99Ms / bareSummary.p99Ms) },

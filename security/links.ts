@@ -1,0 +1,24 @@
+/** The links that notices carry: to a unit's report form, and to a leader's read-only view. */
+import type { Keyring } from './keyring.js';
+import { signToken } from './tokens.js';
+
+/** How long a link in a notice stays valid. */
+export const LINK_TTL_DAYS = 120;
+
+/** Links valid for LINK_TTL_DAYS from `issuedAt` (the notice's instant, so a re-sent notice carries the same link). */
+export interface LinkMaker {
+  /** The report form for exactly this (plan, task, unit, quarter). */
+  report(planId: string, taskId: string, unitId: string, period: string, issuedAt: number): string;
+  /** The leader's view of their units. */
+  leader(planId: string, leaderId: string, issuedAt: number): string;
+}
+
+/** Builds links under `portalUrl`, signed with the keyring's active key. */
+export function linkMaker(portalUrl: string, ring: Keyring): LinkMaker {
+  const base = portalUrl.replace(/\/+$/, '');
+  const exp = (issuedAt: number) => Math.floor(issuedAt / 1000) + LINK_TTL_DAYS * 86_400;
+  return {
+    report: (plan, task, unit, period, at) => `${base}/r/${signToken(ring, { p: 'report-link', plan, task, unit, period, exp: exp(at) })}`,
+    leader: (plan, leader, at) => `${base}/l/${signToken(ring, { p: 'leader-link', plan, leader, exp: exp(at) })}`,
+  };
+}
