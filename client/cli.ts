@@ -8,7 +8,8 @@ import type { PlanStatus } from '../workflows/contract/status.js';
 import { connectClient } from './connection.js';
 import { loadPlanFile } from './plan-file.js';
 import { writeLedger } from './ledger.js';
-import { planReviews, planStatus, reportRevisions, runningPlan, startPlan, submitReport, UserError } from './plans.js';
+import { acceptReport, planReviews, planStatus, reportRevisions, returnReport, runningPlan, startPlan, submitReport, UserError } from './plans.js';
+import type { DecisionReceipt } from '../workflows/contract/report.js';
 import { loadBehaviourFile, SILENT } from './rehearse/behaviour.js';
 import { MissingBinaryError } from './temporal-binaries.js';
 
@@ -122,8 +123,40 @@ export function program(): Command {
       };
       const receipt = await withClient((client) => submitReport(client, planId, input));
       if (o.json) { json(receipt); return; }
-      const timing = receipt.onTime ? 'on time' : `${receipt.daysLate} day${receipt.daysLate === 1 ? '' : 's'} late`;
+      const timing = (receipt.onTime ? 'on time' : `${receipt.daysLate} day${receipt.daysLate === 1 ? '' : 's'} late`) + (receipt.answersReturn ? ' for the revision asked for' : '');
       out(`${receipt.duplicate ? 'already received' : 'received'}: ${receipt.taskId}/${receipt.unitId}/${receipt.period} revision ${receipt.revision}, first arrived ${receipt.firstArrivedAt} (${timing})`);
+    });
+
+  const decisionOptions = (c: Command) =>
+    c
+      .requiredOption('--task <taskId>', 'the task')
+      .requiredOption('--unit <unitId>', 'the unit')
+      .requiredOption('--period <quarter>', 'the quarter')
+      .option('--by <name>', 'who decides')
+      .option('--request-id <id>', 'idempotency key: the same id is applied once')
+      .option('--json', 'print the receipt as JSON');
+  const printDecision = (receipt: DecisionReceipt, asJson?: boolean) => {
+    if (asJson) return json(receipt);
+    const what = `${receipt.taskId}/${receipt.unitId}/${receipt.period}`;
+    out(
+      receipt.decision === 'accept'
+        ? `${receipt.duplicate ? 'already accepted' : 'accepted'}: ${what} (locked)`
+        : `${receipt.duplicate ? 'already returned' : 'returned'}: ${what} for revision by ${receipt.revisionDueDay} (round ${receipt.round})`,
+    );
+  };
+  decisionOptions(report.command('accept <planId>').description('accept a report: it is then locked')).action(
+    async (planId: string, o: { task: string; unit: string; period: string; by?: string; requestId?: string; json?: boolean }) => {
+      const receipt = await withClient((client) => acceptReport(client, planId, { taskId: o.task, unitId: o.unit, period: o.period, by: o.by, requestId: o.requestId }));
+      printDecision(receipt, o.json);
+    },
+  );
+  decisionOptions(report.command('return <planId>').description('return a report for revision: the unit gets a new due day and reminders'))
+    .requiredOption('--comment <text>', 'what to revise')
+    .action(async (planId: string, o: { task: string; unit: string; period: string; comment: string; by?: string; requestId?: string; json?: boolean }) => {
+      const receipt = await withClient((client) =>
+        returnReport(client, planId, { taskId: o.task, unitId: o.unit, period: o.period, comment: o.comment, by: o.by, requestId: o.requestId }),
+      );
+      printDecision(receipt, o.json);
     });
 
   report

@@ -7,11 +7,12 @@ import {
   type Client,
 } from '@temporalio/client';
 import { planWorkflowId } from '../workflows/contract/ids.js';
-import { submitReportUpdate, groupStatusQuery, layoutQuery, planQuery, reviewsQuery, revisionsQuery } from '../workflows/contract/messages.js';
+import { submitReportUpdate, groupStatusQuery, layoutQuery, planQuery, reviewReportUpdate, reviewsQuery, revisionsQuery, timelineQuery } from '../workflows/contract/messages.js';
 import type { PublishedReview } from '../workflows/contract/review.js';
 import type { Plan } from '../workflows/contract/plan.js';
-import { describeIssues, reportInputSchema, type ReportReceipt } from '../workflows/contract/report.js';
-import type { PlanLayout, PlanStatus, Revision } from '../workflows/contract/status.js';
+import { describeIssues, reportInputSchema, reviewDecisionSchema, type DecisionReceipt, type ReportReceipt } from '../workflows/contract/report.js';
+import { randomUUID } from 'node:crypto';
+import type { PlanLayout, PlanStatus, Revision, TimelineEntry } from '../workflows/contract/status.js';
 import type { planWorkflow } from '../workflows/plan.js';
 import type { RollLimits } from '../workflows/group.js';
 
@@ -123,4 +124,50 @@ export async function planReviews(client: Client, planId: string): Promise<Publi
   } catch (err) {
     throw notFound(err, planId);
   }
+}
+
+/** Headquarters accepts a report: it is then locked. */
+export async function acceptReport(
+  client: Client,
+  planId: string,
+  input: { taskId: string; unitId: string; period: string; by?: string; requestId?: string },
+): Promise<DecisionReceipt> {
+  return decide(client, planId, { ...input, decision: 'accept' });
+}
+
+/** Headquarters returns a report for revision: the unit gets a `returned` notice, a new due day and the ladder. */
+export async function returnReport(
+  client: Client,
+  planId: string,
+  input: { taskId: string; unitId: string; period: string; comment: string; by?: string; requestId?: string },
+): Promise<DecisionReceipt> {
+  return decide(client, planId, { ...input, decision: 'return' });
+}
+
+async function decide(client: Client, planId: string, input: Record<string, unknown>): Promise<DecisionReceipt> {
+  const parsed = reviewDecisionSchema.safeParse({ requestId: randomUUID(), ...input });
+  if (!parsed.success) throw new UserError(describeIssues(parsed.error.issues), 'EREJECTED');
+  const layout = await planLayout(client, planId);
+  const handle = client.workflow.getHandle(groupOf(layout, parsed.data.taskId));
+  try {
+    return await handle.executeUpdate(reviewReportUpdate, { args: [parsed.data] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new UserError(err.cause?.message ?? err.message, 'EREJECTED');
+    throw notFound(err, planId);
+  }
+}
+
+/** Every notice, report and decision of one task, oldest first. */
+export async function taskTimeline(client: Client, planId: string, taskId: string): Promise<TimelineEntry[]> {
+  const layout = await planLayout(client, planId);
+  return client.workflow.getHandle(groupOf(layout, taskId)).query(timelineQuery, { taskId });
+}
+
+/** The plans started on this namespace (newest first), from Temporal's visibility store. */
+export async function listPlans(client: Client): Promise<{ planId: string; workflowId: string; status: string; startTime: string }[]> {
+  const plans: { planId: string; workflowId: string; status: string; startTime: string }[] = [];
+  for await (const w of client.workflow.list({ query: "WorkflowType = 'planWorkflow'" })) {
+    plans.push({ planId: w.workflowId.replace(/^review-cycles:/, ''), workflowId: w.workflowId, status: w.status.name, startTime: w.startTime.toISOString() });
+  }
+  return plans;
 }

@@ -7,10 +7,12 @@
  *   4. the machine.
  *
  * Environment: BENCH_ONLY=rehearse,mail,live (parts to run; default all), BENCH_CALLS (measured calls per caller and
- * kind, default 100), BENCH_CONCURRENCY (default 20).
+ * kind, default 100), BENCH_CONCURRENCY (default 20), BENCH_CLOSING_BACKOFF_MS (an experiment: retry an Update refused
+ * with "workflow is closing" after this many ms instead of the SDK's default back-off; off by default).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { liveBench, type LiveFigures } from './bench/live.js';
 import { machineInfo } from './bench/machine.js';
@@ -35,6 +37,9 @@ async function main(): Promise<void> {
   const started = new Date();
   const t0 = now();
   const machine = machineInfo();
+  // Other work on the machine skews every figure: the load averages are kept with them.
+  const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
+  if (loadAtStart[0] > machine.cpuCount / 2) say(`warning: load average ${loadAtStart[0]} on ${machine.cpuCount} CPUs at start; other work skews the figures`);
   say(`review-cycles bench, ${started.toISOString()}`);
   say(`machine: ${machine.cpuCount} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`);
   say(`temporal: ${machine.temporalCliVersion}; test server ${machine.temporalTestServerVersion}\n`);
@@ -61,9 +66,12 @@ async function main(): Promise<void> {
   let live: LiveFigures | undefined;
   if (only.has('live')) {
     say(`3. submissions vs bare Update on a dev server (${concurrency} concurrent callers)`);
-    live = await liveBench({ tasks: 100, unitsPerTask: 2, concurrency, perSubmitter, warmup: 50, rounds: 2 }, say);
+    const closingBackoffMs = process.env.BENCH_CLOSING_BACKOFF_MS ? Number(process.env.BENCH_CLOSING_BACKOFF_MS) : undefined;
+    if (closingBackoffMs !== undefined) say(`  experiment: "workflow is closing" retried after ${closingBackoffMs} ms x attempt (not the SDK default)`);
+    live = await liveBench({ tasks: 100, unitsPerTask: 2, concurrency, perSubmitter, warmup: 50, rounds: 2, closingBackoffMs }, say);
   }
   const totalS = (now() - t0) / 1000;
+  const loadAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
 
   // ---- report
   say('\n================ review-cycles benchmark ================');
@@ -78,6 +86,7 @@ async function main(): Promise<void> {
         ['Node', machine.node],
         ['temporal CLI (dev server)', machine.temporalCliVersion],
         ['temporal test server', machine.temporalTestServerVersion],
+        ['load average 1/5/15 min', `${loadAtStart.join(' / ')} at start, ${loadAtEnd.join(' / ')} at end`],
       ],
     ),
   );
@@ -132,6 +141,10 @@ async function main(): Promise<void> {
       ),
     );
     say(`group workflow runs at the end (continue-as-new): ${live.groupRuns.join(', ')}`);
+    for (const kind of ['submission', 'bare'] as const) {
+      const r = Object.entries(live.grpcRetries[kind]);
+      say(`gRPC attempts retried by the client during ${kind}: ${r.length ? r.map(([k, n]) => `${n} x ${k}`).join('; ') : 'none'}`);
+    }
     if (live.errorSamples.length) say(`errors: ${live.errorSamples.join(' | ')}`);
   }
 
@@ -139,7 +152,7 @@ async function main(): Promise<void> {
   const { samples, ...liveFigures } = live ?? { samples: undefined };
   writeFileSync(
     resultsFile,
-    `${JSON.stringify({ date: started.toISOString(), totalSeconds: Math.round(totalS), machine, targets: TARGETS, verdicts, bundleMs, rehearsals, mail, live: live ? liveFigures : undefined }, null, 2)}\n`,
+    `${JSON.stringify({ date: started.toISOString(), totalSeconds: Math.round(totalS), machine, loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd }, targets: TARGETS, verdicts, bundleMs, rehearsals, mail, live: live ? liveFigures : undefined }, null, 2)}\n`,
   );
   if (samples) writeFileSync(join(dataDir, 'bench-live-samples.json'), `${JSON.stringify(samples)}\n`);
   say(`\nfigures written to ${resultsFile}`);

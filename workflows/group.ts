@@ -16,13 +16,30 @@ import {
 import type { Activities } from '../activities/index.js';
 import { daysLate } from './calendar/index.js';
 import { planWorkflowId, recordKey } from './contract/ids.js';
-import { busyQuery, groupStatusQuery, reviewTallySignal, revisionsQuery, submitReportUpdate } from './contract/messages.js';
+import {
+  busyQuery,
+  groupStatusQuery,
+  reviewReportUpdate,
+  reviewTallySignal,
+  revisionsQuery,
+  submitReportUpdate,
+  timelineQuery,
+} from './contract/messages.js';
 import type { NoticeSpec } from './contract/notice.js';
 import type { Plan } from './contract/plan.js';
-import { describeIssues, reportInputSchema, type ReportInput, type ReportReceipt } from './contract/report.js';
+import {
+  describeIssues,
+  reportInputSchema,
+  reviewDecisionSchema,
+  type DecisionReceipt,
+  type ReportInput,
+  type ReportReceipt,
+  type ReviewDecision,
+} from './contract/report.js';
 import type { UnitPeriodRecord } from './contract/status.js';
 import { recipientsOf } from './cycle/recipients.js';
-import { groupStatus } from './cycle/status.js';
+import { revisionLadder, type RevisionEvent } from './cycle/revision.js';
+import { groupStatus, lastDecision, roundOf, taskTimeline } from './cycle/status.js';
 import { allEvents, cycleTimeline, nextNotice, type CycleEvent, type TrackedPeriod } from './cycle/timeline.js';
 import { groupTally } from './review/tally.js';
 import { reviewWindows } from './review/windows.js';
@@ -47,6 +64,8 @@ export interface GroupCarry {
   /** Every event at or before this instant has been acted on. */
   doneThrough: number | null;
   records: Record<string, UnitPeriodRecord>;
+  /** Notices still to come of the ladders that follow returned reports. */
+  pending?: RevisionEvent[];
 }
 
 export interface GroupInput {
@@ -81,6 +100,8 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
   const units = new Map(plan.units.map((u) => [u.id, u]));
   const records: Record<string, UnitPeriodRecord> = input.carry?.records ?? {};
   let doneThrough = input.carry?.doneThrough ?? null;
+  const pending: RevisionEvent[] = input.carry?.pending ?? [];
+  let pendingVersion = 0;
   let busy = false;
   let updatesThisRun = 0;
 
@@ -100,12 +121,17 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
     const record = records[recordKey(r.taskId, r.unitId, r.period)];
     if (!record) reject(`period: ${r.period} has not been requested yet; the request goes out at ${iso(period.requestAt)}`);
     if (record!.revisions.some((v) => v.requestId === r.requestId)) return; // a repeat: answered with the first receipt
-    if (Date.now() >= period.schedule.closeAt) reject(`period: ${r.period} closed at ${iso(period.schedule.closeAt)}; reports are no longer accepted`);
+    const decision = lastDecision(record);
+    if (decision?.decision === 'accept') reject(`period: the report for ${r.period} was accepted on ${iso(decision.at)} and is locked`);
+    // A returned report reopens its quarter for the revision, even past the quarter's close.
+    if (record!.awaitingSince === undefined && Date.now() >= period.schedule.closeAt) {
+      reject(`period: ${r.period} closed at ${iso(period.schedule.closeAt)}; reports are no longer accepted`);
+    }
     if (record!.revisions.length >= MAX_REVISIONS) reject(`requestId: this report already has ${MAX_REVISIONS} revisions, the most kept`);
   }
 
-  function receipt(r: ReportInput, record: UnitPeriodRecord, index: number, duplicate: boolean): ReportReceipt {
-    const late = record.daysLate ?? 0;
+  function receipt(r: ReportInput, record: UnitPeriodRecord, index: number, duplicate: boolean, answersReturnLate?: number): ReportReceipt {
+    const late = answersReturnLate ?? record.daysLate ?? 0;
     return {
       taskId: r.taskId,
       unitId: r.unitId,
@@ -116,6 +142,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       onTime: late === 0,
       daysLate: late,
       duplicate,
+      ...(answersReturnLate !== undefined ? { answersReturn: true } : {}),
     };
   }
 
@@ -134,10 +161,78 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
         record.daysLate = daysLate(now, byPeriod.get(r.period)!.schedule.dueDay, plan.timezone);
       }
       updatesThisRun++;
+      if (record.awaitingSince !== undefined) {
+        // The revision asked for by a return: its lateness counts from the revision's due day; its ladder stops.
+        record.awaitingSince = undefined;
+        const revisionDueDay = lastDecision(record)?.revisionDueDay;
+        const late = revisionDueDay ? daysLate(now, revisionDueDay, plan.timezone) : 0;
+        return receipt(r, record, record.revisions.length - 1, false, late);
+      }
       return receipt(r, record, record.revisions.length - 1, false);
     },
     { validator: validateReport },
   );
+  function validateDecision(raw: ReviewDecision): void {
+    const parsed = reviewDecisionSchema.safeParse(raw);
+    if (!parsed.success) reject(describeIssues(parsed.error.issues));
+    const d = parsed.data!;
+    const task = tasks.get(d.taskId) ?? reject(`taskId: unknown task "${d.taskId}" in plan ${plan.id}`);
+    if (!task.units.includes(d.unitId)) reject(`unitId: unit "${d.unitId}" is not responsible for task "${d.taskId}"`);
+    const period = byPeriod.get(d.period) ?? reject(`period: ${d.period} is not a quarter of plan ${plan.id}`);
+    const record = records[recordKey(d.taskId, d.unitId, d.period)];
+    if (!record || record.submittedAt === undefined) reject(`period: no report has arrived for ${d.taskId}/${d.unitId}/${d.period} yet`);
+    if (record!.decisions?.some((x) => x.requestId === d.requestId)) return; // a repeat
+    const last = lastDecision(record);
+    if (last?.decision === 'accept') reject(`decision: the report was accepted on ${iso(last.at)} and is locked`);
+    if (d.decision === 'return' && record!.awaitingSince !== undefined) {
+      reject(`decision: the report was returned on ${iso(record!.awaitingSince)} and its revision has not arrived yet`);
+    }
+    if (d.decision === 'return' && Date.now() >= period.schedule.closeAt) reject(`period: ${d.period} closed at ${iso(period.schedule.closeAt)}`);
+  }
+
+  function decisionReceipt(d: ReviewDecision, record: UnitPeriodRecord, index: number, duplicate: boolean): DecisionReceipt {
+    const x = record.decisions![index];
+    const round = record.decisions!.slice(0, index + 1).filter((y) => y.decision === 'return').length;
+    return {
+      taskId: d.taskId,
+      unitId: d.unitId,
+      period: d.period,
+      decision: x.decision,
+      at: iso(x.at),
+      revisionDueDay: x.revisionDueDay ?? null,
+      revisionDueAt: x.revisionDeadline !== undefined ? iso(x.revisionDeadline) : null,
+      round,
+      duplicate,
+    };
+  }
+
+  setHandler(
+    reviewReportUpdate,
+    (raw) => {
+      const d = reviewDecisionSchema.parse(raw);
+      const record = records[recordKey(d.taskId, d.unitId, d.period)];
+      const decisions = (record.decisions ??= []);
+      const seen = decisions.findIndex((x) => x.requestId === d.requestId);
+      if (seen >= 0) return decisionReceipt(d, record, seen, true);
+      const now = Date.now();
+      updatesThisRun++;
+      if (d.decision === 'accept') {
+        decisions.push({ decision: 'accept', at: now, requestId: d.requestId, by: d.by });
+        record.awaitingSince = undefined;
+        return decisionReceipt(d, record, decisions.length - 1, false);
+      }
+      const round = roundOf(record) + 1;
+      const ladder = revisionLadder(plan, now, { taskId: d.taskId, unitId: d.unitId, period: d.period, round });
+      decisions.push({ decision: 'return', at: now, requestId: d.requestId, comment: d.comment, by: d.by, revisionDueDay: ladder.dueDay, revisionDeadline: ladder.deadline });
+      record.awaitingSince = now;
+      pending.push(...ladder.events);
+      pending.sort((a, b) => a.at - b.at);
+      pendingVersion++;
+      return decisionReceipt(d, record, decisions.length - 1, false);
+    },
+    { validator: validateDecision },
+  );
+  setHandler(timelineQuery, ({ taskId }) => taskTimeline(plan, taskId, records, periods));
   setHandler(groupStatusQuery, () => groupStatus(plan, periods, records, Date.now()));
   setHandler(busyQuery, () => busy);
   setHandler(revisionsQuery, ({ taskId, unitId, period }) => records[recordKey(taskId, unitId, period)]?.revisions ?? []);
@@ -149,27 +244,41 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
 
   async function roll(): Promise<never> {
     await condition(allHandlersFinished);
-    return continueAsNew<typeof groupWorkflow>({ ...input, carry: { doneThrough, records } });
+    return continueAsNew<typeof groupWorkflow>({ ...input, carry: { doneThrough, records, pending } });
   }
 
   // Runs begun before reviews existed replay without them.
   const windows = patched('reviews') ? reviewWindows(plan) : [];
   const events = allEvents(periods, windows).filter((e) => doneThrough === null || e.at > doneThrough);
   let i = 0;
-  while (i < events.length) {
-    const at = events[i].at;
-    const batch: CycleEvent[] = [];
-    while (i < events.length && events[i].at === at) batch.push(events[i++]);
-    while (Date.now() < at) {
-      if (await condition(mustRoll, at - Date.now())) await roll();
+  for (;;) {
+    const nextStatic = i < events.length ? events[i].at : Infinity;
+    const at = Math.min(nextStatic, pending.length ? pending[0].at : Infinity);
+    if (at === Infinity) break;
+    if (Date.now() < at) {
+      // Wakes early to roll over, or when a return adds notices that may come first.
+      const seen = pendingVersion;
+      if (await condition(() => mustRoll() || pendingVersion !== seen, at - Date.now())) {
+        if (mustRoll()) await roll();
+      }
+      continue;
     }
-    await act(batch, at);
-    for (const event of batch) {
-      if (event.kind !== 'review') continue;
-      const window = windows.find((w) => w.id === event.period)!;
-      await getExternalWorkflowHandle(planWorkflowId(plan.id)).signal(reviewTallySignal, groupTally(plan, input.groupIndex, periods, records, window));
+    if (nextStatic === at) {
+      const batch: CycleEvent[] = [];
+      while (i < events.length && events[i].at === at) batch.push(events[i++]);
+      await act(batch, at);
+      for (const event of batch) {
+        if (event.kind !== 'review') continue;
+        const window = windows.find((w) => w.id === event.period)!;
+        await getExternalWorkflowHandle(planWorkflowId(plan.id)).signal(reviewTallySignal, groupTally(plan, input.groupIndex, periods, records, window));
+      }
+      doneThrough = at;
     }
-    doneThrough = at;
+    const due = pending.filter((e) => e.at <= at);
+    if (due.length) {
+      pending.splice(0, due.length);
+      await actOnRevisions(due, at);
+    }
     if (mustRoll()) await roll();
   }
   await condition(allHandlersFinished);
@@ -209,6 +318,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
             const reason = `refused recipients: ${outcome.rejected.join(', ')}`;
             record.deliveryIssues.push({ kind: spec.key.kind, number: spec.key.number, at: spec.at, reason });
           }
+          (record.sent ??= []).push({ kind: spec.key.kind, number: spec.key.number, round: spec.key.round ?? 0, at });
           if (spec.key.kind === 'reminder') {
             record.reminders++;
           } else if (spec.key.kind === 'escalation') {
@@ -217,6 +327,45 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
           }
         });
       }
+    } finally {
+      busy = false;
+    }
+  }
+
+  /** Sends the due notices of the ladders that follow returns, to the units whose revision has not arrived. */
+  async function actOnRevisions(due: RevisionEvent[], at: number): Promise<void> {
+    const notices: { spec: NoticeSpec; record: UnitPeriodRecord }[] = [];
+    for (const e of due) {
+      if (e.kind === 'deadline') continue; // only wakes the workflow, so the status turns overdue on time
+      const record = records[recordKey(e.taskId, e.unitId, e.period)];
+      if (!record || record.awaitingSince === undefined || roundOf(record) !== e.round) continue; // revised or accepted since
+      const decision = lastDecision(record)!;
+      const period = byPeriod.get(e.period)!;
+      const next = pending.find((p) => p.taskId === e.taskId && p.unitId === e.unitId && p.period === e.period && p.round === e.round && p.kind !== 'deadline');
+      const event: CycleEvent = { at, kind: e.kind === 'returned' ? 'request' : e.kind, period: e.period, number: e.number, escalateTo: e.escalateTo };
+      const spec = noticeSpec(e.taskId, e.unitId, event, period, at);
+      spec.key = { ...spec.key, kind: e.kind, round: e.round };
+      spec.dueDay = decision.revisionDueDay!;
+      spec.deadline = iso(decision.revisionDeadline!);
+      if (e.kind === 'returned') spec.comment = decision.comment;
+      spec.next = next ? { kind: next.kind as NoticeSpec['key']['kind'], at: iso(next.at), to: next.kind === 'escalation' ? (next.escalateTo ?? 'headquarters') : 'unit' } : null;
+      notices.push({ spec, record });
+    }
+    if (!notices.length) return;
+    busy = true;
+    try {
+      const outcomes = await sendNotices({ at: iso(at), notices: notices.map((n) => n.spec) });
+      outcomes.forEach((outcome, k) => {
+        const { spec, record } = notices[k];
+        if (outcome.status !== 'sent') record.deliveryIssues.push({ kind: spec.key.kind, number: spec.key.number, at: spec.at, reason: outcome.reason });
+        if (outcome.status === 'refused') return;
+        (record.sent ??= []).push({ kind: spec.key.kind, number: spec.key.number, round: spec.key.round ?? 0, at });
+        if (spec.key.kind === 'reminder') record.reminders++;
+        if (spec.key.kind === 'escalation') {
+          record.escalations++;
+          (record.escalatedAt ??= []).push(at);
+        }
+      });
     } finally {
       busy = false;
     }
@@ -240,6 +389,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       dueDay: period.schedule.dueDay,
       deadline: iso(period.schedule.deadline),
       escalatedTo: event.escalateTo,
+      ...(unit.leader ? { leaderId: unit.leader } : {}),
       next: next
         ? {
             kind: next.kind as NoticeSpec['key']['kind'],

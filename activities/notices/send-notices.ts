@@ -1,6 +1,7 @@
 /** The activity that delivers a batch of request, reminder and escalation notices, exactly once per business key. */
 import { Context } from '@temporalio/activity';
-import type { NoticeBatch, NoticeLine, NoticeOutcome, NoticeSpec } from '../../workflows/contract/notice.js';
+import type { LinkMaker } from '../../security/links.js';
+import { noticeKeyText, type NoticeBatch, type NoticeLine, type NoticeOutcome, type NoticeSpec } from '../../workflows/contract/notice.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SentLog } from '../mail/sent-log.js';
 import { deliverOnce } from './deliver-once.js';
@@ -23,6 +24,12 @@ export interface NoticeDeps {
   /** Domain part of Message-IDs. */
   messageIdDomain?: string;
   onSent?: (sent: SentNotice) => void;
+  /**
+   * Signed links to the portal. When given, every unit notice carries the link to its report form (and an escalation
+   * the leader view of the unit's leader, a lagging notice that of its leader), issued at the notice's own instant so
+   * that a retry renders the same message.
+   */
+  links?: LinkMaker;
 }
 
 /** Reports progress; a no-op outside an activity (plain-function tests). */
@@ -45,6 +52,8 @@ export function lineOf(spec: NoticeSpec): NoticeLine {
     unitId: k.unitId,
     period: k.period,
     ...(k.kind === 'escalation' ? { level: k.number } : {}),
+    ...(k.round ? { round: k.round } : {}),
+    ...(k.round ? { round: k.round } : {}),
     to: spec.to,
     cc: spec.cc,
   };
@@ -58,10 +67,11 @@ export function createNoticeActivities(deps: NoticeDeps) {
       const outcomes: NoticeOutcome[] = [];
       for (const spec of batch.notices) {
         const messageId = messageIdFor(spec.key, deps.messageIdDomain);
-        const { subject, text, html } = renderNotice(spec);
+        const { subject, text, html } = renderNotice(spec, deps.links);
         const headers = {
-          'X-Review-Cycles-Key': [spec.key.planId, spec.key.taskId, spec.key.unitId, spec.key.period, spec.key.kind, spec.key.number].join('/'),
+          'X-Review-Cycles-Key': noticeKeyText(spec.key),
           'X-Review-Cycles-At': spec.at,
+          'X-Review-Cycles-Kind': spec.key.kind,
         };
         const { outcome, fresh } = await deliverOnce(deps.mailer, deps.sentLog, { messageId, from: deps.from, to: spec.to, cc: spec.cc, subject, text, html, headers });
         outcomes.push(outcome);

@@ -2,7 +2,7 @@
  * Part 3: report submissions on a real dev server against a bare Update to a trivial workflow, at the same concurrency,
  * over the same number of workflows, with both workers in this process.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,8 @@ export interface LiveOptions {
   warmup: number;
   /** Measured phases per kind: round 1 bare then submissions, round 2 the other way round, ... */
   rounds: number;
+  /** When set, retry "workflow is closing" after this many ms (times the attempt) instead of the SDK's 1 s x 1.7 back-off. */
+  closingBackoffMs?: number;
 }
 
 export interface LiveFigures {
@@ -51,12 +53,20 @@ export interface LiveFigures {
   slowestSubmissions: { atMs: number; ms: number; group: number }[];
   slowestBare: { atMs: number; ms: number; group: number }[];
   errorSamples: string[];
+  /**
+   * gRPC failures the client's retry interceptor saw (and retried after a back-off) during each measured kind, by
+   * status code and message: they are hidden from the caller, but not from its latency.
+   */
+  grpcRetries: { submission: Record<string, number>; bare: Record<string, number> };
   /** Every measured call in time order (written to a file of its own). */
   samples: { submission: Sample[]; bare: Sample[] };
 }
 
 const DAY = 86_400_000;
 const ymd = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const GRPC_CODES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const grpcCodeName = (code: number) => GRPC_CODES[code] ?? String(code);
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 /**
@@ -147,7 +157,30 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
     const serverStartMs = now() - t0;
     say(`  dev server ${server.address} up in ${(serverStartMs / 1000).toFixed(1)} s`);
     nativeConnection = await NativeConnection.connect({ address: server.address });
-    connection = await Connection.connect({ address: server.address });
+    // The SDK's default retry interceptor, unchanged, with a look at every failed attempt it is about to retry.
+    const retried: Record<string, Record<string, number>> = { warmup: {}, submission: {}, bare: {} };
+    let phase = 'warmup';
+    const base = defaultGrpcRetryOptions();
+    connection = await Connection.connect({
+      address: server.address,
+      interceptors: [
+        makeGrpcRetryInterceptor({
+          // An experiment, off by default: a short back-off for "workflow is closing" (a run rolling over).
+          delayFunction: (attempt, status) =>
+            o.closingBackoffMs !== undefined && status.code === GRPC_RESOURCE_EXHAUSTED && /workflow is closing/.test(status.details)
+              ? o.closingBackoffMs * attempt
+              : base.delayFunction(attempt, status),
+          retryableDecider(attempt, status) {
+            const retry = base.retryableDecider(attempt, status);
+            if (retry) {
+              const key = `${grpcCodeName(status.code)}: ${status.details.replace(/[0-9a-f]{8}-[0-9a-f-]{27,}/g, '<id>').slice(0, 160)}`;
+              retried[phase][key] = (retried[phase][key] ?? 0) + 1;
+            }
+            return retry;
+          },
+        }),
+      ],
+    });
     const client = new Client({ connection, namespace: 'default' });
 
     const w0 = now();
@@ -235,8 +268,14 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
     for (let r = 0; r < o.rounds; r++) {
       const per = Math.floor(o.perSubmitter / o.rounds) + (r < o.perSubmitter % o.rounds ? 1 : 0);
       const offset = perWarm * o.concurrency + o.concurrency * (r * Math.floor(o.perSubmitter / o.rounds) + Math.min(r, o.perSubmitter % o.rounds));
-      const runBare = async () => (bareWall += await drive(o.concurrency, per, offset, (i) => bare(i, 'run'), t0, bareSamples, bareErrors));
-      const runSubmit = async () => (subWall += await drive(o.concurrency, per, offset, (i) => submit(i, 'run'), t0, subSamples, subErrors));
+      const runBare = async () => {
+        phase = 'bare';
+        bareWall += await drive(o.concurrency, per, offset, (i) => bare(i, 'run'), t0, bareSamples, bareErrors);
+      };
+      const runSubmit = async () => {
+        phase = 'submission';
+        subWall += await drive(o.concurrency, per, offset, (i) => submit(i, 'run'), t0, subSamples, subErrors);
+      };
       if (r % 2 === 0) {
         await runBare();
         await runSubmit();
@@ -273,6 +312,7 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
       slowestSubmissions: slowest(subSamples),
       slowestBare: slowest(bareSamples),
       errorSamples: [...new Set([...subErrors, ...bareErrors])].slice(0, 5),
+      grpcRetries: { submission: retried.submission, bare: retried.bare },
       samples: { submission: subSamples.map((x) => ({ ...x, ms: round(x.ms, 2) })), bare: bareSamples.map((x) => ({ ...x, ms: round(x.ms, 2) })) },
     };
   } finally {

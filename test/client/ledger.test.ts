@@ -44,6 +44,9 @@ const period = (p: string, over: Partial<PeriodStatus> = {}): PeriodStatus => ({
   reportStatus: null,
   progress: null,
   deliveryIssues: [],
+  review: null,
+  revisionDueAt: null,
+  round: 0,
   ...over,
 });
 

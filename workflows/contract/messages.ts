@@ -3,8 +3,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GroupTally } from '../review/tally.js';
 import type { PublishedReview } from './review.js';
 import type { Plan } from './plan.js';
-import type { ReportInput, ReportReceipt } from './report.js';
-import type { PlanLayout, Revision, TaskStatus } from './status.js';
+import type { DecisionReceipt, ReportInput, ReportReceipt, ReviewDecision } from './report.js';
+import type { PlanLayout, Revision, TaskStatus, TimelineEntry } from './status.js';
 
 /** A unit submits (or revises) its report for one task and quarter. */
 export const submitReportUpdate = defineUpdate<ReportReceipt, [ReportInput]>('submitReport');
@@ -29,3 +29,9 @@ export const reviewTallySignal = defineSignal<[GroupTally]>('reviewTally');
 
 /** The reviews and summaries published so far. */
 export const reviewsQuery = defineQuery<PublishedReview[]>('reviews');
+
+/** Headquarters accepts a report (locking it) or returns it for revision. */
+export const reviewReportUpdate = defineUpdate<DecisionReceipt, [ReviewDecision]>('reviewReport');
+
+/** Every notice, report and decision of one task, oldest first. */
+export const timelineQuery = defineQuery<TimelineEntry[], [{ taskId: string }]>('timeline');

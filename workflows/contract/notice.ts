@@ -1,6 +1,6 @@
 /** What a workflow hands the mail activity: one notice per business key, rendered and sent by the activity. */
 
-export type NoticeKind = 'request' | 'reminder' | 'escalation';
+export type NoticeKind = 'request' | 'reminder' | 'escalation' | 'returned';
 
 /** Notices about a review window rather than one unit's report. */
 export type WindowNoticeKind = 'review' | 'summary' | 'lagging';
@@ -12,8 +12,10 @@ export interface NoticeKey {
   unitId: string;
   period: string;
   kind: NoticeKind;
-  /** Reminder number or escalation level (1-based); 1 for a request. */
+  /** Reminder number or escalation level (1-based); 1 for a request; the return's count for `returned`. */
   number: number;
+  /** 0 (or absent) for the quarter's own ladder; k for the ladder that follows the k-th return. */
+  round?: number;
 }
 
 /** The next step of the ladder, told to the recipient. */
@@ -38,6 +40,10 @@ export interface NoticeSpec {
   deadline: string;
   escalatedTo?: 'unitLeader' | 'headquarters';
   next: NextStep | null;
+  /** The unit's leader, for the leader-view link in escalations. */
+  leaderId?: string;
+  /** Headquarters' comment, for a `returned` notice. */
+  comment?: string;
 }
 
 export interface NoticeBatch {
@@ -53,7 +59,8 @@ export type NoticeOutcome =
 
 /** A stable text form of a notice key (also the input of its Message-ID). */
 export function noticeKeyText(k: NoticeKey): string {
-  return [k.planId, k.taskId, k.unitId, k.period, k.kind, k.number].join('/');
+  const base = [k.planId, k.taskId, k.unitId, k.period, k.kind, k.number].join('/');
+  return k.round ? `${base}/r${k.round}` : base; // round 0 keeps the keys (and Message-IDs) of the original ladder
 }
 
 /** The business key of a review, summary or lagging notice (one lagging notice per leader and window). */
@@ -70,6 +77,8 @@ export interface NoticeLine {
   unitId?: string;
   period?: string;
   level?: number;
+  /** Present (> 0) for notices of the ladder that follows a return. */
+  round?: number;
   window?: string;
   units?: string[];
   to: string[];

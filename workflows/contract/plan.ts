@@ -35,6 +35,8 @@ export const cadenceSchema = z.strictObject({
   escalation: z.array(escalationStepSchema).default([]),
   /** Days after the due day until which a quarter accepts reports (late ones included). */
   closeAfterDays: z.number().int().min(1, 'must be 1 or more').default(90),
+  /** Days a unit has to revise a report headquarters returned (the day then moves to a working day). */
+  revisionDays: z.number().int().min(1, 'must be 1 or more').default(5),
 });
 
 export const calendarSchema = z.strictObject({

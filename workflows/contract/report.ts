@@ -34,9 +34,40 @@ export interface ReportReceipt {
   onTime: boolean;
   daysLate: number;
   duplicate: boolean;
+  /** Set when this submission is the revision a return asked for: onTime and daysLate then count from its due day. */
+  answersReturn?: boolean;
 }
 
 /** Turns zod issues into `field: reason` lines. */
 export function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
   return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : 'report'}: ${i.message}`).join('; ');
+}
+
+/** Headquarters' decision on a report: accept it (it is then locked) or return it for revision with a comment. */
+export const reviewDecisionSchema = z.strictObject({
+  requestId: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
+  taskId: z.string().min(1, 'must not be empty'),
+  unitId: z.string().min(1, 'must not be empty'),
+  period: z.string().regex(/^\d{4}-Q[1-4]$/, 'must be a quarter written YYYY-Qn, e.g. 2027-Q1'),
+  decision: z.enum(['accept', 'return'], { message: 'must be accept or return' }),
+  comment: text(5_000).optional(),
+  by: text(200).optional(),
+}).refine((d) => d.decision !== 'return' || (d.comment ?? '').trim().length > 0, { path: ['comment'], message: 'must say what to revise when returning a report' });
+
+/** A decision as sent by headquarters. */
+export type ReviewDecision = z.infer<typeof reviewDecisionSchema>;
+
+/** What the workflow answers to a decision. */
+export interface DecisionReceipt {
+  taskId: string;
+  unitId: string;
+  period: string;
+  decision: 'accept' | 'return';
+  at: string;
+  /** For a return: the new due day (moved to a working day) and its deadline. */
+  revisionDueDay: string | null;
+  revisionDueAt: string | null;
+  /** How many times the report has been returned. */
+  round: number;
+  duplicate: boolean;
 }

@@ -25,6 +25,25 @@ export interface PeriodStatus {
   reportStatus: string | null;
   progress: number | null;
   deliveryIssues: DeliveryIssue[];
+  /** Headquarters' last decision on the report. */
+  review: 'accepted' | 'returned' | null;
+  /** While a returned report awaits its revision: the revision's deadline. */
+  revisionDueAt: string | null;
+  /** How many times the report has been returned. */
+  round: number;
+}
+
+/** One line of a task's timeline: a notice that went out, a report that arrived, or a decision on it. */
+export interface TimelineEntry {
+  at: string;
+  kind: 'request' | 'reminder' | 'escalation' | 'returned' | 'report' | 'accepted';
+  unitId: string;
+  period: string;
+  /** Reminder number, escalation level, revision number. */
+  number: number;
+  /** 0 for the quarter's own ladder, k for the ladder after the k-th return. */
+  round: number;
+  detail: string | null;
 }
 
 export interface UnitStatus {
@@ -65,6 +84,12 @@ export interface UnitPeriodRecord {
   daysLate?: number;
   revisions: Revision[];
   deliveryIssues: DeliveryIssue[];
+  /** Every notice that went out for it, for the timeline. */
+  sent?: { kind: string; number: number; round: number; at: number }[];
+  /** Headquarters' decisions, oldest first. */
+  decisions?: { decision: 'accept' | 'return'; at: number; requestId: string; comment?: string; by?: string; revisionDueDay?: string; revisionDeadline?: number }[];
+  /** Set while a returned report awaits its revision (the return's instant). */
+  awaitingSince?: number;
 }
 
 /** How a plan's tasks are split over group workflows. */

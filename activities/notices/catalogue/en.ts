@@ -1,16 +1,19 @@
 /** English texts of the notices. */
 export const en = {
-  kind: { request: 'Report request', reminder: 'Reminder', escalation: 'Escalation' },
+  kind: { request: 'Report request', reminder: 'Reminder', escalation: 'Escalation', returned: 'Returned for revision' },
   subject: {
     request: (v: V) => `[${v.planId}] Report request: ${v.taskTitle} (${v.period}), due ${v.dueDay}`,
     reminder: (v: V) => `[${v.planId}] Reminder ${v.number}: report on ${v.taskTitle} (${v.period}) due ${v.dueDay}`,
     escalation: (v: V) => `[${v.planId}] Escalation level ${v.number}: ${v.unitName} has not reported on ${v.taskTitle} (${v.period})`,
+    returned: (v: V) => `[${v.planId}] Your report was returned for revision: ${v.taskTitle} (${v.period}), now due ${v.dueDay}`,
   },
   lead: {
     request: (v: V) => `${v.unitName} is asked for its progress report on "${v.taskTitle}" for ${v.period}.`,
     reminder: (v: V) => `The progress report of ${v.unitName} on "${v.taskTitle}" for ${v.period} has not arrived yet.`,
     escalation: (v: V) =>
       `${v.unitName} has not submitted its progress report on "${v.taskTitle}" for ${v.period}, which was due on ${v.dueDay}.`,
+    returned: (v: V) =>
+      `Your report was returned for revision: headquarters asks ${v.unitName} to revise its progress report on "${v.taskTitle}" for ${v.period} and submit it again by ${v.dueDay}.`,
   },
   facts: {
     plan: 'Plan',
@@ -18,18 +21,50 @@ export const en = {
     unit: 'Responsible unit',
     period: 'Quarter',
     due: 'Due day',
+    newDue: 'New due day',
     deadline: 'On time until',
+    round: 'Revision round',
   },
+  /** Headquarters' comment on a returned report, shown above the facts. */
+  comment: "Headquarters' comment",
   next: {
     none: 'This is the last notice of the ladder; the missing report stays on record as missing.',
     reminder: (at: string) => `If no report arrives, a reminder follows on ${at}.`,
     unitLeader: (at: string) => `If no report arrives, the unit's leader is notified on ${at}.`,
     headquarters: (at: string) => `If no report arrives, headquarters is notified on ${at}.`,
     unit: (at: string) => `If no report arrives, another notice follows on ${at}.`,
+    /** A returned report with no further notice scheduled. */
+    revise: 'Please submit the revised report by the new due day.',
   },
+  links: {
+    /** Followed by ": <url>". */
+    report: 'Submit your report',
+    leader: "Your units' reports (leader view)",
+  },
+  /** Between a label and its value ("Plan: ..."). */
+  sep: ': ',
   howToReport: 'Reply with your report through the review-cycles portal or: npx review-cycles report submit',
   footer: 'Sent by review-cycles on behalf of headquarters.',
+  format: {
+    /** A local day (YYYY-MM-DD) as written in the notices. */
+    day: (day: string) => day,
+    /** A quarter id (YYYY-Qn) as written in the notices. */
+    period: (period: string) => period,
+    /** A quarter as a fact, with its id. */
+    periodFact: (period: string) => period,
+    /** A local date and time with its zone. */
+    time: (t: LocalParts, timezone: string) => `${t.year}-${t.month}-${t.day} ${t.hour}:${t.minute} (${timezone})`,
+  },
 };
+
+/** A local date and time, each part zero-padded (month "03", day "07", hour "09"). */
+export interface LocalParts {
+  year: string;
+  month: string;
+  day: string;
+  hour: string;
+  minute: string;
+}
 
 export interface V {
   planId: string;

@@ -1,0 +1,66 @@
+/** Simplified Chinese texts of the notices (plan locale `zh-CN`). */
+import type { Catalogue, LocalParts, V } from './en.js';
+
+const QUARTER = /^(\d{4})-Q([1-4])$/;
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** `2027-04-05` -> `2027年4月5日`; anything else unchanged. */
+function day(d: string): string {
+  const m = DAY.exec(d);
+  return m ? `${Number(m[1])}年${Number(m[2])}月${Number(m[3])}日` : d;
+}
+
+/** `2027-Q1` -> `2027年第1季度`; anything else unchanged. */
+function period(p: string): string {
+  const m = QUARTER.exec(p);
+  return m ? `${m[1]}年第${m[2]}季度` : p;
+}
+
+export const zhCN: Catalogue = {
+  kind: { request: '报告请求', reminder: '催报提醒', escalation: '逾期督办', returned: '报告退回修改' },
+  subject: {
+    request: (v: V) => `[${v.planId}] 报告请求：${v.taskTitle}（${v.period}），截止日期${v.dueDay}`,
+    reminder: (v: V) => `[${v.planId}] 第${v.number}次提醒：${v.taskTitle}（${v.period}）的报告将于${v.dueDay}截止`,
+    escalation: (v: V) => `[${v.planId}] 第${v.number}级督办：${v.unitName}尚未报送${v.taskTitle}（${v.period}）的进展报告`,
+    returned: (v: V) => `[${v.planId}] 您的报告已退回修改：${v.taskTitle}（${v.period}），新截止日期${v.dueDay}`,
+  },
+  lead: {
+    request: (v: V) => `请${v.unitName}报送“${v.taskTitle}”${v.period}工作进展报告。`,
+    reminder: (v: V) => `尚未收到${v.unitName}关于“${v.taskTitle}”${v.period}的工作进展报告。`,
+    escalation: (v: V) => `${v.unitName}尚未报送“${v.taskTitle}”${v.period}的工作进展报告，该报告应于${v.dueDay}前报送。`,
+    returned: (v: V) =>
+      `您的报告已退回修改：总部请${v.unitName}修改“${v.taskTitle}”${v.period}的工作进展报告，并于${v.dueDay}前重新报送。`,
+  },
+  facts: {
+    plan: '计划',
+    task: '任务',
+    unit: '责任单位',
+    period: '季度',
+    due: '截止日期',
+    newDue: '新截止日期',
+    deadline: '按时报送截至',
+    round: '修改轮次',
+  },
+  comment: '总部意见',
+  next: {
+    none: '这是本季度的最后一次通知；未报送的报告将记录为缺报。',
+    reminder: (at: string) => `如仍未报送，将于${at}发送提醒。`,
+    unitLeader: (at: string) => `如仍未报送，将于${at}通知单位分管领导。`,
+    headquarters: (at: string) => `如仍未报送，将于${at}报告总部。`,
+    unit: (at: string) => `如仍未报送，将于${at}再次通知。`,
+    revise: '请在新截止日期前报送修改后的报告。',
+  },
+  links: {
+    report: '提交报告',
+    leader: '分管单位报告（领导视图）',
+  },
+  sep: '：',
+  howToReport: '请通过 review-cycles 门户报送，或使用命令：npx review-cycles report submit',
+  footer: '本邮件由 review-cycles 代表总部发送。',
+  format: {
+    day,
+    period,
+    periodFact: (p: string) => (QUARTER.test(p) ? `${period(p)}（${p}）` : p),
+    time: (t: LocalParts, timezone: string) => `${Number(t.year)}年${Number(t.month)}月${Number(t.day)}日 ${t.hour}:${t.minute}（${timezone}）`,
+  },
+};

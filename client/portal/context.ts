@@ -1,0 +1,35 @@
+/** What every handler is given: the request, the response, and the portal's settings and secrets. */
+import type { Client } from '@temporalio/client';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Keyring } from '../../security/keyring.js';
+import type { Catalogue } from './catalogue/en.js';
+import type { HqAuth } from './hq-auth.js';
+import type { MailStore } from './mail-store.js';
+
+/** The portal's settings, fixed when it is created. */
+export interface Portal {
+  client: Client;
+  ring: Keyring;
+  /** Derived from the active link key; MACs CSRF tokens and headquarters' sessions. */
+  secret: Buffer;
+  hq: HqAuth;
+  publicUrl?: string;
+  mailStore?: MailStore;
+  sessionMinutes: number;
+  maxBodyBytes: number;
+  /** Cookies get `Secure` when the public address is https. */
+  secureCookies: boolean;
+  log(line: string): void;
+}
+
+/** One request being answered. */
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  portal: Portal;
+  /** The language errors are told in: English until the handler knows the plan. */
+  c: Catalogue;
+  /** A JSON API request: errors are answered as JSON. */
+  api: boolean;
+}
