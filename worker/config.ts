@@ -13,6 +13,10 @@ const envSchema = z.object({
   REVIEW_CYCLES_DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
   REVIEW_CYCLES_OUTBOX_DIR: z.string().min(1, 'must not be empty').optional(),
   REVIEW_CYCLES_DOCUMENTS_DIR: z.string().min(1, 'must not be empty').optional(),
+  REVIEW_CYCLES_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http:// or https:// URL without query or fragment, e.g. https://review.example.org')
+    .optional(),
 });
 
 /** Variables whose blank value is reported rather than treated as unset. */
@@ -27,6 +31,13 @@ export interface WorkerConfig {
   /** Reviews and summaries go to `<documentsDir>/<planId>/`. */
   documentsDir: string;
   sentLogFile: string;
+  /**
+   * The portal's address the links in notices point to (REVIEW_CYCLES_PUBLIC_URL, without a trailing "/"); without it
+   * a stand-alone worker sends notices without links (`npm start` supplies its own portal's address).
+   */
+  publicUrl?: string;
+  /** The keyring signing the links, when REVIEW_CYCLES_LINK_KEYS is not set (created on first use). */
+  linkKeysFile: string;
 }
 
 /** Thrown when a variable breaks its rule; the message names every such variable. */
@@ -59,5 +70,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     outboxDir: e.REVIEW_CYCLES_OUTBOX_DIR ? abs(e.REVIEW_CYCLES_OUTBOX_DIR) : resolve(dataDir, 'outbox'),
     documentsDir: e.REVIEW_CYCLES_DOCUMENTS_DIR ? abs(e.REVIEW_CYCLES_DOCUMENTS_DIR) : resolve(dataDir, 'documents'),
     sentLogFile: resolve(dataDir, 'sent-notices.jsonl'),
+    publicUrl: e.REVIEW_CYCLES_PUBLIC_URL?.replace(/\/+$/, ''),
+    linkKeysFile: resolve(dataDir, 'link-keys'),
   };
 }
