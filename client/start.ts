@@ -1,29 +1,47 @@
 /**
  * `npm start`: everything on one machine. Without Temporal settings in the environment (no TEMPORAL_ADDRESS, no
  * TEMPORAL_PROFILE) it runs the local Temporal dev server, persisted under REVIEW_CYCLES_DATA_DIR; otherwise it uses
- * the configured server. Then it runs a worker in this process, starts the plan (REVIEW_CYCLES_PLAN, default the
- * demo plan) once, prints where everything is and keeps running until Ctrl-C.
+ * the configured server. Without REVIEW_CYCLES_SMTP_URL it runs the mail catcher (a real SMTP server in this process,
+ * keeping every message in the outbox folder) and the worker sends to it. Then it runs the portal, a worker whose
+ * notices carry links to that portal, starts the plan (REVIEW_CYCLES_PLAN, default the live demo plan generated
+ * around today) once, prints where everything is and keeps running until Ctrl-C.
  */
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startMailCatcher, type MailCatcher } from '../activities/mail/catcher.js';
+import { KeyringError, loadKeyring, type Keyring } from '../security/keyring.js';
+import { linkMaker } from '../security/links.js';
 import { buildWorker, type BuiltWorker } from '../worker/build.js';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../worker/config.js';
 import { temporalTarget } from '../worker/connection.js';
 import { installRuntime } from '../worker/runtime.js';
-import { DevServerError, PortInUseError, startDevServer, type DevServer } from './dev-server.js';
+import { assertPortFree, DEV_SERVER_HOST, DevServerError, PortInUseError, startDevServer, type DevServer } from './dev-server.js';
+import { liveDemoPlanFile } from './live-plan.js';
 import { loadPlanFile } from './plan-file.js';
 import { startPlan, UserError } from './plans.js';
+import { createPortal } from './portal/server.js';
 import { MissingBinaryError } from './temporal-binaries.js';
 
+/** The fixed demo plan (examples/demo-plan.yaml, for 2027); `npm start` runs the live demo plan unless told otherwise. */
 export const DEFAULT_PLAN_FILE = fileURLToPath(new URL('../examples/demo-plan.yaml', import.meta.url));
 export const DEFAULT_TEMPORAL_PORT = 7233;
 export const DEFAULT_TEMPORAL_UI_PORT = 8233;
+export const DEFAULT_PORTAL_PORT = 8080;
+/** 0: the mail catcher listens on any free port (only the worker of this process sends to it). */
+export const DEFAULT_SMTP_CATCHER_PORT = 0;
+
+const PORTAL_ROLE = 'portal';
+const CATCHER_ROLE = 'mail catcher SMTP';
 
 const PORT_VARIABLES: Record<string, string> = {
   'Temporal gRPC': 'REVIEW_CYCLES_TEMPORAL_PORT',
   'Temporal Web UI': 'REVIEW_CYCLES_TEMPORAL_UI_PORT',
+  [PORTAL_ROLE]: 'REVIEW_CYCLES_PORTAL_PORT',
+  [CATCHER_ROLE]: 'REVIEW_CYCLES_SMTP_CATCHER_PORT',
 };
 
 export interface StartConfig {
@@ -32,7 +50,18 @@ export interface StartConfig {
   embedded: boolean;
   port: number;
   uiPort: number;
-  planFile: string;
+  /** The portal listens on 127.0.0.1:<portalPort>. */
+  portalPort: number;
+  /** The address in the links of notices: REVIEW_CYCLES_PUBLIC_URL, else http://127.0.0.1:<portalPort>. */
+  publicUrl: string;
+  /** Run the mail catcher (no REVIEW_CYCLES_SMTP_URL). */
+  catcher: boolean;
+  /** 0 = any free port. */
+  catcherPort: number;
+  /** REVIEW_CYCLES_HQ_CREDENTIAL; else the one kept in `<dataDir>/hq-credential` (generated once). */
+  hqCredential?: string;
+  /** REVIEW_CYCLES_PLAN; undefined: the live demo plan, kept in `<dataDir>/live-plan.yaml`. */
+  planFile?: string;
 }
 
 /** Reads every setting of `npm start`; a ConfigError names each bad variable and its rule. */
@@ -45,20 +74,34 @@ export function loadStartConfig(env: NodeJS.ProcessEnv = process.env, cwd = proc
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.message.split('\n').slice(1).map((l) => l.trim()));
   }
-  const port = (name: string, fallback: number): number => {
+  const port = (name: string, fallback: number, min = 1): number => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const n = Number(raw);
-    if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(n) || n < 1 || n > 65535) {
-      problems.push(`${name}=${JSON.stringify(raw)}: must be a port number from 1 to 65535`);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(n) || n < min || n > 65535) {
+      problems.push(`${name}=${JSON.stringify(raw)}: must be a port number from ${min} to 65535${min === 0 ? ' (0: any free port)' : ''}`);
     }
     return n;
   };
   const temporalPort = port('REVIEW_CYCLES_TEMPORAL_PORT', DEFAULT_TEMPORAL_PORT);
   const uiPort = port('REVIEW_CYCLES_TEMPORAL_UI_PORT', DEFAULT_TEMPORAL_UI_PORT);
+  const portalPort = port('REVIEW_CYCLES_PORTAL_PORT', DEFAULT_PORTAL_PORT);
+  const catcherPort = port('REVIEW_CYCLES_SMTP_CATCHER_PORT', DEFAULT_SMTP_CATCHER_PORT, 0);
   const embedded = !env.TEMPORAL_ADDRESS && !env.TEMPORAL_PROFILE;
-  if (embedded && problems.length === 0 && temporalPort === uiPort) {
-    problems.push(`REVIEW_CYCLES_TEMPORAL_UI_PORT=${JSON.stringify(env.REVIEW_CYCLES_TEMPORAL_UI_PORT ?? String(uiPort))}: must differ from REVIEW_CYCLES_TEMPORAL_PORT (${temporalPort})`);
+  const catcher = !worker?.smtpUrl;
+  const hqCredential = env.REVIEW_CYCLES_HQ_CREDENTIAL;
+  if (hqCredential !== undefined && hqCredential !== '' && hqCredential.trim() === '') {
+    problems.push('REVIEW_CYCLES_HQ_CREDENTIAL: must not be blank (leave it unset to have one generated)');
+  }
+  if (problems.length === 0) {
+    // Every port this process listens on must differ from the others (0 is any free port, so never the same).
+    const ports: [string, number][] = [['REVIEW_CYCLES_PORTAL_PORT', portalPort]];
+    if (embedded) ports.unshift(['REVIEW_CYCLES_TEMPORAL_PORT', temporalPort], ['REVIEW_CYCLES_TEMPORAL_UI_PORT', uiPort]);
+    if (catcher && catcherPort !== 0) ports.push(['REVIEW_CYCLES_SMTP_CATCHER_PORT', catcherPort]);
+    ports.forEach(([name, p], i) => {
+      const earlier = ports.slice(0, i).find(([, q]) => q === p);
+      if (earlier) problems.push(`${name}=${JSON.stringify(env[name] ?? String(p))}: must differ from ${earlier[0]} (${p})`);
+    });
   }
   if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return {
@@ -66,8 +109,29 @@ export function loadStartConfig(env: NodeJS.ProcessEnv = process.env, cwd = proc
     embedded,
     port: temporalPort,
     uiPort,
-    planFile: env.REVIEW_CYCLES_PLAN ? resolve(cwd, env.REVIEW_CYCLES_PLAN) : DEFAULT_PLAN_FILE,
+    portalPort,
+    publicUrl: worker!.publicUrl ?? `http://${DEV_SERVER_HOST}:${portalPort}`,
+    catcher,
+    catcherPort,
+    hqCredential: hqCredential || undefined,
+    planFile: env.REVIEW_CYCLES_PLAN ? resolve(cwd, env.REVIEW_CYCLES_PLAN) : undefined,
   };
+}
+
+/**
+ * Headquarters' credential for the portal: the given one, else the one kept in `file`, generated on first use and
+ * readable by the owner only.
+ */
+export function hqCredentialFrom(given: string | undefined, file: string): { credential: string; fromEnv: boolean } {
+  if (given) return { credential: given, fromEnv: true };
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept) return { credential: kept, fromEnv: false };
+  }
+  const credential = randomBytes(18).toString('base64url');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${credential}\n`, { mode: 0o600 });
+  return { credential, fromEnv: false };
 }
 
 /** An SMTP URL without its password, for printing. */
@@ -75,22 +139,53 @@ function redact(url: string): string {
   return url.replace(/^(smtps?:\/\/[^:@/]*):[^@/]*@/, '$1:***@');
 }
 
+/** A port another program holds: the error that names the port and the variable that moves it. */
+function portInUse(err: PortInUseError): UserError {
+  return new UserError(
+    `${err.message}: stop the program that uses it (perhaps another "npm start"), or choose another port with ${PORT_VARIABLES[err.role] ?? 'its variable'}`,
+    'EPORTINUSE',
+  );
+}
+
+/** Listening failed because the port was taken (between the check and the listen). */
+const isAddressInUse = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Runs until SIGINT or SIGTERM; resolves with the exit code. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const config = loadStartConfig(env);
-  const loaded = await loadPlanFile(config.planFile);
+  const { dataDir } = config.worker;
+  const planFile = config.planFile ?? (await liveDemoPlanFile(dataDir));
+  const loaded = await loadPlanFile(planFile);
   if (!loaded.ok) {
-    const which = env.REVIEW_CYCLES_PLAN ? `REVIEW_CYCLES_PLAN=${JSON.stringify(env.REVIEW_CYCLES_PLAN)}` : 'the demo plan';
+    const which = config.planFile
+      ? `REVIEW_CYCLES_PLAN=${JSON.stringify(env.REVIEW_CYCLES_PLAN)}`
+      : `the live demo plan ${planFile} (delete it to have a new one generated)`;
     throw new UserError(`${which}: the plan is invalid:\n${loaded.errors.join('\n')}`, 'EPLAN');
   }
   const plan = loaded.plan;
+  // The keys that sign the links, shared by the worker (which makes links) and the portal (which checks them).
+  let keyring: Keyring;
+  try {
+    keyring = loadKeyring(env, join(dataDir, 'link-keys'));
+  } catch (err) {
+    if (err instanceof KeyringError) throw new ConfigError(`invalid configuration:\n  ${err.message}`);
+    throw err;
+  }
+  const hq = hqCredentialFrom(config.hqCredential, join(dataDir, 'hq-credential'));
+  // The portal's and the catcher's ports are checked before anything starts, like the Temporal ports.
+  try {
+    await assertPortFree(config.portalPort, PORTAL_ROLE);
+    if (config.catcher && config.catcherPort !== 0) await assertPortFree(config.catcherPort, CATCHER_ROLE);
+  } catch (err) {
+    throw err instanceof PortInUseError ? portInUse(err) : err;
+  }
   installRuntime();
 
-  // The first SIGINT/SIGTERM shuts down in order (worker, then server); a second one, a moment later, stops at once.
-  // (Within a second it is the same Ctrl-C relayed by a parent such as npm or tsx, and is ignored.)
+  // The first SIGINT/SIGTERM shuts down in order (worker, portal, catcher, then server); a second one, a moment
+  // later, stops at once. (Within a second it is the same Ctrl-C relayed by a parent such as npm or tsx, and is ignored.)
   let stopRequested = false;
   let firstSignalAt = 0;
   let server: DevServer | undefined;
@@ -106,7 +201,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     }
     stopRequested = true;
     firstSignalAt = Date.now();
-    note(`review-cycles: ${signal}: shutting down (the worker finishes its current tasks, then the Temporal server stops)`);
+    note(`review-cycles: ${signal}: shutting down (the worker finishes its current tasks, then the portal, the mail catcher and the Temporal server stop)`);
     if (built?.worker.getState() === 'RUNNING') built.worker.shutdown();
     wakeUp();
   };
@@ -114,20 +209,16 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   process.on('SIGTERM', onSignal);
 
   let connection: NativeConnection | undefined;
+  let catcher: MailCatcher | undefined;
+  let portal: ReturnType<typeof createPortal> | undefined;
   let running: Promise<void> | undefined;
   try {
     if (config.embedded) {
-      note(`starting the Temporal dev server (data in ${config.worker.dataDir}) ...`);
+      note(`starting the Temporal dev server (data in ${dataDir}) ...`);
       try {
-        server = await startDevServer({ dataDir: config.worker.dataDir, port: config.port, uiPort: config.uiPort });
+        server = await startDevServer({ dataDir, port: config.port, uiPort: config.uiPort });
       } catch (err) {
-        if (err instanceof PortInUseError) {
-          throw new UserError(
-            `${err.message}: stop the program that uses it (perhaps another "npm start"), or choose another port with ${PORT_VARIABLES[err.role] ?? 'its variable'}`,
-            'EPORTINUSE',
-          );
-        }
-        throw err;
+        throw err instanceof PortInUseError ? portInUse(err) : err;
       }
     }
     if (stopRequested) return 0;
@@ -142,8 +233,26 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       );
     }
     if (stopRequested) return 0;
+    const client = new Client({ connection, namespace: target.namespace });
+
+    if (config.catcher) {
+      try {
+        catcher = await startMailCatcher({ dir: config.worker.outboxDir, port: config.catcherPort, host: DEV_SERVER_HOST });
+      } catch (err) {
+        throw isAddressInUse(err) ? portInUse(new PortInUseError(config.catcherPort, CATCHER_ROLE)) : err;
+      }
+    }
+    portal = createPortal({ client, keyring, hqCredential: hq.credential, publicUrl: config.publicUrl, mailStore: catcher });
+    try {
+      await portal.listen(config.portalPort, DEV_SERVER_HOST);
+    } catch (err) {
+      throw isAddressInUse(err) ? portInUse(new PortInUseError(config.portalPort, PORTAL_ROLE)) : err;
+    }
+    if (stopRequested) return 0;
+
     note(`preparing the worker on task queue ${config.worker.taskQueue} ...`);
-    built = await buildWorker(connection, target.namespace, config.worker);
+    const workerConfig: WorkerConfig = catcher ? { ...config.worker, smtpUrl: catcher.url } : config.worker;
+    built = await buildWorker(connection, target.namespace, workerConfig, { links: linkMaker(config.publicUrl, keyring) });
     if (stopRequested) return 0;
     const worker = built.worker;
     running = worker.run();
@@ -159,11 +268,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       wakeUp();
     });
 
-    const client = new Client({ connection, namespace: target.namespace });
     const outcome = await startPlan(client, plan, config.worker.taskQueue);
     out(`temporal: ${target.address}`);
     out(`temporal-ui: ${server?.uiUrl ?? `none started here (the Temporal server at ${target.address} is external: use its own Web UI)`}`);
-    out(`outbox: ${config.worker.smtpUrl ? redact(config.worker.smtpUrl) : config.worker.outboxDir}`);
+    out(`portal: ${config.publicUrl}`);
+    out(`outbox: ${catcher ? `${config.publicUrl}/outbox` : `none (mail goes to ${redact(config.worker.smtpUrl!)})`}`);
+    // A credential the environment gave is not repeated into logs; the generated one is shown, as the only way to learn it.
+    out(`hq-credential: ${hq.fromEnv ? '(as set in REVIEW_CYCLES_HQ_CREDENTIAL)' : hq.credential}`);
     out(
       outcome.started
         ? `plan: started plan ${plan.id} (workflow ${outcome.workflowId})`
@@ -184,6 +295,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     throw err;
   } finally {
     await built?.mailer.close().catch(() => {});
+    await portal?.close().catch(() => {});
+    await catcher?.close().catch(() => {});
     await connection?.close().catch(() => {});
     if (server) {
       note('stopping the Temporal dev server ...');

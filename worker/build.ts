@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createActivities, createFileSentLog, createOutboxMailer, createSmtpMailer, type Mailer } from '../activities/index.js';
 import type { SentNotice } from '../activities/index.js';
+import { loadKeyring } from '../security/keyring.js';
+import { linkMaker, type LinkMaker } from '../security/links.js';
 import type { WorkerConfig } from './config.js';
 
 const require = createRequire(import.meta.url);
@@ -16,6 +18,14 @@ export function mailerFor(config: WorkerConfig): Mailer {
   return config.smtpUrl ? createSmtpMailer(config.smtpUrl) : createOutboxMailer(config.outboxDir);
 }
 
+/**
+ * The links of a stand-alone worker: to REVIEW_CYCLES_PUBLIC_URL, signed with REVIEW_CYCLES_LINK_KEYS or the key file
+ * in the data folder (created on first use); none without a public URL. Throws a KeyringError for bad keys.
+ */
+export function linksFor(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env): LinkMaker | undefined {
+  return config.publicUrl ? linkMaker(config.publicUrl, loadKeyring(env, config.linkKeysFile)) : undefined;
+}
+
 export interface BuiltWorker {
   worker: Worker;
   mailer: Mailer;
@@ -26,7 +36,12 @@ export async function buildWorker(
   connection: NativeConnection,
   namespace: string,
   config: WorkerConfig,
-  extra: { onSent?: (n: SentNotice) => void; workflowBundle?: WorkerOptions['workflowBundle'] } = {},
+  extra: {
+    onSent?: (n: SentNotice) => void;
+    workflowBundle?: WorkerOptions['workflowBundle'];
+    /** Links to the portal in every notice (`npm start` passes its portal's; see linksFor for a stand-alone worker). */
+    links?: LinkMaker;
+  } = {},
 ): Promise<BuiltWorker> {
   const mailer = mailerFor(config);
   const activities = createActivities({
@@ -35,6 +50,7 @@ export async function buildWorker(
     from: config.mailFrom,
     documentsDir: (planId) => join(config.documentsDir, planId),
     onSent: extra.onSent,
+    links: extra.links,
   });
   const worker = await Worker.create({
     connection,

@@ -2,14 +2,19 @@
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadWorkerConfig } from './config.js';
 import { temporalTarget } from './connection.js';
-import { buildWorker } from './build.js';
+import { KeyringError } from '../security/keyring.js';
+import { buildWorker, linksFor } from './build.js';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
+  const links = linksFor(config);
   const target = temporalTarget();
   const connection = await NativeConnection.connect(target.connectionOptions);
-  const { worker, mailer } = await buildWorker(connection, target.namespace, config);
-  console.log(`worker: polling ${config.taskQueue} on ${target.address}/${target.namespace}; mail via ${config.smtpUrl ? 'SMTP' : config.outboxDir}`);
+  const { worker, mailer } = await buildWorker(connection, target.namespace, config, { links });
+  console.log(
+    `worker: polling ${config.taskQueue} on ${target.address}/${target.namespace}; mail via ${config.smtpUrl ? 'SMTP' : config.outboxDir}; ` +
+      (config.publicUrl ? `links to ${config.publicUrl}` : 'no links in notices (REVIEW_CYCLES_PUBLIC_URL not set)'),
+  );
   try {
     await worker.run(); // the SDK shuts the worker down gracefully on SIGINT and SIGTERM
   } finally {
@@ -19,6 +24,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? `review-cycles worker: ${err.message}` : err);
+  console.error(err instanceof ConfigError || err instanceof KeyringError ? `review-cycles worker: ${err.message}` : err);
   process.exit(1);
 });

@@ -57,7 +57,7 @@ export function refusalParts(message: string): { field?: string; reason: string 
   });
 }
 
-const CONFLICT = /lock|accepted|already|closed|not been requested|no report|nothing to|awaiting|not (?:yet )?(?:been )?submitted|has not reported/i;
+const CONFLICT = /lock|accepted|already|closed|not been requested|no report|nothing to|awaiting|not (?:yet )?(?:been )?submitted|has not (?:reported|arrived)/i;
 const UNKNOWN = /unknown (?:task|unit)|is not responsible|is not a quarter/i;
 
 /**

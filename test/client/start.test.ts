@@ -1,24 +1,34 @@
 /**
- * `npm start` as a real subprocess (tsx, as npm runs it): the embedded dev server, an in-process worker and the plan
- * on the real clock; Ctrl-C; a restart over the same data folder that resumes where it stopped.
+ * `npm start` as a real subprocess (tsx, as npm runs it), with nothing configured but a data folder and free ports:
+ * the embedded dev server, the mail catcher, the portal, an in-process worker and the live demo plan on the real
+ * clock; the request in the portal's outbox with a link that opens the report's landing page; Ctrl-C; a restart over
+ * the same data folder that resumes where it stopped. Then the same with an SMTP server and a plan file given.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { DEV_SERVER_HOST, freePorts } from '../../client/dev-server.js';
+import { localDateOf, periodOfDate } from '../../workflows/calendar/index.js';
 import { planWorkflowId } from '../../workflows/contract/ids.js';
 import type { PlanStatus } from '../../workflows/contract/status.js';
 import { planAroundNow, writePlan } from '../helpers/dev-server.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const tsxCli = join(root, 'node_modules/tsx/dist/cli.mjs');
-const planId = `start-live-${process.pid}-${Date.now()}`;
-const { plan, current } = planAroundNow(planId);
+/** The live demo plan: its id comes from the year, in the demo's time zone; its current quarter is requested at once. */
+const today = localDateOf(Date.now(), 'Asia/Shanghai');
+const liveId = `demo-live-${today.slice(0, 4)}`;
+const liveQuarter = periodOfDate(today);
+/** The demo plan's (task, unit) pairs: one request each. */
+const demoPairs = ['grain-security/agriculture', 'grain-security/industry', 'industrial-upgrade/industry', 'inspection-coverage/inspection'];
+/** A plan file for the run with an SMTP server. */
+const fileId = `start-file-${process.pid}-${Date.now()}`;
+const { plan, current } = planAroundNow(fileId);
 
 /** Our environment without Temporal or project settings: `npm start` must run its own server. */
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEMPORAL_') && !k.startsWith('REVIEW_CYCLES_')));
@@ -28,6 +38,9 @@ let dataDir: string;
 let planFile: string;
 let port: number;
 let uiPort: number;
+let portalPort: number;
+let catcherPort: number;
+let portal: string;
 const children = new Set<ChildProcess>();
 
 interface Started {
@@ -45,9 +58,10 @@ function start(env: Record<string, string> = {}): Started {
     env: {
       ...baseEnv,
       REVIEW_CYCLES_DATA_DIR: dataDir,
-      REVIEW_CYCLES_PLAN: planFile,
       REVIEW_CYCLES_TEMPORAL_PORT: String(port),
       REVIEW_CYCLES_TEMPORAL_UI_PORT: String(uiPort),
+      REVIEW_CYCLES_PORTAL_PORT: String(portalPort),
+      REVIEW_CYCLES_SMTP_CATCHER_PORT: String(catcherPort),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,7 +94,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
   }
 }
 
-/** Waits for the four address lines; fails early if the process exits first. */
+/** Waits for the address lines (up to the plan line); fails early if the process exits first. */
 async function linesOf(s: Started): Promise<string[]> {
   let exited = false;
   void s.exit.then(() => (exited = true));
@@ -107,20 +121,44 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-const outbox = () => join(dataDir, 'outbox');
-const emlFiles = () => {
-  try {
-    return readdirSync(outbox()).filter((f) => f.endsWith('.eml')).sort();
-  } catch {
-    return [];
-  }
-};
+/** One message of GET /api/outbox. */
+interface OutboxMail {
+  messageId: string;
+  at: string;
+  kind: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  links: string[];
+}
+
+async function outboxNow(): Promise<OutboxMail[]> {
+  const res = await fetch(`${portal}/api/outbox`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as OutboxMail[];
+}
+
+/** The report requests of the live plan's current quarter in the outbox, once there is one per (task, unit). */
+async function liveRequests(s: Started): Promise<OutboxMail[]> {
+  return waitFor(
+    `${demoPairs.length} report requests at ${portal}/api/outbox`,
+    async () => {
+      const requests = (await outboxNow()).filter((m) => m.kind === 'request' && m.subject.startsWith(`[${liveId}] `));
+      return requests.length >= demoPairs.length ? requests : undefined;
+    },
+    60_000,
+    s,
+  );
+}
+
+const credentialFile = () => join(dataDir, 'hq-credential');
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rc-start-'));
   dataDir = join(dir, 'data');
   planFile = writePlan(dir, plan);
-  [port, uiPort] = await freePorts(2);
+  [port, uiPort, portalPort, catcherPort] = await freePorts(4);
+  portal = `http://${DEV_SERVER_HOST}:${portalPort}`;
 });
 
 afterEach(async () => {
@@ -148,57 +186,110 @@ afterAll(() => {
 });
 
 describe('npm start', () => {
-  test('runs the dev server, a worker and the plan; the request mail lands in the outbox; Ctrl-C exits 0', async () => {
+  test('runs the dev server, the mail catcher, the portal, a worker and the live demo plan; the requests in the outbox, with links that work; Ctrl-C exits 0', async () => {
     const s = start();
     const lines = await linesOf(s);
+    const credential = readFileSync(credentialFile(), 'utf8').trim();
     expect(lines).toEqual([
       `temporal: ${DEV_SERVER_HOST}:${port}`,
       `temporal-ui: http://${DEV_SERVER_HOST}:${uiPort}`,
-      `outbox: ${outbox()}`,
-      `plan: started plan ${planId} (workflow ${planWorkflowId(planId)})`,
+      `portal: ${portal}`,
+      `outbox: ${portal}/outbox`,
+      `hq-credential: ${credential}`,
+      `plan: started plan ${liveId} (workflow ${planWorkflowId(liveId)})`,
     ]);
+    expect(credential.length).toBeGreaterThanOrEqual(20);
+    expect(statSync(credentialFile()).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dataDir, 'link-keys')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dataDir, 'live-plan.yaml'), 'utf8')).toContain(`id: ${liveId}`);
 
     const ui = await fetch(`http://${DEV_SERVER_HOST}:${uiPort}/`);
     expect(ui.status).toBe(200);
 
-    // One request per unit: alpha's and beta's.
-    const files = await waitFor('two .eml files in the outbox', () => (emlFiles().length >= 2 ? emlFiles() : undefined), 30_000, s);
-    const mails = await Promise.all(files.map((f) => simpleParser(readFileSync(join(outbox(), f)))));
-    const to = (m: (typeof mails)[number]) => (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) => a.value.map((v) => v.address));
-    expect(mails.map((m) => to(m).join(',')).sort()).toEqual(['alpha@example.org', 'beta@example.org,beta-desk@example.org']);
-    for (const m of mails) {
-      expect(m.subject).toContain(`[${planId}]`);
-      expect(m.subject).toContain(current);
-      expect(m.from?.value[0].address).toBe('review-cycles@localhost');
+    // One request per (task, unit) of the demo plan, each to its unit, with the link to exactly its report form.
+    const requests = await liveRequests(s);
+    expect(requests).toHaveLength(demoPairs.length);
+    for (const m of requests) {
+      expect(m.subject).toContain(`(${liveQuarter})`);
+      expect(m.links).toHaveLength(1);
+      expect(m.links[0].startsWith(`${portal}/r/`)).toBe(true);
     }
+    const agriculture = requests.find((m) => m.to.includes('agri@example.org'))!;
+    expect(agriculture.to).toEqual(['agri@example.org', 'agri-office@example.org']);
+    expect(new Set(requests.map((m) => m.links[0])).size).toBe(demoPairs.length);
+
+    // The link opens the report's landing page; the outbox page is there too.
+    const landing = await fetch(agriculture.links[0]);
+    expect(landing.status).toBe(200);
+    expect(landing.headers.get('content-type')).toContain('text/html');
+    expect(await landing.text()).toContain('Department of Agriculture');
+    expect((await fetch(`${portal}/outbox`)).status).toBe(200);
 
     ctrlC(s);
     const exit = await s.exit;
     expect({ exit, stderr: s.err() }).toMatchObject({ exit: { code: 0, signal: null } });
     expect(s.err()).toContain('shutting down');
+    // Everything stopped: nothing listens on the portal's port any more.
+    await expect(fetch(`${portal}/api/outbox`)).rejects.toThrow();
   });
 
-  test('a second start over the same data resumes the plan, with the earlier request kept', async () => {
-    const before = emlFiles();
+  test('a second start over the same data resumes the live plan, with the earlier requests kept and nothing sent twice', async () => {
     const restartedAt = Date.now();
+    const credential = readFileSync(credentialFile(), 'utf8').trim();
     const s = start();
     const lines = await linesOf(s);
-    expect(lines.at(-1)).toBe(`plan: plan ${planId} is already running: resumed (workflow ${planWorkflowId(planId)})`);
+    expect(lines).toContain(`hq-credential: ${credential}`);
+    expect(lines.at(-1)).toBe(`plan: plan ${liveId} is already running: resumed (workflow ${planWorkflowId(liveId)})`);
 
-    const r = await cli(['plan', 'status', planId, '--json']);
+    const before = await liveRequests(s);
+    expect(before).toHaveLength(demoPairs.length);
+    for (const m of before) expect(Date.parse(m.at)).toBeLessThan(restartedAt); // caught by the first run, kept on disk
+
+    const r = await cli(['plan', 'status', liveId, '--json']);
     expect(r.stderr).toBe('');
     const status = JSON.parse(r.stdout) as PlanStatus;
-    for (const [taskId, unitId] of [['t1', 'alpha'], ['t2', 'beta']]) {
-      const p = status.tasks.find((t) => t.taskId === taskId)!.units.find((u) => u.unitId === unitId)!.periods.find((x) => x.period === current)!;
+    for (const pair of demoPairs) {
+      const [taskId, unitId] = pair.split('/');
+      const p = status.tasks.find((t) => t.taskId === taskId)!.units.find((u) => u.unitId === unitId)!.periods.find((x) => x.period === liveQuarter)!;
       expect(p.state).toBe('requested');
-      expect(Date.parse(p.requestedAt!)).toBeLessThan(restartedAt); // sent by the first run, kept in temporal.sqlite
+      expect(Date.parse(p.requestedAt!)).toBeLessThan(restartedAt);
     }
-    // Nothing is sent twice.
+    // Nothing is sent twice; the old links still open their pages (same keys, kept in the data folder).
     await new Promise((r) => setTimeout(r, 1_000));
-    expect(emlFiles()).toEqual(before);
+    expect((await outboxNow()).map((m) => m.messageId)).toEqual(before.map((m) => m.messageId));
+    expect((await fetch(before[0].links[0])).status).toBe(200);
 
     ctrlC(s);
     expect((await s.exit).code).toBe(0);
+  });
+
+  test('with an SMTP server and a plan file: no catcher (outbox none), the mail goes to the server, its links to the portal', async () => {
+    const sink: SmtpSink = await startSmtpSink();
+    try {
+      const s = start({ REVIEW_CYCLES_SMTP_URL: sink.url, REVIEW_CYCLES_PLAN: planFile, REVIEW_CYCLES_HQ_CREDENTIAL: 'a-given-credential-1234' });
+      const lines = await linesOf(s);
+      expect(lines.slice(2)).toEqual([
+        `portal: ${portal}`,
+        `outbox: none (mail goes to ${sink.url})`,
+        'hq-credential: (as set in REVIEW_CYCLES_HQ_CREDENTIAL)',
+        `plan: started plan ${fileId} (workflow ${planWorkflowId(fileId)})`,
+      ]);
+      const mails = await waitFor('two requests at the SMTP server', () => (sink.messages.length >= 2 ? sink.messages : undefined), 30_000, s);
+      expect(mails.map((m) => m.to.join(',')).sort()).toEqual(['alpha@example.org', 'beta@example.org,beta-desk@example.org']);
+      for (const m of mails) {
+        expect(m.subject).toContain(`[${fileId}]`);
+        expect(m.subject).toContain(current);
+        expect(m.headers.get('x-review-cycles-kind')).toBe('request');
+        const link = /Submit your report: (\S+)/.exec(m.parsed.text ?? '')![1];
+        expect(link.startsWith(`${portal}/r/`)).toBe(true);
+        expect((await fetch(link)).status).toBe(200);
+      }
+      expect((await fetch(`${portal}/api/outbox`)).status).toBe(404);
+      ctrlC(s);
+      expect((await s.exit).code).toBe(0);
+    } finally {
+      await sink.close();
+    }
   });
 
   test('a port already in use: a clear error naming the port and its variable, exit 1', async () => {
@@ -216,17 +307,51 @@ describe('npm start', () => {
     }
   });
 
+  test.each([
+    ['portal', 'REVIEW_CYCLES_PORTAL_PORT', () => portalPort],
+    ['mail catcher SMTP', 'REVIEW_CYCLES_SMTP_CATCHER_PORT', () => catcherPort],
+  ])('the %s port already in use: a clear error naming it and its variable, before anything starts', async (role, variable, which) => {
+    const blocker: Server = createServer();
+    await new Promise<void>((ok) => blocker.listen(which(), DEV_SERVER_HOST, ok));
+    try {
+      const s = start();
+      const exit = await s.exit;
+      expect(exit.code).toBe(1);
+      expect(s.out()).toBe('');
+      expect(s.err()).toContain(`review-cycles: port ${which()} (${role}) is already in use on ${DEV_SERVER_HOST}`);
+      expect(s.err()).toContain(variable);
+      expect(s.err()).not.toContain('starting the Temporal dev server');
+    } finally {
+      await new Promise((ok) => blocker.close(ok));
+    }
+  });
+
   test('bad settings or a bad plan: every problem named, exit 1, nothing started', async () => {
     const badPlan = writePlan(dir, { ...plan, timezone: 'Mars/Olympus' }, 'bad.yaml');
-    const s = start({ REVIEW_CYCLES_TEMPORAL_UI_PORT: '99999', REVIEW_CYCLES_MAIL_FROM: 'nobody' });
+    const s = start({
+      REVIEW_CYCLES_TEMPORAL_UI_PORT: '99999',
+      REVIEW_CYCLES_MAIL_FROM: 'nobody',
+      REVIEW_CYCLES_PORTAL_PORT: 'http',
+      REVIEW_CYCLES_SMTP_CATCHER_PORT: '-1',
+      REVIEW_CYCLES_PUBLIC_URL: 'portal.example.org',
+    });
     const p = start({ REVIEW_CYCLES_PLAN: badPlan });
-    const [exit, planExit] = await Promise.all([s.exit, p.exit]);
+    const same = start({ REVIEW_CYCLES_PORTAL_PORT: String(port) });
+    const keys = start({ REVIEW_CYCLES_LINK_KEYS: 'k1:c2hvcnQ=' });
+    const [exit, planExit, sameExit, keysExit] = await Promise.all([s.exit, p.exit, same.exit, keys.exit]);
     expect(exit.code).toBe(1);
     expect(s.err()).toContain('REVIEW_CYCLES_TEMPORAL_UI_PORT="99999": must be a port number from 1 to 65535');
     expect(s.err()).toContain('REVIEW_CYCLES_MAIL_FROM="nobody": must be an e-mail address');
+    expect(s.err()).toContain('REVIEW_CYCLES_PORTAL_PORT="http": must be a port number from 1 to 65535');
+    expect(s.err()).toContain('REVIEW_CYCLES_SMTP_CATCHER_PORT="-1": must be a port number from 0 to 65535 (0: any free port)');
+    expect(s.err()).toContain('REVIEW_CYCLES_PUBLIC_URL="portal.example.org": must be an http:// or https:// URL');
     expect(planExit.code).toBe(1);
     expect(p.err()).toContain(`review-cycles: REVIEW_CYCLES_PLAN=${JSON.stringify(badPlan)}: the plan is invalid:\n${badPlan}: timezone: unknown time zone "Mars/Olympus"`);
-    for (const r of [s, p]) {
+    expect(sameExit.code).toBe(1);
+    expect(same.err()).toContain(`REVIEW_CYCLES_PORTAL_PORT="${port}": must differ from REVIEW_CYCLES_TEMPORAL_PORT (${port})`);
+    expect(keysExit.code).toBe(1);
+    expect(keys.err()).toContain('REVIEW_CYCLES_LINK_KEYS: key "k1": the secret must be at least 32 bytes');
+    for (const r of [s, p, same, keys]) {
       expect(r.out()).toBe('');
       expect(r.err()).not.toContain('starting the Temporal dev server');
     }

@@ -52,7 +52,10 @@ describe('checkPlan on the demo plan', () => {
       reminderDays: [],
       escalation: [],
       closeAfterDays: 90,
+      revisionDays: 5,
     });
+    expect(result.plan.reviews).toEqual({ semiAnnualOffsetDays: 20, annualOffsetDays: 30 });
+    expect(result.plan.assessment).toEqual({ advancedShare: 0.2, backwardShare: 0.2, progressTolerance: 0.1 });
     expect(result.plan.calendar).toEqual({ workweek: ['mon', 'tue', 'wed', 'thu', 'fri'], holidays: [], extraWorkdays: [] });
   });
 

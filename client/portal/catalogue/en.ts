@@ -11,6 +11,7 @@ export const en = {
     quarter: 'Quarter',
     state: 'State',
     time: 'Time',
+    kind: 'Kind',
     detail: 'Detail',
     back: 'Back',
     none: 'None',

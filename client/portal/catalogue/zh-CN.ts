@@ -13,6 +13,7 @@ export const zhCN: Catalogue = {
     quarter: '季度',
     state: '状态',
     time: '时间',
+    kind: '类型',
     detail: '详情',
     back: '返回',
     none: '无',

@@ -1,0 +1,70 @@
+/** The JSON API under /api/hq: what the dashboard shows and does, with the same credential. */
+import { acceptReport, listPlans, planStatus, returnReport, taskTimeline } from '../../plans.js';
+import type { Ctx } from '../context.js';
+import { HttpError, parseJsonObject, readBody, requireMediaType, sendJson } from '../http.js';
+import { asHttpError, loadPlan, reportParts } from '../plan-data.js';
+import type { Route } from '../router.js';
+import { refuseCrossSite } from '../same-origin.js';
+import { reportData, requireHq } from './hq.js';
+
+async function plans(ctx: Ctx): Promise<void> {
+  requireHq(ctx);
+  sendJson(ctx.res, 200, await listPlans(ctx.portal.client));
+}
+
+async function status(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  requireHq(ctx);
+  const plan = await loadPlan(ctx.portal.client, params.planId);
+  sendJson(ctx.res, 200, await planStatus(ctx.portal.client, plan.id));
+}
+
+async function timeline(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  requireHq(ctx);
+  const plan = await loadPlan(ctx.portal.client, params.planId);
+  if (!plan.tasks.some((t) => t.id === params.taskId)) throw new HttpError(404, 'notFound', `plan ${plan.id} has no task "${params.taskId}"`, 'taskId');
+  sendJson(ctx.res, 200, await taskTimeline(ctx.portal.client, plan.id, params.taskId));
+}
+
+async function report(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  requireHq(ctx);
+  const d = await reportData(ctx, params);
+  sendJson(ctx.res, 200, { planId: d.plan.id, taskId: d.task.id, unitId: params.unitId, period: params.period, status: d.status, revisions: d.revisions, timeline: d.timeline });
+}
+
+const DECISION_FIELDS = { accept: ['by', 'requestId'], return: ['comment', 'by', 'requestId'] };
+
+function decide(decision: 'accept' | 'return') {
+  return async (ctx: Ctx, params: Record<string, string>): Promise<void> => {
+    refuseCrossSite(ctx.req, ctx.portal.publicUrl);
+    requireHq(ctx);
+    // A cross-site form cannot send JSON without a preflight, which the portal never grants.
+    requireMediaType(ctx.req, 'application/json');
+    const body = parseJsonObject(await readBody(ctx.req, ctx.portal.maxBodyBytes));
+    const unknown = Object.keys(body).find((k) => !DECISION_FIELDS[decision].includes(k));
+    if (unknown) throw new HttpError(400, 'badRequest', `${unknown}: unknown field`, unknown);
+    const plan = await loadPlan(ctx.portal.client, params.planId);
+    reportParts(plan, params.taskId, params.unitId);
+    const base = { ...body, taskId: params.taskId, unitId: params.unitId, period: params.period } as { taskId: string; unitId: string; period: string; by?: string; requestId?: string };
+    try {
+      const receipt =
+        decision === 'accept'
+          ? await acceptReport(ctx.portal.client, plan.id, base)
+          : await returnReport(ctx.portal.client, plan.id, { ...base, comment: body.comment as string });
+      sendJson(ctx.res, 200, receipt);
+    } catch (err) {
+      throw asHttpError(err);
+    }
+  };
+}
+
+const REPORT = '/api/hq/plans/:planId/reports/:taskId/:unitId/:period';
+
+/** The API's routes. */
+export const apiRoutes: Route<Ctx>[] = [
+  { method: 'GET', pattern: '/api/hq/plans', handle: plans },
+  { method: 'GET', pattern: '/api/hq/plans/:planId/status', handle: status },
+  { method: 'GET', pattern: '/api/hq/plans/:planId/tasks/:taskId/timeline', handle: timeline },
+  { method: 'GET', pattern: REPORT, handle: report },
+  { method: 'POST', pattern: `${REPORT}/accept`, handle: decide('accept') },
+  { method: 'POST', pattern: `${REPORT}/return`, handle: decide('return') },
+];

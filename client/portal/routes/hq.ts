@@ -1,0 +1,160 @@
+/** Headquarters' dashboard: sign-in, plans, heatmap, timelines, reports and the accept / return decisions. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { acceptReport, listPlans, planStatus, reportRevisions, returnReport, taskTimeline, UserError } from '../../plans.js';
+import type { Ctx } from '../context.js';
+import { heatmap, laggingUnits } from '../heatmap.js';
+import { HQ_COOKIE, LOGIN_CSRF_COOKIE, type HqProof } from '../hq-auth.js';
+import { HttpError, parseCookies, parseForm, readBody, redirect, requireMediaType, sendHtml, setCookie } from '../http.js';
+import { catalogueFor } from '../i18n.js';
+import { asHttpError, loadPlan, periodOf, reportParts } from '../plan-data.js';
+import type { Route } from '../router.js';
+import { requireSameOrigin } from '../same-origin.js';
+import { sameSecret } from '../sessions.js';
+import { decisionPage, hqPaths, loginPage, planPage, plansPage, reportPage, timelinePage, type ReportPageView } from '../views/hq.js';
+
+/** The challenge of a 401: browsers and scripts may answer it with Basic auth. */
+export const HQ_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="review-cycles headquarters", charset="UTF-8"' };
+
+/** Headquarters' proof on this request, or a 401. */
+export function requireHq(ctx: Ctx): HqProof {
+  const proof = ctx.portal.hq.check(ctx.req);
+  if (!proof) throw new HttpError(401, 'unauthorized', undefined, undefined, HQ_CHALLENGE);
+  return proof;
+}
+
+/** Reads a posted headquarters form after the origin, type, size and CSRF checks. */
+async function hqForm(ctx: Ctx, proof: HqProof): Promise<Map<string, string>> {
+  requireMediaType(ctx.req, 'application/x-www-form-urlencoded');
+  const fields = parseForm(await readBody(ctx.req, ctx.portal.maxBodyBytes));
+  if (!sameSecret(fields.get('csrf') ?? '', ctx.portal.hq.csrf(proof))) throw new HttpError(403, 'forbidden', 'the form is out of date');
+  return fields;
+}
+
+async function showLogin(ctx: Ctx): Promise<void> {
+  const token = randomBytes(24).toString('base64url');
+  const cookie = setCookie(LOGIN_CSRF_COOKIE, token, { maxAgeSeconds: 3600, secure: ctx.portal.secureCookies, path: '/hq/login' });
+  sendHtml(ctx.res, 200, loginPage(ctx.c, token), { 'Set-Cookie': cookie });
+}
+
+async function login(ctx: Ctx): Promise<void> {
+  requireSameOrigin(ctx.req, ctx.portal.publicUrl);
+  requireMediaType(ctx.req, 'application/x-www-form-urlencoded');
+  const fields = parseForm(await readBody(ctx.req, ctx.portal.maxBodyBytes));
+  const expected = parseCookies(ctx.req).get(LOGIN_CSRF_COOKIE);
+  if (!expected || !sameSecret(fields.get('csrf') ?? '', expected)) throw new HttpError(403, 'forbidden', 'the sign-in form is out of date');
+  if (!ctx.portal.hq.matches(fields.get('credential') ?? '')) {
+    sendHtml(ctx.res, 401, loginPage(ctx.c, expected, ctx.c.hq.wrongCredential));
+    return;
+  }
+  const session = setCookie(HQ_COOKIE, ctx.portal.hq.issue(), { maxAgeSeconds: ctx.portal.hq.sessionSeconds, secure: ctx.portal.secureCookies });
+  const spent = setCookie(LOGIN_CSRF_COOKIE, '', { maxAgeSeconds: 0, secure: ctx.portal.secureCookies, path: '/hq/login' });
+  redirect(ctx.res, '/hq', { 'Set-Cookie': [session, spent] });
+}
+
+async function logout(ctx: Ctx): Promise<void> {
+  requireSameOrigin(ctx.req, ctx.portal.publicUrl);
+  await hqForm(ctx, requireHq(ctx));
+  redirect(ctx.res, '/hq/login', { 'Set-Cookie': setCookie(HQ_COOKIE, '', { maxAgeSeconds: 0, secure: ctx.portal.secureCookies }) });
+}
+
+async function plans(ctx: Ctx): Promise<void> {
+  const proof = requireHq(ctx);
+  sendHtml(ctx.res, 200, plansPage(ctx.c, ctx.portal.hq.csrf(proof), await listPlans(ctx.portal.client)));
+}
+
+async function plan(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  const proof = requireHq(ctx);
+  const p = await loadPlan(ctx.portal.client, params.planId);
+  ctx.c = catalogueFor(p.locale);
+  const status = await planStatus(ctx.portal.client, p.id);
+  const laggingOnly = ctx.url.searchParams.get('lagging') === '1';
+  const map = heatmap(p, status, laggingOnly ? laggingUnits(status) : undefined);
+  sendHtml(ctx.res, 200, planPage(ctx.c, ctx.portal.hq.csrf(proof), p, map, laggingOnly));
+}
+
+async function timeline(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  const proof = requireHq(ctx);
+  const p = await loadPlan(ctx.portal.client, params.planId);
+  ctx.c = catalogueFor(p.locale);
+  const task = p.tasks.find((t) => t.id === params.taskId);
+  if (!task) throw new HttpError(404, 'notFound', `plan ${p.id} has no task "${params.taskId}"`);
+  const entries = await taskTimeline(ctx.portal.client, p.id, task.id);
+  sendHtml(ctx.res, 200, timelinePage(ctx.c, ctx.portal.hq.csrf(proof), p, task.title, entries));
+}
+
+/** Everything the report page shows; a 404 when the plan has no such report. */
+export async function reportData(ctx: Ctx, params: Record<string, string>) {
+  const p = await loadPlan(ctx.portal.client, params.planId);
+  ctx.c = catalogueFor(p.locale);
+  const { task, unitName } = reportParts(p, params.taskId, params.unitId);
+  const status = periodOf(await planStatus(ctx.portal.client, p.id), task.id, params.unitId, params.period);
+  if (!status) throw new HttpError(404, 'notFound', `plan ${p.id} has no quarter "${params.period}"`, 'period');
+  const [revisions, entries] = await Promise.all([
+    reportRevisions(ctx.portal.client, p.id, task.id, params.unitId, params.period),
+    taskTimeline(ctx.portal.client, p.id, task.id),
+  ]);
+  const timelineOfReport = entries.filter((e) => e.unitId === params.unitId && e.period === params.period);
+  return { plan: p, task, unitName, status, revisions, timeline: timelineOfReport };
+}
+
+async function reportView(ctx: Ctx, proof: HqProof, params: Record<string, string>, extra: Partial<ReportPageView> = {}): Promise<ReportPageView> {
+  const d = await reportData(ctx, params);
+  return {
+    plan: d.plan,
+    taskId: d.task.id,
+    taskTitle: d.task.title,
+    unitId: params.unitId,
+    unitName: d.unitName,
+    period: params.period,
+    status: d.status,
+    revisions: d.revisions,
+    timeline: d.timeline,
+    csrf: ctx.portal.hq.csrf(proof),
+    requestId: randomUUID(),
+    ...extra,
+  };
+}
+
+async function report(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  const proof = requireHq(ctx);
+  sendHtml(ctx.res, 200, reportPage(ctx.c, await reportView(ctx, proof, params)));
+}
+
+function decide(decision: 'accept' | 'return') {
+  return async (ctx: Ctx, params: Record<string, string>): Promise<void> => {
+    requireSameOrigin(ctx.req, ctx.portal.publicUrl);
+    const proof = requireHq(ctx);
+    const p = await loadPlan(ctx.portal.client, params.planId);
+    ctx.c = catalogueFor(p.locale);
+    reportParts(p, params.taskId, params.unitId);
+    const fields = await hqForm(ctx, proof);
+    const by = fields.get('by')?.trim() || undefined;
+    const comment = fields.get('comment') ?? '';
+    const base = { taskId: params.taskId, unitId: params.unitId, period: params.period, by, requestId: fields.get('requestId') || randomUUID() };
+    const reportPath = hqPaths.report(p.id, params.taskId, params.unitId, params.period);
+    try {
+      const receipt = decision === 'accept' ? await acceptReport(ctx.portal.client, p.id, base) : await returnReport(ctx.portal.client, p.id, { ...base, comment });
+      sendHtml(ctx.res, 200, decisionPage(ctx.c, ctx.portal.hq.csrf(proof), p, receipt, reportPath));
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      const http = asHttpError(err) as HttpError;
+      const view = await reportView(ctx, proof, params, { error: { field: http.field, message: err.message.replace(/^comment: /, '') }, comment, by });
+      sendHtml(ctx.res, http.status, reportPage(ctx.c, view));
+    }
+  };
+}
+
+const REPORT = '/hq/plans/:planId/reports/:taskId/:unitId/:period';
+
+/** Headquarters' page routes. */
+export const hqRoutes: Route<Ctx>[] = [
+  { method: 'GET', pattern: '/hq/login', handle: showLogin },
+  { method: 'POST', pattern: '/hq/login', handle: login },
+  { method: 'POST', pattern: '/hq/logout', handle: logout },
+  { method: 'GET', pattern: '/hq', handle: plans },
+  { method: 'GET', pattern: '/hq/plans/:planId', handle: plan },
+  { method: 'GET', pattern: '/hq/plans/:planId/tasks/:taskId', handle: timeline },
+  { method: 'GET', pattern: REPORT, handle: report },
+  { method: 'POST', pattern: `${REPORT}/accept`, handle: decide('accept') },
+  { method: 'POST', pattern: `${REPORT}/return`, handle: decide('return') },
+];

@@ -1,0 +1,164 @@
+/**
+ * The portal: one node:http server for units (report form from a signed link), headquarters (dashboard and JSON API)
+ * and leaders (read-only view), plus the local outbox when a mail catcher is given. Everything goes through the
+ * client API in `client/plans.ts`.
+ */
+import type { Client } from '@temporalio/client';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Keyring } from '../../security/keyring.js';
+import { en } from './catalogue/en.js';
+import type { Ctx, Portal } from './context.js';
+import { HqAuth } from './hq-auth.js';
+import { html } from './html.js';
+import { HttpError, sendHtml, sendJson, setSecurityHeaders } from './http.js';
+import { page } from './layout.js';
+import type { MailStore } from './mail-store.js';
+import { asHttpError } from './plan-data.js';
+import { findRoute, pathSegments, type Route } from './router.js';
+import { apiRoutes } from './routes/api.js';
+import { hqRoutes } from './routes/hq.js';
+import { leaderRoutes } from './routes/leader.js';
+import { outboxRoutes } from './routes/outbox.js';
+import { unitRoutes } from './routes/unit.js';
+import { portalSecret } from './sessions.js';
+import { errorPage } from './views/error.js';
+
+export type { CaughtMail, MailStore } from './mail-store.js';
+
+export interface PortalOptions {
+  client: Client;
+  /** Verifies link tokens and signs session cookies. */
+  keyring: Keyring;
+  /** Headquarters' password (HTTP Basic with any user name, or the sign-in form). */
+  hqCredential: string;
+  /** The address users reach the portal at; https makes cookies Secure. */
+  publicUrl?: string;
+  /** The local mail catcher; its outbox is served (without credential) only when given. */
+  mailStore?: MailStore;
+  /** How long a unit's or leader's session (and headquarters' sign-in) lasts; default 60. */
+  sessionMinutes?: number;
+  /** The largest request body accepted; default 64 KiB. */
+  maxBodyBytes?: number;
+  /** Where request lines go (never with a token, query string, body or cookie); default stderr. */
+  log?: (line: string) => void;
+}
+
+/** A running portal. */
+export interface PortalServer {
+  server: http.Server;
+  /** Listens on `port` (0 for any free one) and `host` (default 127.0.0.1); resolves to the base URL. */
+  listen(port: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function home(ctx: Ctx): Promise<void> {
+  const c = ctx.c;
+  const outbox = ctx.portal.mailStore ? html` · <a href="/outbox">${c.home.outbox}</a>` : '';
+  sendHtml(ctx.res, 200, page(c, c.portal, html`<p>${c.home.lead} <a href="/hq">${c.home.hq}</a>${outbox}</p>`));
+}
+
+const ROUTES: Route<Ctx>[] = [{ method: 'GET', pattern: '/', handle: home }, ...unitRoutes, ...leaderRoutes, ...hqRoutes, ...apiRoutes, ...outboxRoutes];
+
+/** The path as it may be logged: a link's token is replaced, and the query string is never included. */
+export function loggablePath(rawUrl: string | undefined): string {
+  const path = (rawUrl ?? '').split('?')[0].slice(0, 300);
+  const segments = path.split('/');
+  if ((segments[1] === 'r' || segments[1] === 'l') && segments.length > 2 && segments[2] !== 'continue') return `/${segments[1]}/[token]`;
+  return /^[\x21-\x7e]*$/.test(path) ? path : '[unprintable]';
+}
+
+/** Temporal cannot be reached right now: a 503, not a 500. */
+function unavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: string; message?: string; cause?: { code?: unknown } } | undefined;
+  return e?.code === 14 || e?.cause?.code === 14 || /UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|failed to connect/i.test(`${e?.name} ${e?.message}`);
+}
+
+function answer(ctx: Ctx, err: HttpError): void {
+  const headers = { ...err.headers };
+  if (ctx.api) {
+    const text = `${en.errors[err.kind]}${err.detail ? `: ${err.detail}` : ''}`;
+    sendJson(ctx.res, err.status, err.field ? { error: text, field: err.field } : { error: text }, headers);
+    return;
+  }
+  const signIn = err.kind === 'unauthorized' ? html`<p><a href="/hq/login">${ctx.c.hq.login}</a></p>` : undefined;
+  sendHtml(ctx.res, err.status, errorPage(ctx.c, err, signIn), headers);
+}
+
+/** Builds the portal over a Temporal client; it listens only when asked to. */
+export function createPortal(o: PortalOptions): PortalServer {
+  if (!o.hqCredential) throw new Error('createPortal: hqCredential must not be empty');
+  const sessionMinutes = o.sessionMinutes ?? 60;
+  const secret = portalSecret(o.keyring);
+  const portal: Portal = {
+    client: o.client,
+    ring: o.keyring,
+    secret,
+    hq: new HqAuth(o.hqCredential, secret, sessionMinutes),
+    publicUrl: o.publicUrl,
+    mailStore: o.mailStore,
+    sessionMinutes,
+    maxBodyBytes: o.maxBodyBytes ?? 64 * 1024,
+    secureCookies: /^https:/i.test(o.publicUrl ?? ''),
+    log: o.log ?? ((line) => process.stderr.write(`${line}\n`)),
+  };
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = Date.now();
+    setSecurityHeaders(res);
+    res.on('finish', () => portal.log(`portal ${req.method} ${loggablePath(req.url)} ${res.statusCode} ${Date.now() - started}ms`));
+    const raw = req.url ?? '';
+    const ctx: Ctx = { req, res, url: new URL('http://portal.invalid/'), portal, c: en, api: raw.startsWith('/api/') };
+    try {
+      if (!raw.startsWith('/')) throw new HttpError(400, 'badRequest', 'the address must be a path');
+      try {
+        ctx.url = new URL(`http://portal.invalid${raw}`);
+      } catch {
+        throw new HttpError(400, 'badRequest', 'the address cannot be read');
+      }
+      const found = findRoute(ROUTES, req.method ?? '', pathSegments(ctx.url.pathname));
+      if (!found) throw new HttpError(404, 'notFound', ctx.api ? `no such resource: ${ctx.url.pathname.slice(0, 200)}` : undefined);
+      if ('allow' in found) throw new HttpError(405, 'methodNotAllowed', `allowed: ${found.allow.join(', ')}`, undefined, { Allow: found.allow.join(', ') });
+      await found.route.handle(ctx, found.params);
+    } catch (caught) {
+      const err = asHttpError(caught);
+      if (err instanceof HttpError) return answer(ctx, err);
+      if (unavailable(err)) return answer(ctx, new HttpError(503, 'unavailable'));
+      portal.log(`portal ${req.method} ${loggablePath(req.url)}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.slice(0, 2000));
+      answer(ctx, new HttpError(500, 'internal'));
+    }
+  }
+
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000 }, (req, res) => {
+    handle(req, res).catch(() => {
+      // answer() itself failed (the client went away): nothing is left to tell anyone.
+      if (!res.headersSent) res.destroy();
+    });
+  });
+  // A request node cannot parse (bad request line, oversized headers) gets a plain 400 instead of a crash.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  return {
+    server,
+    listen(port, host = '127.0.0.1') {
+      return new Promise((ok, fail) => {
+        server.once('error', fail);
+        server.listen(port, host, () => {
+          server.off('error', fail);
+          const a = server.address() as AddressInfo;
+          const shown = a.address === '0.0.0.0' || a.address === '::' ? 'localhost' : a.family === 'IPv6' ? `[${a.address}]` : a.address;
+          ok(`http://${shown}:${a.port}`);
+        });
+      });
+    },
+    close() {
+      return new Promise((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

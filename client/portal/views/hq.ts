@@ -1,0 +1,169 @@
+/** Headquarters' pages: plans, heatmap, a task's timeline, a report with its decisions, sign-in. */
+import type { Plan } from '../../../workflows/contract/plan.js';
+import type { DecisionReceipt } from '../../../workflows/contract/report.js';
+import type { PeriodStatus, Revision, TimelineEntry } from '../../../workflows/contract/status.js';
+import type { Catalogue } from '../catalogue/en.js';
+import type { Heatmap } from '../heatmap.js';
+import { html, type Html } from '../html.js';
+import { formatDueDay, formatTime } from '../i18n.js';
+import { page } from '../layout.js';
+import { heatmapTable, legend } from './heatmap.js';
+
+const enc = encodeURIComponent;
+
+/** The dashboard address of a plan, a task's timeline, or a report. */
+export const hqPaths = {
+  plan: (planId: string) => `/hq/plans/${enc(planId)}`,
+  timeline: (planId: string, taskId: string) => `/hq/plans/${enc(planId)}/tasks/${enc(taskId)}`,
+  report: (planId: string, taskId: string, unitId: string, period: string) => `/hq/plans/${enc(planId)}/reports/${enc(taskId)}/${enc(unitId)}/${enc(period)}`,
+};
+
+function nav(c: Catalogue, csrf: string, plan?: Plan): Html {
+  return html`<a href="/hq">${c.hq.title}</a>${plan ? html` · <a href="${hqPaths.plan(plan.id)}">${plan.title}</a>` : ''}
+<form method="post" action="/hq/logout" style="display:inline;margin-left:1rem"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" style="margin:0;padding:0 .4rem">${c.hq.logout}</button></form>`;
+}
+
+/** The plans started on the server. */
+export function plansPage(c: Catalogue, csrf: string, plans: { planId: string; status: string; startTime: string }[]): Html {
+  const body = plans.length
+    ? html`<table><thead><tr><th>${c.common.plan}</th><th>${c.hq.status}</th><th>${c.hq.started}</th></tr></thead><tbody>
+${plans.map((p) => html`<tr><td><a href="${hqPaths.plan(p.planId)}">${p.planId}</a></td><td>${p.status}</td><td>${p.startTime}</td></tr>`)}
+</tbody></table>`
+    : html`<p>${c.hq.noPlans}</p>`;
+  return page(c, c.hq.plans, body, nav(c, csrf));
+}
+
+/** The heatmap of a plan, all units or only the lagging ones. */
+export function planPage(c: Catalogue, csrf: string, plan: Plan, map: Heatmap, laggingOnly: boolean): Html {
+  const toggle = laggingOnly ? html`<a href="${hqPaths.plan(plan.id)}">${c.hq.showAll}</a>` : html`<a href="${hqPaths.plan(plan.id)}?lagging=1">${c.hq.laggingOnly}</a>`;
+  const rows = map.groups.length
+    ? heatmapTable(c, map, (row, cell) => hqPaths.report(plan.id, row.taskId, row.unitId, cell.period))
+    : html`<p>${c.hq.noRows}</p>`;
+  const body = html`<p>${toggle}</p>
+${legend(c)}
+${rows}
+<h2>${c.hq.timeline}</h2>
+<ul>${plan.tasks.map((t) => html`<li><a href="${hqPaths.timeline(plan.id, t.id)}">${t.title}</a></li>`)}</ul>`;
+  return page(c, `${plan.title} — ${c.hq.heatmap}`, body, nav(c, csrf, plan));
+}
+
+/** The kind of a timeline entry, in words. */
+const kindOf = (c: Catalogue, kind: string) => c.hq.kinds[kind] ?? kind;
+
+function timelineTable(c: Catalogue, plan: Plan, entries: TimelineEntry[]): Html {
+  const unitName = (id: string) => plan.units.find((u) => u.id === id)?.name ?? id;
+  return html`<table class="timeline"><thead><tr><th>${c.common.time}</th><th>${c.common.kind}</th><th>${c.common.unit}</th><th>${c.common.quarter}</th><th>${c.hq.number}</th><th>${c.common.round}</th><th>${c.common.detail}</th></tr></thead><tbody>
+${entries.map(
+  (e) => html`<tr data-kind="${e.kind}"><td>${formatTime(c, e.at, plan.timezone)}</td><td>${kindOf(c, e.kind)}</td><td>${unitName(e.unitId)}</td><td>${e.period}</td><td>${e.number}</td><td>${e.round}</td><td><pre>${e.detail ?? ''}</pre></td></tr>`,
+)}
+</tbody></table>`;
+}
+
+/** Every notice, report and decision of one task. */
+export function timelinePage(c: Catalogue, csrf: string, plan: Plan, taskTitle: string, entries: TimelineEntry[]): Html {
+  return page(c, c.hq.timelineOf(taskTitle), timelineTable(c, plan, entries), nav(c, csrf, plan));
+}
+
+/** What the report page is about. */
+export interface ReportPageView {
+  plan: Plan;
+  taskId: string;
+  taskTitle: string;
+  unitId: string;
+  unitName: string;
+  period: string;
+  status: PeriodStatus;
+  revisions: Revision[];
+  timeline: TimelineEntry[];
+  csrf: string;
+  requestId: string;
+  /** A refused decision: next to the comment when it names it, else above the forms. */
+  error?: { field?: string; message: string };
+  comment?: string;
+  by?: string;
+}
+
+function revisionBlock(c: Catalogue, plan: Plan, r: Revision, n: number): Html {
+  const row = (label: string, value: string | number | undefined) => (value === undefined || value === '' ? '' : html`<tr><th>${label}</th><td><pre>${value}</pre></td></tr>`);
+  return html`<section class="revision" data-revision="${n}"><h3>${c.common.revision} ${n} · ${formatTime(c, r.arrivedAt, plan.timezone)}</h3>
+<table>${row(c.form.status, c.reportStatuses[r.status] ?? r.status)}${row(c.form.summary, r.summary)}${row(c.form.progress, r.progress)}${row(c.form.problems, r.problems)}${row(c.form.nextSteps, r.nextSteps)}${row(c.form.submittedBy, r.submittedBy)}</table></section>`;
+}
+
+/** A report's revisions, its history, and the accept and return forms. */
+export function reportPage(c: Catalogue, v: ReportPageView): Html {
+  const { plan, status: s } = v;
+  const path = hqPaths.report(plan.id, v.taskId, v.unitId, v.period);
+  const facts = html`<table>
+<tr><th>${c.common.task}</th><td><a href="${hqPaths.timeline(plan.id, v.taskId)}">${v.taskTitle}</a></td></tr>
+<tr><th>${c.common.unit}</th><td>${v.unitName}</td></tr>
+<tr><th>${c.common.quarter}</th><td>${v.period}</td></tr>
+<tr><th>${c.common.state}</th><td id="state" data-state="${s.state}">${c.states[s.state]}</td></tr>
+<tr><th>${c.common.dueDay}</th><td>${formatDueDay(c, s.dueAt, plan.timezone)}</td></tr>
+<tr><th>${c.common.submittedAt}</th><td>${s.submittedAt ? formatTime(c, s.submittedAt, plan.timezone) : c.common.none}</td></tr>
+${s.daysLate ? html`<tr><th>${c.common.daysLate}</th><td>${s.daysLate}</td></tr>` : ''}
+<tr><th>${c.common.review}</th><td id="review" data-review="${s.review ?? ''}">${s.review ? c.marks[s.review] : c.common.none}</td></tr>
+${s.round ? html`<tr><th>${c.common.round}</th><td>${s.round}</td></tr>` : ''}
+${s.revisionDueAt ? html`<tr><th>${c.common.revisionDue}</th><td>${formatDueDay(c, s.revisionDueAt, plan.timezone)}</td></tr>` : ''}
+</table>`;
+  const locked = s.review === 'accepted';
+  const commentError = v.error?.field === 'comment' ? v.error.message : undefined;
+  const generalError = v.error && !commentError ? v.error.message : undefined;
+  const forms = locked
+    ? html`<p class="ok" id="locked">${c.hq.lockedNote}</p>`
+    : v.revisions.length === 0
+      ? ''
+      : html`${generalError ? html`<p class="error" id="decision-error">${generalError}</p>` : ''}
+<form method="post" action="${path}/accept">
+<input type="hidden" name="csrf" value="${v.csrf}"><input type="hidden" name="requestId" value="${v.requestId}-a">
+<label for="accept-by">${c.hq.by}</label><input type="text" id="accept-by" name="by" value="${v.by ?? ''}">
+<button type="submit" id="accept">${c.hq.accept}</button>
+</form>
+<h2>${c.hq.returnTitle}</h2>
+<form method="post" action="${path}/return" novalidate>
+<input type="hidden" name="csrf" value="${v.csrf}"><input type="hidden" name="requestId" value="${v.requestId}-r">
+<label for="comment">${c.hq.comment}</label>
+<textarea id="comment" name="comment"${commentError ? html` aria-invalid="true" aria-describedby="comment-error"` : ''}>${v.comment ?? ''}</textarea>
+${commentError ? html`<p class="error" id="comment-error" data-field="comment">${commentError}</p>` : ''}
+<label for="return-by">${c.hq.by}</label><input type="text" id="return-by" name="by" value="${v.by ?? ''}">
+<button type="submit" id="return">${c.hq.returnButton}</button>
+</form>`;
+  const revisions = v.revisions.length
+    ? html`${[...v.revisions].map((r, i) => revisionBlock(c, plan, r, i + 1)).reverse()}`
+    : html`<p>${c.hq.noRevisions}</p>`;
+  const body = html`${facts}
+${forms}
+<h2>${c.common.revisions}</h2>
+${revisions}
+<h2>${c.hq.timeline}</h2>
+${timelineTable(c, plan, v.timeline)}`;
+  return page(c, c.hq.reportOf(v.taskTitle, v.unitName, v.period), body, nav(c, v.csrf, plan));
+}
+
+/** The outcome of a decision. */
+export function decisionPage(c: Catalogue, csrf: string, plan: Plan, r: DecisionReceipt, reportPath: string): Html {
+  const due = r.revisionDueAt ? formatDueDay(c, r.revisionDueAt, plan.timezone) : (r.revisionDueDay ?? '');
+  const said = r.decision === 'accept' ? c.hq.accepted : c.hq.returned(due, r.round);
+  return page(
+    c,
+    c.common.review,
+    html`<p class="ok" id="decision" data-decision="${r.decision}">${said}</p>
+${r.duplicate ? html`<p>${c.hq.duplicateDecision}</p>` : ''}
+<p><a href="${reportPath}">${c.common.back}</a> · <a href="${hqPaths.plan(plan.id)}">${plan.title}</a></p>`,
+    nav(c, csrf, plan),
+  );
+}
+
+/** The sign-in form (its CSRF token is also in a cookie: there is no session yet to bind it to). */
+export function loginPage(c: Catalogue, csrf: string, error?: string): Html {
+  return page(
+    c,
+    c.hq.login,
+    html`<p>${c.hq.loginHelp}</p>
+${error ? html`<p class="error" id="login-error">${error}</p>` : ''}
+<form method="post" action="/hq/login">
+<input type="hidden" name="csrf" value="${csrf}">
+<label for="credential">${c.hq.credential}</label><input type="password" id="credential" name="credential" autocomplete="current-password">
+<button type="submit">${c.hq.login}</button>
+</form>`,
+  );
+}
