@@ -189,6 +189,10 @@ const cases: [file: string, errors: string[]][] = [
       'calendar.extraWorkdays[2]: must not also be a holiday (calendar.holidays[7]), got "2027-10-07"',
     ],
   ],
+  // Reviews and assessment
+  ['share-out-of-range.yaml', ['assessment.advancedShare: must be between 0 and 1, got 1.5']],
+  ['review-offset-negative.yaml', ['reviews.semiAnnualOffsetDays: must be 0 or more, got -1']],
+  ['revision-days-zero.yaml', ['cadence.revisionDays: must be 1 or more, got 0']],
 ];
 
 describe('bad plan files', () => {

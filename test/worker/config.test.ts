@@ -25,8 +25,18 @@ describe('loadWorkerConfig: defaults', () => {
       dataDir: join(cwd, '.data'),
       outboxDir: join(cwd, '.data', 'outbox'),
       sentLogFile: join(cwd, '.data', 'sent-notices.jsonl'),
+      linkKeysFile: join(cwd, '.data', 'link-keys'),
     });
     expect(loadWorkerConfig({}, cwd).smtpUrl).toBeUndefined();
+    expect(loadWorkerConfig({}, cwd).publicUrl).toBeUndefined();
+  });
+
+  test('the public URL of the portal, for the links in notices: without a trailing "/"', () => {
+    expect(loadWorkerConfig({ REVIEW_CYCLES_PUBLIC_URL: 'https://review.example.org/' }, cwd).publicUrl).toBe('https://review.example.org');
+    expect(loadWorkerConfig({ REVIEW_CYCLES_PUBLIC_URL: 'http://127.0.0.1:8080' }, cwd).publicUrl).toBe('http://127.0.0.1:8080');
+    expect(loadWorkerConfig({ REVIEW_CYCLES_PUBLIC_URL: 'https://intranet.example.org/review-cycles' }, cwd).publicUrl).toBe('https://intranet.example.org/review-cycles');
+    expect(loadWorkerConfig({ REVIEW_CYCLES_PUBLIC_URL: '' }, cwd).publicUrl).toBeUndefined();
+    expect(loadWorkerConfig({ REVIEW_CYCLES_DATA_DIR: '/data' }, cwd).linkKeysFile).toBe('/data/link-keys');
   });
 
   test('unrelated variables are ignored', () => {
@@ -73,6 +83,15 @@ describe('loadWorkerConfig: bad values', () => {
       `invalid configuration:\n  REVIEW_CYCLES_SMTP_URL=${JSON.stringify(url)}: must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.org:587`,
     );
   });
+
+  test.each([['review.example.org'], ['ftp://review.example.org'], ['https://review.example.org/?x=1'], ['https://review.example.org/#top'], ['https://'], ['https://a b']])(
+    'public URL %j',
+    (url) => {
+      expect(configError({ REVIEW_CYCLES_PUBLIC_URL: url }).message).toBe(
+        `invalid configuration:\n  REVIEW_CYCLES_PUBLIC_URL=${JSON.stringify(url)}: must be an http:// or https:// URL without query or fragment, e.g. https://review.example.org`,
+      );
+    },
+  );
 
   test.each([['nobody'], ['hq@'], ['Head Office <hq@example.org>']])('from address %j', (from) => {
     expect(configError({ REVIEW_CYCLES_MAIL_FROM: from }).message).toBe(
