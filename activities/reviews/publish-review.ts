@@ -45,7 +45,7 @@ export function createReviewActivities(deps: ReviewDeps) {
       for (const lagging of review.lagging) {
         const leader = audience.leaders.find((l) => l.id === lagging.leaderId);
         if (!leader) continue;
-        const { subject, text, html } = renderLagging(review, audience, lagging);
+        const { subject, text, html } = renderLagging(review, audience, lagging, deps.links);
         const line: NoticeLine = {
           at: review.at,
           kind: 'lagging',

@@ -12,6 +12,7 @@ label{display:block;font-weight:600;margin-top:.9rem}
 input[type=text],input[type=number],input[type=password],select,textarea{font:inherit;padding:.3rem;width:100%;max-width:40rem;box-sizing:border-box}
 textarea{min-height:6rem}
 button{font:inherit;margin-top:1rem;padding:.4rem 1rem;cursor:pointer}
+form>button{display:block}
 .error{color:#b42318;font-weight:600;margin:.2rem 0}
 .notice{background:#eef4fb;border-left:4px solid #24394f;padding:.5rem .8rem}
 .ok{background:#e7f6e7;border-left:4px solid #2f8132;padding:.5rem .8rem}

@@ -5,21 +5,26 @@ import type { Plan } from '../../workflows/contract/plan.js';
 import type { PeriodStatus, PlanStatus } from '../../workflows/contract/status.js';
 import { HttpError } from './http.js';
 
-/** A running plan never changes, so each is asked for once (a few hundred plans at most are kept). */
-const plans = new WeakMap<Client, Map<string, Plan>>();
+/**
+ * A running plan never changes, so it is kept for a minute (every page needs it); a minute, not for ever, because a
+ * finished plan's id may be started again with another plan.
+ */
+const plans = new WeakMap<Client, Map<string, { plan: Plan; at: number }>>();
 const MAX_CACHED = 200;
+const KEEP_MS = 60_000;
 
 /** The running plan; an unknown plan is a 404. */
-export async function loadPlan(client: Client, planId: string): Promise<Plan> {
+export async function loadPlan(client: Client, planId: string, now = Date.now()): Promise<Plan> {
   let perClient = plans.get(client);
   if (!perClient) plans.set(client, (perClient = new Map()));
   const known = perClient.get(planId);
-  if (known) return known;
+  if (known && now - known.at < KEEP_MS) return known.plan;
   const plan = await runningPlan(client, planId).catch((err: unknown) => {
     throw asHttpError(err);
   });
+  perClient.delete(planId);
   if (perClient.size >= MAX_CACHED) perClient.delete(perClient.keys().next().value!);
-  perClient.set(planId, plan);
+  perClient.set(planId, { plan, at: now });
   return plan;
 }
 

@@ -2,7 +2,7 @@
  * Link tokens turned into short-lived session cookies, and the CSRF tokens bound to them. A unit's or leader's scope
  * comes from the verified token only, never from the address or the form.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Keyring } from '../../security/keyring.js';
 import { signToken, verifyToken, type Purpose, type TokenPayload } from '../../security/tokens.js';
 
@@ -57,7 +57,9 @@ export function signedPlanOf(ring: Keyring, token: string): string | undefined {
 
 /** A session token with the link's scope, valid for `minutes`. */
 export function issueSession(ring: Keyring, purpose: 'report-session' | 'leader-session', scope: ReportScope | LeaderScope, minutes: number, now = Date.now()): string {
-  return signToken(ring, { p: purpose, ...scope, exp: Math.floor(now / 1000) + Math.round(minutes * 60) });
+  // A random id makes every session its own (and so its CSRF token), even two opened in the same second.
+  const payload = { p: purpose, ...scope, exp: Math.floor(now / 1000) + Math.round(minutes * 60), sid: randomBytes(12).toString('base64url') };
+  return signToken(ring, payload);
 }
 
 /** The portal's own secret, derived from the active link key so it never signs anything a link key signs. */

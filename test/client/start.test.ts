@@ -12,6 +12,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { DEV_SERVER_HOST, freePorts } from '../../client/dev-server.js';
+import { liveDemoPlanFile, livePlan } from '../../client/live-plan.js';
+import { loadPlanFile } from '../../client/plan-file.js';
+import { cycleTimeline } from '../../workflows/cycle/timeline.js';
 import { localDateOf, periodOfDate } from '../../workflows/calendar/index.js';
 import { planWorkflowId } from '../../workflows/contract/ids.js';
 import type { PlanStatus } from '../../workflows/contract/status.js';
@@ -355,5 +358,46 @@ describe('npm start', () => {
       expect(r.out()).toBe('');
       expect(r.err()).not.toContain('starting the Temporal dev server');
     }
+  });
+});
+
+describe('the live demo plan', () => {
+  test.each([
+    ['today', Date.now()],
+    ['the first minutes of a year (Shanghai)', Date.parse('2026-12-31T16:05:00Z')],
+    ['the last minute of a quarter (Shanghai)', Date.parse('2026-06-30T15:59:00Z')],
+    ['a Sunday early in a 92-day quarter', Date.parse('2027-07-04T02:00:00Z')],
+  ])('generated at %s: valid, covers today, its current quarter requested at once and tracked', async (_, now) => {
+    const dataDir = mkdtempSync(join(dir, 'live-'));
+    const file = await liveDemoPlanFile(dataDir, now);
+    const loaded = await loadPlanFile(file);
+    if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+    const { plan: p } = loaded;
+    const day = localDateOf(now, 'Asia/Shanghai');
+    expect(p.id).toBe(`demo-live-${day.slice(0, 4)}`);
+    expect(p.start <= day && day <= p.end).toBe(true);
+    expect(p.end).toBe(`${Number(day.slice(0, 4)) + 2}-12-31`);
+    expect(p.units.map((u) => u.id)).toEqual(['industry', 'agriculture', 'inspection']);
+    const [first] = cycleTimeline(p, now);
+    expect(first.schedule.period).toBe(periodOfDate(day));
+    expect(first.tracked).toBe(true);
+    expect(first.schedule.requestAt).toBeLessThan(now);
+    expect(first.requestAt).toBe(now); // the request goes out as the plan starts
+    expect(first.events.filter((e) => e.kind === 'reminder' || e.kind === 'escalation').length).toBeGreaterThan(0);
+  });
+
+  test('kept in the data folder: a later start in the same quarter (or year) uses the same file; an ended one is replaced', async () => {
+    const dataDir = mkdtempSync(join(dir, 'live-'));
+    const t0 = Date.parse('2027-05-10T02:00:00Z');
+    const file = await liveDemoPlanFile(dataDir, t0);
+    const text = readFileSync(file, 'utf8');
+    expect(await liveDemoPlanFile(dataDir, t0 + 3_600_000)).toBe(file);
+    expect(await liveDemoPlanFile(dataDir, Date.parse('2028-02-01T02:00:00Z'))).toBe(file);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    // The same quarter gives the same plan, whatever the day.
+    expect(livePlan(Date.parse('2027-06-29T02:00:00Z'))).toEqual(livePlan(t0));
+    // Once its plan has ended, a new one (with a new id) takes its place.
+    await liveDemoPlanFile(dataDir, Date.parse('2030-01-02T02:00:00Z'));
+    expect(readFileSync(file, 'utf8')).toContain('id: demo-live-2030');
   });
 });

@@ -65,11 +65,11 @@ const described = (id: FormField, errors: FormErrors | undefined) => (errors?.fi
 /** The report form, or the locked report once headquarters has accepted it. */
 export function formPage(c: Catalogue, v: FormView): Html {
   const { values: x, errors } = v;
-  const text = (id: FormField, label: string, rows?: boolean, extra = '') =>
+  const text = (id: FormField, label: string, rows?: boolean) =>
     html`<label for="${id}">${label}</label>
 ${
   rows
-    ? html`<textarea id="${id}" name="${id}"${extra ? html` ${extra}` : ''}${described(id, errors)}>${x[id]}</textarea>`
+    ? html`<textarea id="${id}" name="${id}"${described(id, errors)}>${x[id]}</textarea>`
     : html`<input type="text" id="${id}" name="${id}" value="${x[id]}"${described(id, errors)}>`
 }
 ${fieldError(id, errors)}`;

@@ -1,0 +1,96 @@
+/**
+ * The portal in a real headless Chromium (Debian's package, driven by playwright-core): a unit opens the link from
+ * its caught request, continues, fills and submits the form; headquarters sees the cell turn to submitted, opens the
+ * report and returns it; the `returned` notice reaches the SMTP sink. Fails (never skips) without Chromium.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { HQ_CREDENTIAL, periodStatus, usePortal, waitFor } from './harness.js';
+
+const artifacts = resolve(fileURLToPath(new URL('../..', import.meta.url)), 'test-artifacts');
+const planId = `portal-browser-${process.pid}-${Date.now()}`;
+const h = usePortal('browser', [{ id: planId }]);
+let browser: Browser;
+
+/** Chromium from PATH or Debian's path; CI installs it with `apt-get install -y chromium`. */
+function chromiumPath(): string {
+  try {
+    const found = execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+    if (found) return found;
+  } catch {
+    // not on PATH
+  }
+  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  throw new Error('Chromium is not installed: run `apt-get update && apt-get install -y chromium` (the browser test needs it and is never skipped)');
+}
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  mkdirSync(artifacts, { recursive: true });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+const kindOf = (m: { headers: Map<string, unknown> }) => String(m.headers.get('x-review-cycles-kind') ?? '');
+
+test('a unit reports from the link in its e-mail; headquarters sees it and returns it; the unit is told', async () => {
+  // The request notice for alpha, as caught by the SMTP sink, carries the signed link to its report form.
+  const request = await waitFor('the request notice for alpha', async () => h.sink.messages.find((m) => kindOf(m) === 'request' && m.to.includes('alpha@example.org')));
+  const link = new RegExp(`${h.base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/r/[A-Za-z0-9._-]+`).exec(request.parsed.text ?? '')?.[0];
+  expect(link, 'the request notice carries a report link').toBeDefined();
+
+  const unit = await browser.newContext();
+  const form = await unit.newPage();
+  await form.goto(link!);
+  await expect.poll(() => form.locator('h1').textContent()).toBe('Progress report');
+  await form.getByRole('button', { name: 'Continue' }).click();
+  await form.waitForURL(`${h.base}/report`);
+  expect(form.url()).not.toContain('/r/');
+  expect(await form.textContent('main')).toContain('Task One');
+  await form.selectOption('#status', 'at-risk');
+  await form.fill('#summary', 'Two of three sites done; <script>alert(1)</script> stays text.');
+  await form.fill('#progress', '66');
+  await form.fill('#problems', 'Supplier delay.');
+  await form.fill('#nextSteps', 'Finish the third site.');
+  await form.fill('#submittedBy', 'Ann Alpha');
+  await form.screenshot({ path: join(artifacts, 'portal-form.png'), fullPage: true });
+  await form.getByRole('button', { name: 'Submit report' }).click();
+  await expect.poll(() => form.locator('#receipt').textContent()).toBe('Your report was received on time (revision 1).');
+  expect((await periodStatus(h.client, planId, 't1', 'alpha', h.current))!.revisions).toBe(1);
+
+  const hq = await browser.newContext({ httpCredentials: { username: 'headquarters', password: HQ_CREDENTIAL } });
+  const dash = await hq.newPage();
+  await dash.goto(`${h.base}/hq/plans/${planId}`);
+  const cell = dash.locator(`td[data-task="t1"][data-unit="alpha"][data-period="${h.current}"]`);
+  await expect.poll(() => cell.getAttribute('data-state')).toBe('submitted');
+  expect(await dash.locator(`td[data-task="t2"][data-unit="beta"][data-period="${h.current}"]`).getAttribute('data-state')).toBe('requested');
+  await dash.screenshot({ path: join(artifacts, 'portal-dashboard.png'), fullPage: true });
+
+  await cell.locator('a').click();
+  await dash.waitForURL(`${h.base}/hq/plans/${planId}/reports/t1/alpha/${h.current}`);
+  expect(await dash.locator('.revision pre').first().textContent()).toBeTruthy();
+  expect(await dash.content()).toContain('&lt;script&gt;alert(1)&lt;/script&gt; stays text.');
+  await dash.fill('#comment', 'Please add the dates for the third site.');
+  await dash.locator('#return').click();
+  await expect.poll(() => dash.locator('#decision').getAttribute('data-decision')).toBe('return');
+  expect(await dash.locator('#decision').textContent()).toMatch(/^The report is returned for revision \(time 1\)\. The revision is due on .+; the unit has been notified\.$/);
+
+  const returned = await waitFor('the returned notice', async () => h.sink.messages.find((m) => kindOf(m) === 'returned' && m.to.includes('alpha@example.org')));
+  expect(returned.parsed.text).toContain('Please add the dates for the third site.');
+
+  // The unit's form now says what to revise, and by when.
+  await form.goto(`${h.base}/report`);
+  expect(await form.textContent('main')).toContain('Headquarters returned the report; the revision is due on');
+  expect(await form.inputValue('#summary')).toContain('<script>alert(1)</script>');
+  await unit.close();
+  await hq.close();
+});
