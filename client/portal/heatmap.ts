@@ -2,6 +2,7 @@
 import type { Plan } from '../../workflows/contract/plan.js';
 import type { PeriodState, PeriodStatus, PlanStatus } from '../../workflows/contract/status.js';
 
+/** One quarter of one (task, unit). */
 export interface HeatCell {
   period: string;
   state: PeriodState;
@@ -10,6 +11,7 @@ export interface HeatCell {
   awaitingRevision: boolean;
 }
 
+/** One (task, unit): a cell per quarter, null where the plan has no such quarter for it. */
 export interface HeatRow {
   taskId: string;
   taskTitle: string;
@@ -18,12 +20,14 @@ export interface HeatRow {
   cells: (HeatCell | null)[];
 }
 
+/** The rows of one aspect's tasks. */
 export interface HeatGroup {
   aspectId: string;
   aspectTitle: string;
   rows: HeatRow[];
 }
 
+/** The whole heatmap: its quarters (columns) and its aspects' rows. */
 export interface Heatmap {
   periods: string[];
   groups: HeatGroup[];

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseCookies } from './http.js';
 import { csrfToken, sameSecret } from './sessions.js';
 
+/** Headquarters' session cookie, set by POST /hq/login. */
 export const HQ_COOKIE = 'rc_hq';
 /** The double-submit cookie of the sign-in form (there is no session yet to bind a token to). */
 export const LOGIN_CSRF_COOKIE = 'rc_hq_login';

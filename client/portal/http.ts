@@ -169,6 +169,7 @@ export function parseCookies(req: IncomingMessage): Map<string, string> {
   return jar;
 }
 
+/** How long a cookie lives, whether it needs https, and its path. */
 export interface CookieOptions {
   maxAgeSeconds: number;
   secure: boolean;

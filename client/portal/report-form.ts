@@ -6,7 +6,9 @@ import type { ReportScope } from './sessions.js';
 
 /** The fields a unit fills in; scope fields are never among them. */
 export const FORM_FIELDS = ['status', 'summary', 'progress', 'problems', 'nextSteps', 'submittedBy'] as const;
+/** A field of the report form. */
 export type FormField = (typeof FORM_FIELDS)[number];
+/** The form's values as text, as shown in the form. */
 export type FormValues = Record<FormField, string>;
 
 /** Errors to show: next to the field they name, or above the form. */

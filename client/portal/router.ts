@@ -1,6 +1,7 @@
 /** A route table over decoded path segments: `:name` matches one segment, anything else matches itself. */
 import { HttpError } from './http.js';
 
+/** The methods the portal serves (HEAD is answered as GET). */
 export type Method = 'GET' | 'POST';
 
 /** One route: a method, a pattern such as `/hq/plans/:planId`, and its handler. */
@@ -35,6 +36,7 @@ function match(pattern: string, segments: string[]): Record<string, string> | nu
   return params;
 }
 
+/** A route with its parameters, the allowed methods (a 405), or null (a 404). */
 export type Match<C> = { route: Route<C>; params: Record<string, string> } | { allow: Method[] } | null;
 
 /**

@@ -24,8 +24,10 @@ import { unitRoutes } from './routes/unit.js';
 import { portalSecret } from './sessions.js';
 import { errorPage } from './views/error.js';
 
+/** The mail catcher's interface, as `npm start` gives it. */
 export type { CaughtMail, MailStore } from './mail-store.js';
 
+/** What a portal is built from. */
 export interface PortalOptions {
   client: Client;
   /** Verifies link tokens and signs session cookies. */

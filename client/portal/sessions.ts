@@ -6,7 +6,9 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { Keyring } from '../../security/keyring.js';
 import { signToken, verifyToken, type Purpose, type TokenPayload } from '../../security/tokens.js';
 
+/** The unit's session cookie: a report-session token. */
 export const REPORT_COOKIE = 'rc_report';
+/** The leader's session cookie: a leader-session token. */
 export const LEADER_COOKIE = 'rc_leader';
 
 /** The one report a unit's link or session is for. */

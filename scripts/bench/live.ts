@@ -224,6 +224,9 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
     const targets: { taskId: string; unitId: string; group: number }[] = [];
     for (let i = 0; i < Math.max(...byGroup.map((g) => g.length)); i++) for (const g of byGroup) if (g[i]) targets.push(g[i]);
 
+    // The server refuses more than 2,000 Updates in one workflow run (history.maxTotalUpdates); the trivial ones never roll over.
+    const perTrivial = Math.ceil((Math.ceil(o.warmup / o.concurrency) * o.concurrency + o.concurrency * o.perSubmitter) / layout.groups.length);
+    if (perTrivial > 2000) throw new Error(`live bench: ${perTrivial} Updates per trivial workflow would pass the server's limit of 2000; lower the calls`);
     const trivialIds = layout.groups.map((_, i) => `bench-trivial-${planId}-${i + 1}`);
     for (const workflowId of trivialIds) await client.workflow.start<typeof trivialWorkflow>('trivialWorkflow', { workflowId, taskQueue: 'bench-trivial' });
 
