@@ -1,14 +1,34 @@
 /** Connects the CLI and portal to Temporal the way the Temporal CLI would (env variables and profiles). */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type GrpcRetryOptions } from '@temporalio/client';
 import { temporalTarget } from '../worker/connection.js';
 import { UserError } from './plans.js';
 
+const RESOURCE_EXHAUSTED = 8;
+
+/**
+ * The SDK's retry rules, except for "workflow is closing": a group workflow rolling over to a fresh run refuses
+ * updates for a few milliseconds, so those are retried after 50 ms x attempt instead of the default 1 s x 1.7^n.
+ */
+export function retryOptions(): GrpcRetryOptions {
+  const base = defaultGrpcRetryOptions();
+  return {
+    retryableDecider: base.retryableDecider,
+    delayFunction: (attempt, status) =>
+      status.code === RESOURCE_EXHAUSTED && /workflow is closing/i.test(status.details ?? '') ? 50 * attempt : base.delayFunction(attempt, status),
+  };
+}
+
+/** A connection with the project's retry rules. */
+export async function connectTemporal(options: Parameters<typeof Connection.connect>[0] = {}): Promise<Connection> {
+  return Connection.connect({ ...options, interceptors: [makeGrpcRetryInterceptor(retryOptions())] });
+}
+
 /** A client on the configured Temporal namespace; a clear error when the server cannot be reached. */
-export async function connectClient(): Promise<{ client: Client; close: () => Promise<void>; address: string }> {
-  const target = temporalTarget();
+export async function connectClient(overrides: { address?: string } = {}): Promise<{ client: Client; close: () => Promise<void>; address: string }> {
+  const target = temporalTarget(overrides);
   let connection: Connection;
   try {
-    connection = await Connection.connect({ ...target.connectionOptions, connectTimeout: '5s' } as Parameters<typeof Connection.connect>[0]);
+    connection = await connectTemporal({ ...target.connectionOptions, connectTimeout: '5s' } as Parameters<typeof Connection.connect>[0]);
   } catch (err) {
     throw new UserError(
       `cannot reach Temporal at ${target.address} (namespace ${target.namespace}): ${(err as Error).message}. ` +

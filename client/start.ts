@@ -6,7 +6,7 @@
  * notices carry links to that portal, starts the plan (REVIEW_CYCLES_PLAN, default the live demo plan generated
  * around today) once, prints where everything is and keeps running until Ctrl-C.
  */
-import { Client } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { buildWorker, type BuiltWorker } from '../worker/build.js';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../worker/config.js';
 import { temporalTarget } from '../worker/connection.js';
 import { installRuntime } from '../worker/runtime.js';
+import { connectTemporal } from './connection.js';
 import { assertPortFree, DEV_SERVER_HOST, DevServerError, PortInUseError, startDevServer, type DevServer } from './dev-server.js';
 import { liveDemoPlanFile } from './live-plan.js';
 import { loadPlanFile } from './plan-file.js';
@@ -209,6 +210,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   process.on('SIGTERM', onSignal);
 
   let connection: NativeConnection | undefined;
+  let clientConnection: Connection | undefined;
   let catcher: MailCatcher | undefined;
   let portal: ReturnType<typeof createPortal> | undefined;
   let running: Promise<void> | undefined;
@@ -233,7 +235,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       );
     }
     if (stopRequested) return 0;
-    const client = new Client({ connection, namespace: target.namespace });
+    // The portal's client gets its own connection with the project's retry rules; the worker keeps the native one.
+    clientConnection = await connectTemporal(target.connectionOptions as Parameters<typeof connectTemporal>[0]);
+    const client = new Client({ connection: clientConnection, namespace: target.namespace });
 
     if (config.catcher) {
       try {
@@ -297,6 +301,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     await built?.mailer.close().catch(() => {});
     await portal?.close().catch(() => {});
     await catcher?.close().catch(() => {});
+    await clientConnection?.close().catch(() => {});
     await connection?.close().catch(() => {});
     if (server) {
       note('stopping the Temporal dev server ...');

@@ -2,7 +2,8 @@
  * Part 3: report submissions on a real dev server against a bare Update to a trivial workflow, at the same concurrency,
  * over the same number of workflows, with both workers in this process.
  */
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { retryOptions } from '../../client/connection.js';
+import { Client, Connection, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -160,12 +161,12 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
     // The SDK's default retry interceptor, unchanged, with a look at every failed attempt it is about to retry.
     const retried: Record<string, Record<string, number>> = { warmup: {}, submission: {}, bare: {} };
     let phase = 'warmup';
-    const base = defaultGrpcRetryOptions();
+    // The product's own retry rules (client/connection.ts), with a look at every failed attempt they retry.
+    const base = retryOptions();
     connection = await Connection.connect({
       address: server.address,
       interceptors: [
         makeGrpcRetryInterceptor({
-          // An experiment, off by default: a short back-off for "workflow is closing" (a run rolling over).
           delayFunction: (attempt, status) =>
             o.closingBackoffMs !== undefined && status.code === GRPC_RESOURCE_EXHAUSTED && /workflow is closing/.test(status.details)
               ? o.closingBackoffMs * attempt
