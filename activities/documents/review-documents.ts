@@ -6,9 +6,10 @@ import type { Review } from '../../workflows/review/rank.js';
 import type { CellCode } from '../../workflows/review/tally.js';
 import { escapeHtml, localTime } from '../notices/render.js';
 import { en, type ReviewCatalogue } from './catalogue/en.js';
+import { zhCN } from './catalogue/zh-CN.js';
 
 /** Catalogues by locale; add `'zh-CN': zhCN` here once written. */
-const catalogues: Record<string, ReviewCatalogue> = { en };
+const catalogues: Record<string, ReviewCatalogue> = { en, 'zh-CN': zhCN };
 
 /** The catalogue of `locale`, else of its language (`zh-CN` -> `zh`), else English. */
 export function reviewCatalogue(locale: string): ReviewCatalogue {

@@ -107,9 +107,14 @@ describe('reviewSubject', () => {
     expect(reviewSubject(input({ window: 'plan', previousWindow: null }))).toBe('[demo-2027] Plan summary');
   });
 
-  test('an unknown locale falls back to English', () => {
+  test('an unknown locale falls back to English; zh-CN has its own words', () => {
     expect(reviewCatalogue('fr-FR')).toBe(reviewCatalogue('en'));
-    expect(reviewSubject({ ...input(), locale: 'zh-CN' })).toBe('[demo-2027] Annual summary 2027');
+    expect(reviewSubject({ ...input(), locale: 'zh-CN' })).toBe('[demo-2027] 年度总结 2027');
+    const html = reviewHtml({ ...input(), locale: 'zh-CN' });
+    expect(html).toContain('<html lang="zh-CN"');
+    expect(html).toContain('激励先进');
+    expect(html).toContain('鞭策后进');
+    expect(reviewMarkdown({ ...input(), locale: 'zh-CN' })).toContain('## 单位排名');
   });
 });
 
