@@ -14,27 +14,9 @@ import { join } from 'node:path';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
-/** One caught message, as the portal's outbox shows it. */
-export interface CaughtMail {
-  messageId: string;
-  /** When the catcher received it (ISO). */
-  at: string;
-  /** `request`, `reminder`, `escalation`, `returned`, `review`, `summary`, `lagging`, ... or `other`. */
-  kind: string;
-  to: string[];
-  cc: string[];
-  subject: string;
-  /** Every http(s) URL of the plain-text body, in order, each once. */
-  links: string[];
-  text: string;
-  html: string;
-}
+import type { CaughtMail, MailStore } from '../../workflows/contract/outbox.js';
 
-/** What the portal reads caught mail through. */
-export interface MailStore {
-  /** Newest first. */
-  list(): Promise<CaughtMail[]>;
-}
+export type { CaughtMail, MailStore };
 
 export interface MailCatcherOptions {
   /** The folder the messages are kept in (created if missing). */
