@@ -7,6 +7,7 @@ import type { CellCode } from '../../workflows/review/tally.js';
 import { escapeHtml, localTime } from '../notices/render.js';
 import { en, type ReviewCatalogue } from './catalogue/en.js';
 import { zhCN } from './catalogue/zh-CN.js';
+import { describeReason } from '../reviews/reasons.js';
 
 /** Catalogues by locale; add `'zh-CN': zhCN` here once written. */
 const catalogues: Record<string, ReviewCatalogue> = { en, 'zh-CN': zhCN };
@@ -241,7 +242,7 @@ export function reviewMarkdown(input: ReviewDocumentInput): string {
   section(c.lagging.title);
   if (r.lagging.length === 0 && r.laggingWithoutLeader.length === 0) out.push(c.none);
   const laggingUnits = (units: Review['laggingWithoutLeader']) =>
-    units.map((u) => `- ${mdCell(named(unitName(n, u.unitId), u.unitId))}: ${u.reasons.map(mdCell).join('; ')}`);
+    units.map((u) => `- ${mdCell(named(unitName(n, u.unitId), u.unitId))}: ${u.reasons.map((r) => mdCell(describeReason(r, input.locale))).join('; ')}`);
   for (const l of r.lagging) {
     out.push(`### ${escapeMarkdown(c.lagging.leader)}: ${mdCell(named(leaderName(n, l.leaderId), l.leaderId))}`, '');
     out.push(...laggingUnits(l.units), '');
@@ -422,7 +423,7 @@ export function reviewHtml(input: ReviewDocumentInput): string {
   if (r.lagging.length === 0 && r.laggingWithoutLeader.length === 0) out.push(`<p>${e(c.none)}</p>`);
   const laggingUnits = (units: Review['laggingWithoutLeader']) =>
     out.push(
-      `<ul class="units lagging">${units.map((u) => `<li>${unit(u.unitId)}: ${u.reasons.map(e).join('; ')}</li>`).join('')}</ul>`,
+      `<ul class="units lagging">${units.map((u) => `<li>${unit(u.unitId)}: ${u.reasons.map((r) => e(describeReason(r, input.locale))).join('; ')}</li>`).join('')}</ul>`,
     );
   for (const l of r.lagging) {
     out.push(`<h3>${e(c.lagging.leader)}: ${idSpan(leaderName(n, l.leaderId), l.leaderId)}</h3>`);

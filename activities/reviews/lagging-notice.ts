@@ -3,6 +3,7 @@ import type { LinkMaker } from '../../security/links.js';
 import type { LeaderLagging, Review } from '../../workflows/review/rank.js';
 import type { ReviewAudience } from '../../workflows/contract/review.js';
 import { escapeHtml, linksHtml, localTime } from '../notices/render.js';
+import { describeReason } from './reasons.js';
 
 interface LaggingTexts {
   subject: (planId: string, window: string, n: number) => string;
@@ -13,8 +14,6 @@ interface LaggingTexts {
   link: string;
   sep: string;
   window: (id: string) => string;
-  /** A reason as the workflow wrote it (in English), in this language. */
-  reason: (r: string) => string;
 }
 
 const en: LaggingTexts = {
@@ -25,18 +24,7 @@ const en: LaggingTexts = {
   link: "Your units' reports (leader view)",
   sep: ': ',
   window: (id) => id,
-  reason: (r) => r,
 };
-
-/** The reasons of `workflows/review/rank.ts`, recognised by their wording; any other text is kept as written. */
-const zhReasons: [RegExp, (m: RegExpExecArray) => string][] = [
-  [/^ranked among the backward \(rank (\d+) of (\d+)\)$/, (m) => `排名靠后（第${m[1]}名，共${m[2]}个单位）`],
-  [/^(\d+) reports? missing$/, (m) => `缺报${m[1]}份`],
-  [
-    /^task (.+) behind plan \((.+): expected (.+), actual (.+)\)$/,
-    (m) => `任务 ${m[1]} 进度落后于计划（${m[2]}：应达 ${m[3]}，实际 ${m[4] === 'no figure reported' ? '未报数据' : m[4]}）`,
-  ],
-];
 
 const zhCN: LaggingTexts = {
   subject: (planId, window, n) => `[${planId}] ${window}：您分管的${n}个单位进度滞后`,
@@ -50,13 +38,6 @@ const zhCN: LaggingTexts = {
     if (h1) return `${h1[1]}年上半年`;
     if (/^\d{4}$/.test(id)) return `${id}年度`;
     return id === 'plan' ? '计划期' : id;
-  },
-  reason: (r) => {
-    for (const [re, to] of zhReasons) {
-      const m = re.exec(r);
-      if (m) return to(m);
-    }
-    return r;
   },
 };
 
@@ -82,7 +63,7 @@ export function renderLagging(
   const text = [
     lead,
     '',
-    ...lagging.units.flatMap((u) => [`- ${unitName(u.unitId)}`, ...u.reasons.map((r) => `    ${t.reason(r)}`)]),
+    ...lagging.units.flatMap((u) => [`- ${unitName(u.unitId)}`, ...u.reasons.map((r) => `    ${describeReason(r, audience.locale)}`)]),
     '',
     ...(linkList.length ? [...linkList.map(([label, url]) => `${label}${t.sep}${url}`), ''] : []),
     made,
@@ -93,7 +74,7 @@ export function renderLagging(
     '<!doctype html><html><body style="font-family:sans-serif">',
     `<p>${escapeHtml(lead)}</p><ul>`,
     ...lagging.units.map(
-      (u) => `<li><strong>${escapeHtml(unitName(u.unitId))}</strong><ul>${u.reasons.map((r) => `<li>${escapeHtml(t.reason(r))}</li>`).join('')}</ul></li>`,
+      (u) => `<li><strong>${escapeHtml(unitName(u.unitId))}</strong><ul>${u.reasons.map((r) => `<li>${escapeHtml(describeReason(r, audience.locale))}</li>`).join('')}</ul></li>`,
     ),
     ...(linkList.length ? ['</ul>', ...linksHtml(linkList, t.sep), `<p>${escapeHtml(made)}</p><p>${escapeHtml(t.close)}</p></body></html>`] : [
       `</ul><p>${escapeHtml(made)}</p><p>${escapeHtml(t.close)}</p></body></html>`,

@@ -52,10 +52,10 @@ function review(over: Partial<Review> = {}): Review {
     lagging: [
       {
         leaderId: 'lead1',
-        units: [{ unitId: 'econ', reasons: ['ranked among the backward (rank 3 of 3)', '2 reports missing'] }],
+        units: [{ unitId: 'econ', reasons: [{ kind: 'backward', rank: 3, of: 3 }, { kind: 'missing', count: 2 }] }],
       },
     ],
-    laggingWithoutLeader: [{ unitId: 'agri', reasons: ['task t-irrig behind plan (km of canals: expected 66.67, actual no figure reported)'] }],
+    laggingWithoutLeader: [{ unitId: 'agri', reasons: [{ kind: 'behindPlan', taskId: 't-irrig', metric: 'km of canals', expected: 200 / 3, actual: null }] }],
     heatmap: [
       { taskId: 't-seed', cells: 'SSLSP' },
       { taskId: 't-irrig', cells: 'USMLP' },

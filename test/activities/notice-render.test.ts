@@ -204,8 +204,8 @@ describe('lagging notices', () => {
   const lagging = {
     leaderId: 'zhang',
     units: [
-      { unitId: 'agri', reasons: ['ranked among the backward (rank 3 of 3)', '2 reports missing'] },
-      { unitId: 'inspection', reasons: ['task cover behind plan (counties inspected: expected 50, actual no figure reported)', 'something new'] },
+      { unitId: 'agri', reasons: [{ kind: 'backward' as const, rank: 3, of: 3 }, { kind: 'missing' as const, count: 2 }] },
+      { unitId: 'inspection', reasons: [{ kind: 'behindPlan' as const, taskId: 'cover', metric: 'counties inspected', expected: 50, actual: null }, { kind: 'missing' as const, count: 1 }] },
     ],
   };
 
@@ -228,7 +228,7 @@ describe('lagging notices', () => {
     expect(r.text).toContain('Zhang Min：“Three-Year <Plan>”2027年上半年评估显示，您分管的以下单位进度滞后：');
     expect(r.text).toContain('    排名靠后（第3名，共3个单位）\n    缺报2份');
     expect(r.text).toContain('任务 cover 进度落后于计划（counties inspected：应达 50，实际 未报数据）');
-    expect(r.text).toContain('    something new');
+    expect(r.text).toContain('    缺报1份');
     expect(r.text).toContain('评估时间：2027年7月20日 09:00（Asia/Shanghai）。');
     expect(reportUrl(r.text, '分管单位报告（领导视图）：').startsWith(`${PORTAL}/l/`)).toBe(true);
     expect(r.html).toContain('Three-Year &lt;Plan&gt;');

@@ -18,9 +18,15 @@ export interface BehindPlan {
   total: number;
 }
 
+/** Why a unit is lagging: data, worded by each document's and notice's language. */
+export type LaggingReason =
+  | { kind: 'backward'; rank: number; of: number }
+  | { kind: 'missing'; count: number }
+  | { kind: 'behindPlan'; taskId: string; metric: string; expected: number; actual: number | null };
+
 export interface LaggingUnit {
   unitId: string;
-  reasons: string[];
+  reasons: LaggingReason[];
 }
 
 export interface LeaderLagging {
@@ -116,15 +122,14 @@ export function buildReview(
   const behind = targets.filter((t) => t.actual === null || t.actual < t.expected * (1 - tolerance));
   const behindPlan = behind.map((t) => ({ taskId: t.taskId, expected: t.expected, actual: t.actual, metric: t.metric, total: t.total }));
 
-  const reasons = new Map<string, string[]>();
-  const because = (unitId: string, reason: string) => reasons.set(unitId, [...(reasons.get(unitId) ?? []), reason]);
+  const reasons = new Map<string, LaggingReason[]>();
+  const because = (unitId: string, reason: LaggingReason) => reasons.set(unitId, [...(reasons.get(unitId) ?? []), reason]);
   for (const u of ranking) {
-    if (backward.includes(u.unitId)) because(u.unitId, `ranked among the backward (rank ${u.rank} of ${n})`);
-    if (u.missing > 0) because(u.unitId, `${u.missing} report${u.missing === 1 ? '' : 's'} missing`);
+    if (backward.includes(u.unitId)) because(u.unitId, { kind: 'backward', rank: u.rank, of: n });
+    if (u.missing > 0) because(u.unitId, { kind: 'missing', count: u.missing });
   }
   for (const t of behind) {
-    const actual = t.actual === null ? 'no figure reported' : `${t.actual}`;
-    for (const unitId of t.units) because(unitId, `task ${t.taskId} behind plan (${t.metric}: expected ${round(t.expected)}, actual ${actual})`);
+    for (const unitId of t.units) because(unitId, { kind: 'behindPlan', taskId: t.taskId, metric: t.metric, expected: t.expected, actual: t.actual });
   }
   const flagged = ordered.flatMap((p) => p.flagged);
   const byLeader = new Map<string, LaggingUnit[]>();
@@ -158,4 +163,3 @@ export function buildReview(
   };
 }
 
-const round = (x: number) => Math.round(x * 100) / 100;
