@@ -57,14 +57,32 @@ export function reportInput(scope: ReportScope, values: FormValues, requestId: s
 
 const isFormField = (f: string | undefined): f is FormField => (FORM_FIELDS as readonly string[]).includes(f ?? '');
 
+/** Field messages in the plan's language (the portal catalogue's `form.invalid`). */
+export interface InvalidWords {
+  required: string;
+  tooLong: (max: number) => string;
+  choose: string;
+  number: string;
+}
+
+/** The schema's finding, in the words of `words` when given (else the schema's own English). */
+function worded(issue: { code: string; message: string; maximum?: unknown }, words?: InvalidWords): string {
+  if (!words) return issue.message;
+  if (issue.code === 'too_big' && typeof issue.maximum === 'number') return words.tooLong(issue.maximum);
+  if (issue.code === 'invalid_value') return words.choose;
+  if (issue.code === 'invalid_type' || /number/.test(issue.message)) return words.number;
+  if (issue.code === 'too_small' || /empty/.test(issue.message)) return words.required;
+  return issue.message;
+}
+
 /** Errors from the shared schema, or null when the input is valid. */
-export function schemaErrors(input: Record<string, unknown>): FormErrors | null {
+export function schemaErrors(input: Record<string, unknown>, words?: InvalidWords): FormErrors | null {
   const parsed = reportInputSchema.safeParse(input);
   if (parsed.success) return null;
   const errors: FormErrors = { fields: {}, general: [] };
   for (const issue of parsed.error.issues) {
     const field = String(issue.path[0] ?? '');
-    if (isFormField(field)) errors.fields[field] ??= issue.message;
+    if (isFormField(field)) errors.fields[field] ??= worded(issue as Parameters<typeof worded>[0], words);
     else errors.general.push(`${field || 'report'}: ${issue.message}`);
   }
   return errors;

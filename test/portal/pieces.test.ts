@@ -13,6 +13,8 @@ import { loggablePath } from '../../client/portal/server.js';
 import { issueSession, reportScopeOf, verified } from '../../client/portal/sessions.js';
 import { UserError } from '../../client/plans.js';
 import { newKeyring } from '../../security/keyring.js';
+import { en } from '../../client/portal/catalogue/en.js';
+import { zhCN } from '../../client/portal/catalogue/zh-CN.js';
 import type { PeriodStatus, PlanStatus } from '../../workflows/contract/status.js';
 import { validPlan } from '../fixtures/plans.js';
 import { planAroundNow } from '../helpers/dev-server.js';
@@ -20,6 +22,17 @@ import { planAroundNow } from '../helpers/dev-server.js';
 const scope = { plan: 'p', task: 't1', unit: 'alpha', period: '2027-Q1' };
 
 describe('report form', () => {
+  test('field messages come in the plan\'s language', () => {
+    const input = { requestId: 'r', taskId: 't', unitId: 'u', period: '2027-Q1', status: 'great', summary: ' ', progress: 'lots', problems: 'x'.repeat(20_001) };
+    expect(schemaErrors(input, zhCN.form.invalid)?.fields).toEqual({
+      status: '请从选项中选择一项。',
+      summary: '此项为必填项。',
+      progress: '请输入数字，例如 42 或 37.5。',
+      problems: '内容过长：最多 20000 个字符。',
+    });
+    expect(schemaErrors(input, en.form.invalid)?.fields.summary).toBe('Please fill this in.');
+  });
+
   test('scope comes from the session only; progress is a number when it reads as one', () => {
     const values = valuesFromForm(new Map([['status', 'on-track'], ['summary', 'ok\r\nline'], ['progress', ' 12.5 '], ['unitId', 'beta'], ['taskId', 't2'], ['problems', '  ']]));
     expect(reportInput(scope, values, 'r1')).toEqual({ requestId: 'r1', taskId: 't1', unitId: 'alpha', period: '2027-Q1', status: 'on-track', summary: 'ok\nline', progress: 12.5 });

@@ -145,9 +145,9 @@ describe('the report form', () => {
     const res = await post('/report', { csrf, requestId, status: 'great', summary: '   ', progress: 'lots', problems: 'Kept <b>text</b>', nextSteps: '', submittedBy: 'Ann' }, { cookie });
     expect(res.status).toBe(400);
     const html = await res.text();
-    expect(html).toMatch(/<textarea id="summary"[^>]*>\s*<\/textarea>\s*<p class="error" id="summary-error" data-field="summary">must not be empty<\/p>/);
-    expect(html).toMatch(/id="progress" name="progress" value="lots"[^>]*>\s*<p class="error" id="progress-error" data-field="progress">must be a number<\/p>/);
-    expect(html).toMatch(/<\/select>\s*<p class="error" id="status-error" data-field="status">must be one of on-track, at-risk, off-track<\/p>/);
+    expect(html).toMatch(/<textarea id="summary"[^>]*>\s*<\/textarea>\s*<p class="error" id="summary-error" data-field="summary">Please fill this in\.<\/p>/);
+    expect(html).toMatch(/id="progress" name="progress" value="lots"[^>]*>\s*<p class="error" id="progress-error" data-field="progress">Please enter a number, such as 42 or 37\.5\.<\/p>/);
+    expect(html).toMatch(/<\/select>\s*<p class="error" id="status-error" data-field="status">Please choose one of the options\.<\/p>/);
     expect(html).toContain('Kept &lt;b&gt;text&lt;/b&gt;</textarea>');
     expect(html).toContain(`name="requestId" value="${requestId}"`);
     expect(await revisionsOf('t1', 'alpha')).toBe(0);

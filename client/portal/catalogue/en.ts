@@ -76,6 +76,13 @@ export const en = {
     submittedBy: 'Submitted by',
     submit: 'Submit report',
     fixErrors: 'The report was not sent: correct the fields marked below.',
+    /** Field messages in the plan's language, by the kind of problem the shared schema found. */
+    invalid: {
+      required: 'Please fill this in.',
+      tooLong: (max: number) => `This is too long: at most ${max} characters.`,
+      choose: 'Please choose one of the options.',
+      number: 'Please enter a number, such as 42 or 37.5.',
+    },
   },
   received: {
     title: 'Report received',

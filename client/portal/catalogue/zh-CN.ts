@@ -78,6 +78,12 @@ export const zhCN: Catalogue = {
     submittedBy: '填报人',
     submit: '提交报告',
     fixErrors: '报告未提交：请更正下方标出的字段。',
+    invalid: {
+      required: '此项为必填项。',
+      tooLong: (max: number) => `内容过长：最多 ${max} 个字符。`,
+      choose: '请从选项中选择一项。',
+      number: '请输入数字，例如 42 或 37.5。',
+    },
   },
   received: {
     title: '报告已收到',

@@ -137,7 +137,7 @@ async function postReport(ctx: Ctx): Promise<void> {
   if (periodOf(now, s.scope.task, s.scope.unit, s.scope.period)?.review === 'accepted') {
     return sendHtml(ctx.res, 409, formPage(ctx.c, await formView(ctx, s)));
   }
-  const invalid = schemaErrors(input);
+  const invalid = schemaErrors(input, ctx.c.form.invalid);
   if (invalid) return again(400, invalid);
   try {
     const receipt = await submitReport(ctx.portal.client, s.plan.id, input);
