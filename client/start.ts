@@ -28,6 +28,7 @@ import { createPortal } from './portal/server.js';
 import { MissingBinaryError } from './temporal-binaries.js';
 
 /** The fixed demo plan (examples/demo-plan.yaml, for 2027); `npm start` runs the live demo plan unless told otherwise. */
+/** The example plan of the docs, started next to the live demo plan when REVIEW_CYCLES_PLAN is not set. */
 export const DEFAULT_PLAN_FILE = fileURLToPath(new URL('../examples/demo-plan.yaml', import.meta.url));
 export const DEFAULT_TEMPORAL_PORT = 7233;
 export const DEFAULT_TEMPORAL_UI_PORT = 8233;
@@ -167,6 +168,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     throw new UserError(`${which}: the plan is invalid:\n${loaded.errors.join('\n')}`, 'EPLAN');
   }
   const plan = loaded.plan;
+  // Without REVIEW_CYCLES_PLAN, the example plan of the docs runs too (its first requests come in its own year).
+  const extraPlans: typeof plan[] = [];
+  if (!config.planFile) {
+    const example = await loadPlanFile(DEFAULT_PLAN_FILE);
+    if (!example.ok) throw new UserError(`${DEFAULT_PLAN_FILE}: the plan is invalid:\n${example.errors.join('\n')}`, 'EPLAN');
+    if (example.plan.id !== plan.id) extraPlans.push(example.plan);
+  }
   // The keys that sign the links, shared by the worker (which makes links) and the portal (which checks them).
   let keyring: Keyring;
   try {
@@ -273,6 +281,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     });
 
     const outcome = await startPlan(client, plan, config.worker.taskQueue);
+    const extraOutcomes = await Promise.all(extraPlans.map((p) => startPlan(client, p, config.worker.taskQueue)));
     out(`temporal: ${target.address}`);
     out(`temporal-ui: ${server?.uiUrl ?? `none started here (the Temporal server at ${target.address} is external: use its own Web UI)`}`);
     out(`portal: ${config.publicUrl}`);
@@ -283,6 +292,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       outcome.started
         ? `plan: started plan ${plan.id} (workflow ${outcome.workflowId})`
         : `plan: plan ${plan.id} is already ${outcome.state === 'RUNNING' ? 'running: resumed' : `started (${outcome.state.toLowerCase()})`} (workflow ${outcome.workflowId})`,
+    );
+    extraOutcomes.forEach((o, i) =>
+      out(
+        o.started
+          ? `plan: started plan ${extraPlans[i].id} (workflow ${o.workflowId})`
+          : `plan: plan ${extraPlans[i].id} is already ${o.state === 'RUNNING' ? 'running: resumed' : `started (${o.state.toLowerCase()})`} (workflow ${o.workflowId})`,
+      ),
     );
     note('running; press Ctrl-C to stop');
 

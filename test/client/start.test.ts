@@ -106,7 +106,8 @@ async function linesOf(s: Started): Promise<string[]> {
     () => {
       if (exited) throw new Error(`npm start exited early\nstdout:\n${s.out()}\nstderr:\n${s.err()}`);
       const lines = s.out().split('\n');
-      return lines.some((l) => l.startsWith('plan: ')) ? lines.filter(Boolean) : undefined;
+      // Without REVIEW_CYCLES_PLAN two plans start (the live demo and the example plan): wait for the last line.
+      return s.err().includes('running; press Ctrl-C to stop') ? lines.filter(Boolean) : undefined;
     },
     60_000,
     s,
@@ -200,6 +201,7 @@ describe('npm start', () => {
       `outbox: ${portal}/outbox`,
       `hq-credential: ${credential}`,
       `plan: started plan ${liveId} (workflow ${planWorkflowId(liveId)})`,
+      `plan: started plan demo-2027 (workflow ${planWorkflowId('demo-2027')})`,
     ]);
     expect(credential.length).toBeGreaterThanOrEqual(20);
     expect(statSync(credentialFile()).mode & 0o777).toBe(0o600);
@@ -242,7 +244,10 @@ describe('npm start', () => {
     const s = start();
     const lines = await linesOf(s);
     expect(lines).toContain(`hq-credential: ${credential}`);
-    expect(lines.at(-1)).toBe(`plan: plan ${liveId} is already running: resumed (workflow ${planWorkflowId(liveId)})`);
+    expect(lines.slice(-2)).toEqual([
+      `plan: plan ${liveId} is already running: resumed (workflow ${planWorkflowId(liveId)})`,
+      `plan: plan demo-2027 is already running: resumed (workflow ${planWorkflowId('demo-2027')})`,
+    ]);
 
     const before = await liveRequests(s);
     expect(before).toHaveLength(demoPairs.length);
