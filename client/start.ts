@@ -152,6 +152,13 @@ function portInUse(err: PortInUseError): UserError {
 /** Listening failed because the port was taken (between the check and the listen). */
 const isAddressInUse = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
 
+/** The `plan:` line of a start: started, or already running (resumed). */
+function planLine(planId: string, o: Awaited<ReturnType<typeof startPlan>>): string {
+  if (o.started) return `plan: started plan ${planId} (workflow ${o.workflowId})`;
+  const state = o.state === 'RUNNING' ? 'running: resumed' : `started (${o.state.toLowerCase()})`;
+  return `plan: plan ${planId} is already ${state} (workflow ${o.workflowId})`;
+}
+
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -288,18 +295,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     out(`outbox: ${catcher ? `${config.publicUrl}/outbox` : `none (mail goes to ${redact(config.worker.smtpUrl!)})`}`);
     // A credential the environment gave is not repeated into logs; the generated one is shown, as the only way to learn it.
     out(`hq-credential: ${hq.fromEnv ? '(as set in REVIEW_CYCLES_HQ_CREDENTIAL)' : hq.credential}`);
-    out(
-      outcome.started
-        ? `plan: started plan ${plan.id} (workflow ${outcome.workflowId})`
-        : `plan: plan ${plan.id} is already ${outcome.state === 'RUNNING' ? 'running: resumed' : `started (${outcome.state.toLowerCase()})`} (workflow ${outcome.workflowId})`,
-    );
-    extraOutcomes.forEach((o, i) =>
-      out(
-        o.started
-          ? `plan: started plan ${extraPlans[i].id} (workflow ${o.workflowId})`
-          : `plan: plan ${extraPlans[i].id} is already ${o.state === 'RUNNING' ? 'running: resumed' : `started (${o.state.toLowerCase()})`} (workflow ${o.workflowId})`,
-      ),
-    );
+    out(planLine(plan.id, outcome));
+    extraOutcomes.forEach((o, i) => out(planLine(extraPlans[i].id, o)));
     note('running; press Ctrl-C to stop');
 
     await Promise.race([ended, stopSignal]);
