@@ -19,6 +19,7 @@ import type { PlanStatus } from '../../workflows/contract/status.js';
 import { installRuntime } from '../../worker/runtime.js';
 import { planAroundNow, useDevServer, writePlan } from '../helpers/dev-server.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { waitFor } from '../portal/harness.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dev = useDevServer({ headless: true });
@@ -62,20 +63,6 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
 
 const submit = (...args: string[]) => cli(['report', 'submit', planId, ...args]);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const periodOf = (status: PlanStatus, taskId: string, unitId: string, period: string) =>
   status.tasks.find((t) => t.taskId === taskId)?.units.find((u) => u.unitId === unitId)?.periods.find((p) => p.period === period);
