@@ -1,5 +1,6 @@
 /** The activities a worker registers, built from their dependencies. */
 import { createNoticeActivities } from './notices/send-notices.js';
+import { createRecordActivities } from './records/record-activities.js';
 import { createReviewActivities, type ReviewDeps } from './reviews/publish-review.js';
 
 export type ActivityDeps = ReviewDeps;
@@ -7,7 +8,7 @@ export type { ReviewDeps };
 
 /** Builds every activity of the project over one set of dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createNoticeActivities(deps), ...createReviewActivities(deps) };
+  return { ...createNoticeActivities(deps), ...createReviewActivities(deps), ...createRecordActivities(deps) };
 }
 
 /** The activities' type, for `proxyActivities` in workflows (imported as a type only). */

@@ -1,28 +1,55 @@
-/** What headquarters and units do with a running plan, over a Temporal client. */
+/**
+ * What headquarters and units do with a plan. Writes (start, reports, decisions) go to the workflows over a Temporal
+ * client; reads come from the system of record, so they work while no worker runs and after Temporal forgot a plan.
+ */
 import {
   WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  WorkflowIdReusePolicy,
   type Client,
 } from '@temporalio/client';
-import { planWorkflowId } from '../workflows/contract/ids.js';
-import { submitReportUpdate, groupStatusQuery, layoutQuery, planQuery, reviewReportUpdate, reviewsQuery, revisionsQuery, timelineQuery } from '../workflows/contract/messages.js';
-import type { PublishedReview } from '../workflows/contract/review.js';
-import type { Plan } from '../workflows/contract/plan.js';
-import { describeIssues, reportInputSchema, reviewDecisionSchema, type DecisionReceipt, type ReportReceipt } from '../workflows/contract/report.js';
+import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { latestRevisions, storedPlan, storedPlans, storedRecords, storedReviews, storedRevisions, type StoredPlan } from '../store/index.js';
+import { planWorkflowId } from '../workflows/contract/ids.js';
+import { reviewReportUpdate, submitReportUpdate } from '../workflows/contract/messages.js';
+import type { Plan } from '../workflows/contract/plan.js';
+import { isRefusalList, refusalLine, schemaRefusals, type Refusal, type RefusalCode, type RefusalParams } from '../workflows/contract/refusals.js';
+import { reportInputSchema, reviewDecisionSchema, type DecisionReceipt, type ReportReceipt } from '../workflows/contract/report.js';
+import type { PublishedReview } from '../workflows/contract/review.js';
 import type { PlanLayout, PlanStatus, Revision, TimelineEntry } from '../workflows/contract/status.js';
-import type { planWorkflow } from '../workflows/plan.js';
+import { groupStatus, taskTimeline as timelineOf } from '../workflows/cycle/status.js';
+import { cycleTimeline } from '../workflows/cycle/timeline.js';
 import type { RollLimits } from '../workflows/group.js';
+import type { planWorkflow } from '../workflows/plan.js';
 
-/** A refusal to show the user as is (no stack): unknown plan, rejected report, ... */
+/** A refusal to show the user as is (no stack): unknown plan, rejected report, engine not running, ... */
 export class UserError extends Error {
   readonly code: string;
-  constructor(message: string, code = 'EUSER') {
+  /** The typed refusals behind the message, when it is a refusal. */
+  readonly refusals: Refusal[];
+  constructor(message: string, code = 'EUSER', refusals: Refusal[] = []) {
     super(message);
     this.code = code;
+    this.refusals = refusals;
   }
+}
+
+/** A UserError made of typed refusals; its message is their English lines. */
+export function refusalError(refusals: Refusal[], code = 'EREJECTED'): UserError {
+  return new UserError(refusals.map(refusalLine).join('; '), code, refusals);
+}
+
+const refused = (field: string, code: RefusalCode, params: RefusalParams, errCode = 'EREJECTED') => refusalError([{ field, code, params }], errCode);
+
+/** What the client side works with: Temporal for writes, the system of record for reads. */
+export interface Engine {
+  client: Client;
+  db: pg.Pool;
+  /** How long a write waits for the engine before it says it is not running (default 10 s). */
+  writeTimeoutMs?: number;
 }
 
 export type StartOutcome = { started: true; workflowId: string; runId: string } | { started: false; workflowId: string; state: string };
@@ -50,124 +77,156 @@ export async function startPlan(
   }
 }
 
-/** Remembers each plan's layout, which never changes while the plan runs. */
-const layouts = new WeakMap<Client, Map<string, PlanLayout>>();
+/** Waits until the plan workflow has recorded the plan (false after `ms`: no worker has run it yet). */
+export async function awaitRecordedPlan(db: pg.Pool, planId: string, ms = 10_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await storedPlan(db, planId)) return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The recorded plan, or a UserError `ENOPLAN`. */
+export async function recordedPlan(db: pg.Pool, planId: string): Promise<StoredPlan> {
+  const stored = await storedPlan(db, planId);
+  if (!stored) throw refused('planId', 'unknownPlan', { planId }, 'ENOPLAN');
+  return stored;
+}
+
+/** The plan as the workflow runs it (the version in force). */
+export async function runningPlan(db: pg.Pool, planId: string): Promise<Plan> {
+  return (await recordedPlan(db, planId)).plan;
+}
 
 /** Which group workflow runs which task. */
-export async function planLayout(client: Client, planId: string): Promise<PlanLayout> {
-  let perClient = layouts.get(client);
-  if (!perClient) layouts.set(client, (perClient = new Map()));
-  const known = perClient.get(planId);
-  if (known) return known;
-  try {
-    const layout = await client.workflow.getHandle(planWorkflowId(planId)).query(layoutQuery);
-    perClient.set(planId, layout);
-    return layout;
-  } catch (err) {
-    throw notFound(err, planId);
+export async function planLayout(db: pg.Pool, planId: string): Promise<PlanLayout> {
+  return (await recordedPlan(db, planId)).layout;
+}
+
+/** The status of every task, unit and quarter (or of one task, or one unit's tasks) at `now`, from the database. */
+export async function planStatus(db: pg.Pool, planId: string, only: { taskId?: string; unitId?: string } = {}, now = Date.now()): Promise<PlanStatus> {
+  const stored = await recordedPlan(db, planId);
+  const records = await storedRecords(db, planId, only);
+  let plan = stored.plan;
+  if (only.taskId || only.unitId) {
+    plan = {
+      ...plan,
+      tasks: plan.tasks
+        .filter((t) => (!only.taskId || t.id === only.taskId) && (!only.unitId || t.units.includes(only.unitId)))
+        .map((t) => (only.unitId ? { ...t, units: t.units.filter((u) => u === only.unitId) } : t)),
+    };
   }
+  return { planId, tasks: groupStatus(plan, cycleTimeline(stored.plan, stored.startedAt), records, now) };
 }
 
-function notFound(err: unknown, planId: string): unknown {
-  if (err instanceof WorkflowNotFoundError) return new UserError(`plan ${planId}: no such plan has been started`, 'ENOPLAN');
-  return err;
+/** Every revision of one report. */
+export async function reportRevisions(db: pg.Pool, planId: string, taskId: string, unitId: string, period: string): Promise<Revision[]> {
+  await recordedPlan(db, planId);
+  return storedRevisions(db, planId, taskId, unitId, period);
 }
 
-/** The plan as the workflow runs it. */
-export async function runningPlan(client: Client, planId: string): Promise<Plan> {
-  try {
-    return await client.workflow.getHandle(planWorkflowId(planId)).query(planQuery);
-  } catch (err) {
-    throw notFound(err, planId);
-  }
+/** The latest revision of each given quarter of one (task, unit). */
+export async function latestReports(db: pg.Pool, planId: string, taskId: string, unitId: string, periods: string[]): Promise<Map<string, Revision>> {
+  return latestRevisions(db, planId, taskId, unitId, periods);
 }
 
-/** The status of every task, unit and quarter of a plan. */
-export async function planStatus(client: Client, planId: string): Promise<PlanStatus> {
-  const layout = await planLayout(client, planId);
-  const parts = await Promise.all(layout.groups.map((g) => client.workflow.getHandle(g.workflowId).query(groupStatusQuery)));
-  return { planId, tasks: parts.flat() };
+/** The reviews and summaries made so far. */
+export async function planReviews(db: pg.Pool, planId: string): Promise<PublishedReview[]> {
+  await recordedPlan(db, planId);
+  return storedReviews(db, planId);
+}
+
+/** Every notice, report and decision of one task, oldest first. */
+export async function taskTimeline(db: pg.Pool, planId: string, taskId: string): Promise<TimelineEntry[]> {
+  const stored = await recordedPlan(db, planId);
+  const records = await storedRecords(db, planId, { taskId });
+  return timelineOf(stored.plan, taskId, records, cycleTimeline(stored.plan, stored.startedAt));
+}
+
+/** The recorded plans, newest first. */
+export async function listPlans(db: pg.Pool): Promise<{ planId: string; title: string; startTime: string; version: number }[]> {
+  return (await storedPlans(db)).map((p) => ({ planId: p.planId, title: p.title, startTime: p.startedAt, version: p.version }));
 }
 
 function groupOf(layout: PlanLayout, taskId: string): string {
   const g = layout.groups.find((x) => x.taskIds.includes(taskId));
-  if (!g) throw new UserError(`taskId: unknown task "${taskId}" in plan ${layout.planId}`, 'EREJECTED');
+  if (!g) throw refused('taskId', 'unknownTask', { taskId, planId: layout.planId });
   return g.workflowId;
 }
 
-/** Submits a report; a refused one throws a UserError with the validator's reason. */
-export async function submitReport(client: Client, planId: string, input: unknown): Promise<ReportReceipt> {
+const ENGINE_DOWN =
+  'the engine is not running: no worker answered within {s} s. Nothing was recorded from this attempt, unless the engine picks it up when it returns; ' +
+  'submitting the same form (or --request-id) again later is safe and is applied once.';
+
+/** Runs an Update, turning a refusal into a UserError and an engine that does not answer into a clear sentence. */
+async function update<T>(engine: Engine, planId: string, run: (client: Client) => Promise<T>): Promise<T> {
+  const ms = engine.writeTimeoutMs ?? 10_000;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  try {
+    return await engine.client.withAbortSignal(controller.signal, () => run(engine.client));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause;
+      const details = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
+      if (isRefusalList(details)) throw refusalError(details);
+      throw new UserError(cause?.message ?? err.message, 'EREJECTED');
+    }
+    if (err instanceof WorkflowNotFoundError) throw refused('planId', 'unknownPlan', { planId }, 'ENOPLAN');
+    if (controller.signal.aborted) {
+      throw refused('engine', 'engineDown', { message: ENGINE_DOWN.replace('{s}', String(Math.round(ms / 1000))) }, 'ENOENGINE');
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Submits a report; a refused one throws a UserError with typed refusals. */
+export async function submitReport(engine: Engine, planId: string, input: unknown): Promise<ReportReceipt> {
   const parsed = reportInputSchema.safeParse(input);
-  if (!parsed.success) throw new UserError(describeIssues(parsed.error.issues), 'EREJECTED');
+  if (!parsed.success) throw refusalError(schemaRefusals(parsed.error.issues));
   const report = parsed.data;
-  const layout = await planLayout(client, planId);
-  const handle = client.workflow.getHandle(groupOf(layout, report.taskId));
-  try {
-    // No update id: the workflow itself answers a repeated request id, with `duplicate: true`, in every run.
-    return await handle.executeUpdate(submitReportUpdate, { args: [report] });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new UserError(err.cause?.message ?? err.message, 'EREJECTED');
-    throw notFound(err, planId);
-  }
-}
-
-/** Every revision of one report. */
-export async function reportRevisions(client: Client, planId: string, taskId: string, unitId: string, period: string): Promise<Revision[]> {
-  const layout = await planLayout(client, planId);
-  return client.workflow.getHandle(groupOf(layout, taskId)).query(revisionsQuery, { taskId, unitId, period });
-}
-
-/** The reviews and summaries the plan workflow has made so far. */
-export async function planReviews(client: Client, planId: string): Promise<PublishedReview[]> {
-  try {
-    return await client.workflow.getHandle(planWorkflowId(planId)).query(reviewsQuery);
-  } catch (err) {
-    throw notFound(err, planId);
-  }
+  const layout = await planLayout(engine.db, planId);
+  const workflowId = groupOf(layout, report.taskId);
+  // No update id: the workflow itself answers a repeated request id, with `duplicate: true`, in every run.
+  return update(engine, planId, (client) => client.workflow.getHandle(workflowId).executeUpdate(submitReportUpdate, { args: [report] }));
 }
 
 /** Headquarters accepts a report: it is then locked. */
 export async function acceptReport(
-  client: Client,
+  engine: Engine,
   planId: string,
   input: { taskId: string; unitId: string; period: string; by?: string; requestId?: string },
 ): Promise<DecisionReceipt> {
-  return decide(client, planId, { ...input, decision: 'accept' });
+  return decide(engine, planId, { ...input, decision: 'accept' });
 }
 
 /** Headquarters returns a report for revision: the unit gets a `returned` notice, a new due day and the ladder. */
 export async function returnReport(
-  client: Client,
+  engine: Engine,
   planId: string,
   input: { taskId: string; unitId: string; period: string; comment: string; by?: string; requestId?: string },
 ): Promise<DecisionReceipt> {
-  return decide(client, planId, { ...input, decision: 'return' });
+  return decide(engine, planId, { ...input, decision: 'return' });
 }
 
-async function decide(client: Client, planId: string, input: Record<string, unknown>): Promise<DecisionReceipt> {
+async function decide(engine: Engine, planId: string, input: Record<string, unknown>): Promise<DecisionReceipt> {
   const parsed = reviewDecisionSchema.safeParse({ requestId: randomUUID(), ...input });
-  if (!parsed.success) throw new UserError(describeIssues(parsed.error.issues), 'EREJECTED');
-  const layout = await planLayout(client, planId);
-  const handle = client.workflow.getHandle(groupOf(layout, parsed.data.taskId));
-  try {
-    return await handle.executeUpdate(reviewReportUpdate, { args: [parsed.data] });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new UserError(err.cause?.message ?? err.message, 'EREJECTED');
-    throw notFound(err, planId);
-  }
+  if (!parsed.success) throw refusalError(schemaRefusals(parsed.error.issues));
+  const layout = await planLayout(engine.db, planId);
+  const workflowId = groupOf(layout, parsed.data.taskId);
+  return update(engine, planId, (client) => client.workflow.getHandle(workflowId).executeUpdate(reviewReportUpdate, { args: [parsed.data] }));
 }
 
-/** Every notice, report and decision of one task, oldest first. */
-export async function taskTimeline(client: Client, planId: string, taskId: string): Promise<TimelineEntry[]> {
-  const layout = await planLayout(client, planId);
-  return client.workflow.getHandle(groupOf(layout, taskId)).query(timelineQuery, { taskId });
-}
-
-/** The plans started on this namespace (newest first), from Temporal's visibility store. */
-export async function listPlans(client: Client): Promise<{ planId: string; workflowId: string; status: string; startTime: string }[]> {
-  const plans: { planId: string; workflowId: string; status: string; startTime: string }[] = [];
-  for await (const w of client.workflow.list({ query: "WorkflowType = 'planWorkflow'" })) {
-    plans.push({ planId: w.workflowId.replace(/^review-cycles:/, ''), workflowId: w.workflowId, status: w.status.name, startTime: w.startTime.toISOString() });
+/** Waits until the database shows the report's revision `revision` (read your own write; false after `ms`). */
+export async function awaitRecordedRevision(db: pg.Pool, planId: string, r: { taskId: string; unitId: string; period: string; revision: number }, ms = 5_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const { rows } = await db.query('SELECT revisions FROM report_records WHERE plan_id = $1 AND task_id = $2 AND unit_id = $3 AND period = $4', [planId, r.taskId, r.unitId, r.period]);
+    if (rows[0] && rows[0].revisions >= r.revision) return true;
+    if (Date.now() > until) return false;
+    await new Promise((res) => setTimeout(res, 25));
   }
-  return plans;
 }

@@ -2,7 +2,9 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { createActivities, createFileSentLog, createOutboxMailer, createSmtpMailer, type Mailer } from '../activities/index.js';
+import type pg from 'pg';
+import { createActivities, createOutboxMailer, createSmtpMailer, type Mailer } from '../activities/index.js';
+import { createDbSentLog } from '../store/notices.js';
 import type { SentNotice } from '../activities/index.js';
 import { loadKeyring } from '../security/keyring.js';
 import { linkMaker, type LinkMaker } from '../security/links.js';
@@ -36,6 +38,7 @@ export async function buildWorker(
   connection: NativeConnection,
   namespace: string,
   config: WorkerConfig,
+  db: pg.Pool,
   extra: {
     onSent?: (n: SentNotice) => void;
     workflowBundle?: WorkerOptions['workflowBundle'];
@@ -46,7 +49,8 @@ export async function buildWorker(
   const mailer = mailerFor(config);
   const activities = createActivities({
     mailer,
-    sentLog: createFileSentLog(config.sentLogFile),
+    sentLog: createDbSentLog(db),
+    db,
     from: config.mailFrom,
     documentsDir: (planId) => join(config.documentsDir, planId),
     onSent: extra.onSent,

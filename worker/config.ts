@@ -13,6 +13,16 @@ const envSchema = z.object({
   REVIEW_CYCLES_DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
   REVIEW_CYCLES_OUTBOX_DIR: z.string().min(1, 'must not be empty').optional(),
   REVIEW_CYCLES_DOCUMENTS_DIR: z.string().min(1, 'must not be empty').optional(),
+  REVIEW_CYCLES_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL, e.g. postgres://user:pass@db.example.org:5432/review_cycles')
+    .optional(),
+  REVIEW_CYCLES_POSTGRES_PORT: z.coerce
+    .number({ message: 'must be a port number' })
+    .int('must be a whole port number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(55432),
   REVIEW_CYCLES_PUBLIC_URL: z
     .string()
     .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http:// or https:// URL without query or fragment, e.g. https://review.example.org')
@@ -30,7 +40,6 @@ export interface WorkerConfig {
   outboxDir: string;
   /** Reviews and summaries go to `<documentsDir>/<planId>/`. */
   documentsDir: string;
-  sentLogFile: string;
   /**
    * The portal's address the links in notices point to (REVIEW_CYCLES_PUBLIC_URL, without a trailing "/"); without it
    * a stand-alone worker sends notices without links (`npm start` supplies its own portal's address).
@@ -38,6 +47,10 @@ export interface WorkerConfig {
   publicUrl?: string;
   /** The keyring signing the links, when REVIEW_CYCLES_LINK_KEYS is not set (created on first use). */
   linkKeysFile: string;
+  /** The system of record (REVIEW_CYCLES_DATABASE_URL); without it the embedded server of the data folder. */
+  databaseUrl?: string;
+  /** Port of the embedded PostgreSQL. */
+  postgresPort: number;
 }
 
 /** Thrown when a variable breaks its rule; the message names every such variable. */
@@ -69,8 +82,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     dataDir,
     outboxDir: e.REVIEW_CYCLES_OUTBOX_DIR ? abs(e.REVIEW_CYCLES_OUTBOX_DIR) : resolve(dataDir, 'outbox'),
     documentsDir: e.REVIEW_CYCLES_DOCUMENTS_DIR ? abs(e.REVIEW_CYCLES_DOCUMENTS_DIR) : resolve(dataDir, 'documents'),
-    sentLogFile: resolve(dataDir, 'sent-notices.jsonl'),
     publicUrl: e.REVIEW_CYCLES_PUBLIC_URL?.replace(/\/+$/, ''),
     linkKeysFile: resolve(dataDir, 'link-keys'),
+    databaseUrl: e.REVIEW_CYCLES_DATABASE_URL,
+    postgresPort: e.REVIEW_CYCLES_POSTGRES_PORT,
   };
 }

@@ -4,26 +4,30 @@ import { ConfigError, loadWorkerConfig } from './config.js';
 import { temporalTarget } from './connection.js';
 import { KeyringError } from '../security/keyring.js';
 import { buildWorker, linksFor } from './build.js';
+import { connectStore, EmbeddedPostgresError, redact, StoreError } from '../store/index.js';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const links = linksFor(config);
   const target = temporalTarget();
+  const store = await connectStore(config);
   const connection = await NativeConnection.connect(target.connectionOptions);
-  const { worker, mailer } = await buildWorker(connection, target.namespace, config, { links });
+  const { worker, mailer } = await buildWorker(connection, target.namespace, config, store.pool, { links });
   console.log(
     `worker: polling ${config.taskQueue} on ${target.address}/${target.namespace}; mail via ${config.smtpUrl ? 'SMTP' : config.outboxDir}; ` +
-      (config.publicUrl ? `links to ${config.publicUrl}` : 'no links in notices (REVIEW_CYCLES_PUBLIC_URL not set)'),
+      (config.publicUrl ? `links to ${config.publicUrl}` : 'no links in notices (REVIEW_CYCLES_PUBLIC_URL not set)') +
+      `; records in ${redact(store.url)}`,
   );
   try {
     await worker.run(); // the SDK shuts the worker down gracefully on SIGINT and SIGTERM
   } finally {
     await mailer.close();
     await connection.close();
+    await store.close();
   }
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError || err instanceof KeyringError ? `review-cycles worker: ${err.message}` : err);
+  console.error(err instanceof ConfigError || err instanceof KeyringError || err instanceof StoreError || err instanceof EmbeddedPostgresError ? `review-cycles worker: ${err.message}` : err);
   process.exit(1);
 });

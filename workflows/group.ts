@@ -26,9 +26,11 @@ import {
   timelineQuery,
 } from './contract/messages.js';
 import type { NoticeSpec } from './contract/notice.js';
+import { excerptOf, textOf, withoutTexts } from './contract/progress.js';
 import type { Plan } from './contract/plan.js';
+import { refuse } from './cycle/refuse.js';
+import { schemaRefusals, type RefusalCode, type RefusalParams } from './contract/refusals.js';
 import {
-  describeIssues,
   reportInputSchema,
   reviewDecisionSchema,
   type DecisionReceipt,
@@ -51,6 +53,14 @@ const { sendNotices } = proxyActivities<Activities>({
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 });
 
+// What the group accepted reaches the system of record through this activity, batched (see flushRecords).
+const { recordProgress } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Most records written by one recordProgress call. */
+const RECORDS_PER_FLUSH = 500;
 /** Most notices handed to one activity call. */
 const BATCH_SIZE = 500;
 /** Revisions kept per report before further ones are refused (bounds the state). */
@@ -66,6 +76,8 @@ export interface GroupCarry {
   records: Record<string, UnitPeriodRecord>;
   /** Notices still to come of the ladders that follow returned reports. */
   pending?: RevisionEvent[];
+  /** Set by runs that record into the system of record: every record is there, and revisions keep excerpts only. */
+  recorded?: boolean;
 }
 
 export interface GroupInput {
@@ -105,29 +117,49 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
   let busy = false;
   let updatesThisRun = 0;
 
-  const reject = (message: string): never => {
-    throw new Error(message);
+  // The system of record: changed records are written in batches, at most one write in flight; texts once.
+  const recording = patched('system-of-record');
+  const dirty = new Map<string, { taskId: string; unitId: string; period: string }>();
+  const textsSent = new Map<string, number>();
+  let flushing = false;
+  const touch = (taskId: string, unitId: string, period: string) => {
+    if (recording) dirty.set(recordKey(taskId, unitId, period), { taskId, unitId, period });
   };
+  if (recording) {
+    for (const [key, record] of Object.entries(records)) {
+      if (input.carry?.recorded) {
+        textsSent.set(key, record.revisions.length);
+      } else {
+        // Carried from a run that did not record (or a fresh start): project every record once.
+        const [taskId, unitId, period] = key.split('|');
+        dirty.set(key, { taskId, unitId, period });
+      }
+    }
+  }
+
+  const reject = (field: string, code: RefusalCode, params: RefusalParams = {}): never => refuse([{ field, code, params }]);
+  const at = (ms: number) => iso(ms);
 
   function validateReport(raw: ReportInput): void {
     const parsed = reportInputSchema.safeParse(raw);
-    if (!parsed.success) reject(describeIssues(parsed.error.issues));
+    if (!parsed.success) refuse(schemaRefusals(parsed.error.issues));
     const r = parsed.data!;
-    const task = tasks.get(r.taskId) ?? reject(`taskId: unknown task "${r.taskId}" in plan ${plan.id}`);
-    if (!units.has(r.unitId) && !task.units.includes(r.unitId)) reject(`unitId: unknown unit "${r.unitId}" in plan ${plan.id}`);
-    if (!task.units.includes(r.unitId)) reject(`unitId: unit "${r.unitId}" is not responsible for task "${r.taskId}"`);
-    const period = byPeriod.get(r.period) ?? reject(`period: ${r.period} is not a quarter of plan ${plan.id} (${plan.start} to ${plan.end})`);
-    if (!period.tracked) reject(`period: ${r.period} is not tracked: its due day had ended when the plan started`);
+    const planId = plan.id;
+    const task = tasks.get(r.taskId) ?? reject('taskId', 'unknownTask', { taskId: r.taskId, planId });
+    if (!units.has(r.unitId) && !task.units.includes(r.unitId)) reject('unitId', 'unknownUnit', { unitId: r.unitId, planId });
+    if (!task.units.includes(r.unitId)) reject('unitId', 'notResponsible', { unitId: r.unitId, taskId: r.taskId });
+    const period = byPeriod.get(r.period) ?? reject('period', 'notAQuarter', { period: r.period, planId, start: plan.start, end: plan.end });
+    if (!period.tracked) reject('period', 'notTracked', { period: r.period });
     const record = records[recordKey(r.taskId, r.unitId, r.period)];
-    if (!record) reject(`period: ${r.period} has not been requested yet; the request goes out at ${iso(period.requestAt)}`);
+    if (!record) reject('period', 'notRequestedYet', { period: r.period, requestAt: at(period.requestAt) });
     if (record!.revisions.some((v) => v.requestId === r.requestId)) return; // a repeat: answered with the first receipt
     const decision = lastDecision(record);
-    if (decision?.decision === 'accept') reject(`period: the report for ${r.period} was accepted on ${iso(decision.at)} and is locked`);
+    if (decision?.decision === 'accept') reject('period', 'locked', { period: r.period, at: at(decision.at) });
     // A returned report reopens its quarter for the revision, even past the quarter's close.
     if (record!.awaitingSince === undefined && Date.now() >= period.schedule.closeAt) {
-      reject(`period: ${r.period} closed at ${iso(period.schedule.closeAt)}; reports are no longer accepted`);
+      reject('period', 'closed', { period: r.period, closeAt: at(period.schedule.closeAt), noMore: 1 });
     }
-    if (record!.revisions.length >= MAX_REVISIONS) reject(`requestId: this report already has ${MAX_REVISIONS} revisions, the most kept`);
+    if (record!.revisions.length >= MAX_REVISIONS) reject('requestId', 'tooManyRevisions', { max: MAX_REVISIONS });
   }
 
   function receipt(r: ReportInput, record: UnitPeriodRecord, index: number, duplicate: boolean, answersReturnLate?: number): ReportReceipt {
@@ -156,6 +188,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       const now = Date.now();
       const { requestId, status, summary, progress, problems, nextSteps, submittedBy } = r;
       record.revisions.push({ requestId, arrivedAt: now, status, summary, progress, problems, nextSteps, submittedBy });
+      touch(r.taskId, r.unitId, r.period);
       if (record.submittedAt === undefined) {
         record.submittedAt = now;
         record.daysLate = daysLate(now, byPeriod.get(r.period)!.schedule.dueDay, plan.timezone);
@@ -174,20 +207,19 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
   );
   function validateDecision(raw: ReviewDecision): void {
     const parsed = reviewDecisionSchema.safeParse(raw);
-    if (!parsed.success) reject(describeIssues(parsed.error.issues));
+    if (!parsed.success) refuse(schemaRefusals(parsed.error.issues));
     const d = parsed.data!;
-    const task = tasks.get(d.taskId) ?? reject(`taskId: unknown task "${d.taskId}" in plan ${plan.id}`);
-    if (!task.units.includes(d.unitId)) reject(`unitId: unit "${d.unitId}" is not responsible for task "${d.taskId}"`);
-    const period = byPeriod.get(d.period) ?? reject(`period: ${d.period} is not a quarter of plan ${plan.id}`);
+    const planId = plan.id;
+    const task = tasks.get(d.taskId) ?? reject('taskId', 'unknownTask', { taskId: d.taskId, planId });
+    if (!task.units.includes(d.unitId)) reject('unitId', 'notResponsible', { unitId: d.unitId, taskId: d.taskId });
+    const period = byPeriod.get(d.period) ?? reject('period', 'notAQuarter', { period: d.period, planId });
     const record = records[recordKey(d.taskId, d.unitId, d.period)];
-    if (!record || record.submittedAt === undefined) reject(`period: no report has arrived for ${d.taskId}/${d.unitId}/${d.period} yet`);
+    if (!record || record.submittedAt === undefined) reject('period', 'noReportYet', { taskId: d.taskId, unitId: d.unitId, period: d.period });
     if (record!.decisions?.some((x) => x.requestId === d.requestId)) return; // a repeat
     const last = lastDecision(record);
-    if (last?.decision === 'accept') reject(`decision: the report was accepted on ${iso(last.at)} and is locked`);
-    if (d.decision === 'return' && record!.awaitingSince !== undefined) {
-      reject(`decision: the report was returned on ${iso(record!.awaitingSince)} and its revision has not arrived yet`);
-    }
-    if (d.decision === 'return' && Date.now() >= period.schedule.closeAt) reject(`period: ${d.period} closed at ${iso(period.schedule.closeAt)}`);
+    if (last?.decision === 'accept') reject('decision', 'locked', { at: at(last.at) });
+    if (d.decision === 'return' && record!.awaitingSince !== undefined) reject('decision', 'awaitingRevision', { at: at(record!.awaitingSince) });
+    if (d.decision === 'return' && Date.now() >= period.schedule.closeAt) reject('period', 'closed', { period: d.period, closeAt: at(period.schedule.closeAt) });
   }
 
   function decisionReceipt(d: ReviewDecision, record: UnitPeriodRecord, index: number, duplicate: boolean): DecisionReceipt {
@@ -216,6 +248,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       if (seen >= 0) return decisionReceipt(d, record, seen, true);
       const now = Date.now();
       updatesThisRun++;
+      touch(d.taskId, d.unitId, d.period);
       if (d.decision === 'accept') {
         decisions.push({ decision: 'accept', at: now, requestId: d.requestId, by: d.by });
         record.awaitingSince = undefined;
@@ -244,8 +277,53 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
 
   async function roll(): Promise<never> {
     await condition(allHandlersFinished);
-    return continueAsNew<typeof groupWorkflow>({ ...input, carry: { doneThrough, records, pending } });
+    await condition(recorded);
+    return continueAsNew<typeof groupWorkflow>({ ...input, carry: { doneThrough, records, pending, ...(recording ? { recorded: true } : {}) } });
   }
+
+  /** True when every change has reached the system of record. */
+  function recorded(): boolean {
+    return dirty.size === 0 && !flushing;
+  }
+
+  /** Writes the changed records, one batch at a time, as long as the group runs. */
+  async function flushRecords(): Promise<void> {
+    for (;;) {
+      await condition(() => dirty.size > 0);
+      const batch = [...dirty].slice(0, RECORDS_PER_FLUSH);
+      for (const [key] of batch) dirty.delete(key);
+      const changes = batch.map(([key, { taskId, unitId, period }]) => {
+        const record = records[key];
+        const sent = textsSent.get(key) ?? 0;
+        return {
+          key,
+          upTo: record.revisions.length,
+          change: {
+            taskId,
+            unitId,
+            period,
+            aspectId: tasks.get(taskId)!.aspect,
+            deadline: byPeriod.get(period)!.schedule.deadline,
+            record: withoutTexts(record),
+            texts: record.revisions.slice(sent).map(textOf),
+          },
+        };
+      });
+      flushing = true;
+      try {
+        await recordProgress({ planId: plan.id, changes: changes.map((c) => c.change) });
+      } finally {
+        flushing = false;
+      }
+      for (const { key, upTo } of changes) {
+        // Recorded: keep excerpts only, so the carried state stays small for any text length.
+        const revisions = records[key].revisions;
+        for (let k = textsSent.get(key) ?? 0; k < upTo; k++) revisions[k] = excerptOf(revisions[k]);
+        textsSent.set(key, upTo);
+      }
+    }
+  }
+  if (recording) void flushRecords();
 
   // Runs begun before reviews existed replay without them.
   const windows = patched('reviews') ? reviewWindows(plan) : [];
@@ -282,6 +360,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
     if (mustRoll()) await roll();
   }
   await condition(allHandlersFinished);
+  await condition(recorded);
   return { planId: plan.id, groupIndex: input.groupIndex, closedAt: iso(Date.now()) };
 
   /** Sends the notices of every event at `at` to the units that have not reported, and records the outcome. */
@@ -299,6 +378,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
             continue;
           }
           notices.push({ spec: noticeSpec(task.id, unitId, event, period, at), record: records[key] });
+          touch(task.id, unitId, event.period);
         }
       }
     }
@@ -350,6 +430,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       if (e.kind === 'returned') spec.comment = decision.comment;
       spec.next = next ? { kind: next.kind as NoticeSpec['key']['kind'], at: iso(next.at), to: next.kind === 'escalation' ? (next.escalateTo ?? 'headquarters') : 'unit' } : null;
       notices.push({ spec, record });
+      touch(e.taskId, e.unitId, e.period);
     }
     if (!notices.length) return;
     busy = true;

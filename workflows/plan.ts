@@ -23,9 +23,15 @@ import { addressList, type Plan } from './contract/plan.js';
 import type { PublishedReview, ReviewAudience } from './contract/review.js';
 import { layoutOf, subPlan } from './cycle/layout.js';
 import { groupWorkflow, type RollLimits } from './group.js';
+import { publishedOf } from './review/published.js';
 import { buildReview } from './review/rank.js';
 import type { GroupTally } from './review/tally.js';
 import { reviewWindows } from './review/windows.js';
+
+const { recordPlan } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 
 const { publishReview } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
@@ -83,6 +89,8 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
   setHandler(reviewsQuery, () => published);
   const startedAt = input.startedAt ?? Date.now();
   const { limits } = input;
+  // The plan and its layout go into the system of record first, so that every read can find them (each run: idempotent).
+  if (patched('system-of-record')) await recordPlan({ planId: plan.id, version: 1, plan, startedAt, layout });
   const groupLimits = limits ? { limits: { maxUpdatesPerRun: limits.maxUpdatesPerRun, maxHistoryPerRun: limits.maxHistoryPerRun } } : {};
 
   // Runs begun before reviews existed keep their old shape: children tied to this run, awaited to the end.
@@ -123,17 +131,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     const annual = window.kind === 'summary' && window.id !== 'plan';
     const review = buildReview(plan, window, Object.values(tallies[window.id]), allPeriods, annual ? previous : null);
     const outcome = await publishReview({ review, audience });
-    published.push({
-      window: window.id,
-      kind: window.kind,
-      at: review.at,
-      advanced: review.advanced,
-      backward: review.backward,
-      behindPlan: review.behindPlan.map((b) => b.taskId),
-      lagging: review.lagging.map((l) => ({ leaderId: l.leaderId, units: l.units.map((u) => u.unitId) })),
-      documents: outcome.documents,
-      deliveryIssues: outcome.notices.filter((n) => n.status !== 'sent').map((n) => `${n.kind}${n.leaderId ? ` to ${n.leaderId}` : ''}: ${n.reason ?? n.status}`),
-    });
+    published.push(publishedOf(review, outcome));
     if (annual) previous = { window: window.id, ranks: Object.fromEntries(review.ranking.map((r) => [r.unitId, r.rank])) };
     delete tallies[window.id];
     next++;

@@ -2,26 +2,50 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+/** What the log keeps of a notice besides its outcome: its business key, recipients, instant and subject. */
+export interface NoticeFacts {
+  planId: string;
+  keyText: string;
+  kind: string;
+  taskId?: string;
+  unitId?: string;
+  period?: string;
+  number?: number;
+  round?: number;
+  window?: string;
+  leaderId?: string;
+  at: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+}
+
 export interface SentEntry {
   messageId: string;
-  /** `sending` is written before the hand-over: found on a retry, the earlier attempt's outcome is unknown. */
+  /**
+   * `sending` is written before the hand-over: found on a retry, the earlier attempt was cut off before its outcome
+   * was written, and the message is handed over again under the same Message-ID.
+   */
   status: 'sending' | 'sent' | 'refused' | 'unsent';
   reason?: string;
   rejected?: string[];
+  /** Given with the `sending` mark. */
+  notice?: NoticeFacts;
 }
 
+/** Where the outcome of every hand-over is kept; the database's is shared by every worker. */
 export interface SentLog {
-  get(messageId: string): SentEntry | undefined;
-  add(entry: SentEntry): void;
+  get(messageId: string): Promise<SentEntry | undefined>;
+  add(entry: SentEntry): Promise<void>;
 }
 
-/** An in-memory log, for one process's lifetime (rehearsals and tests). */
+/** An in-memory log, for one process's lifetime (plain-function tests). */
 export function createMemorySentLog(): SentLog {
   const entries = new Map<string, SentEntry>();
-  return { get: (id) => entries.get(id), add: (e) => void entries.set(e.messageId, e) };
+  return { get: async (id) => entries.get(id), add: async (e) => void entries.set(e.messageId, e) };
 }
 
-/** A log kept as JSON lines in a file, written synchronously before the activity moves on. */
+/** A log kept as JSON lines in a file, written synchronously before the activity moves on (one process only). */
 export function createFileSentLog(file: string): SentLog {
   const entries = new Map<string, SentEntry>();
   mkdirSync(dirname(file), { recursive: true });
@@ -40,10 +64,11 @@ export function createFileSentLog(file: string): SentLog {
     }
   }
   return {
-    get: (id) => entries.get(id),
-    add(e) {
-      appendFileSync(file, `${JSON.stringify(e)}\n`);
-      entries.set(e.messageId, e);
+    get: async (id) => entries.get(id),
+    async add(e) {
+      const { notice: _facts, ...kept } = e;
+      appendFileSync(file, `${JSON.stringify(kept)}\n`);
+      entries.set(e.messageId, kept);
     },
   };
 }

@@ -1,7 +1,10 @@
-/** Hands one message to the mail server at most once per Message-ID, whatever retries and crashes happen. */
+/**
+ * Hands one message to the mail server once per Message-ID, whatever retries and crashes happen: at least once, and
+ * twice only when a crash cut the hand-over itself (then under the same Message-ID, which receivers de-duplicate on).
+ */
 import type { NoticeOutcome } from '../../workflows/contract/notice.js';
 import { NotDelivered, PermanentRefusal, type Mailer, type OutgoingMessage } from '../mail/mailer.js';
-import type { SentEntry, SentLog } from '../mail/sent-log.js';
+import type { NoticeFacts, SentEntry, SentLog } from '../mail/sent-log.js';
 
 /** What an earlier attempt left in the log, as this attempt's outcome; undefined when it must (re)send. */
 function earlierOutcome(entry: SentEntry | undefined, messageId: string): NoticeOutcome | undefined {
@@ -10,41 +13,38 @@ function earlierOutcome(entry: SentEntry | undefined, messageId: string): Notice
       return { status: 'sent', messageId, rejected: entry.rejected ?? [] };
     case 'refused':
       return { status: 'refused', messageId, reason: entry.reason ?? 'refused' };
-    case 'sending':
-      return {
-        status: 'unconfirmed',
-        messageId,
-        reason: 'delivery unconfirmed: an earlier attempt was cut off while handing the message over; not sent again to avoid a duplicate',
-      };
     default:
+      // No entry, `unsent`, or a `sending` mark a crash left behind: (re)send under the same Message-ID.
       return undefined;
   }
 }
 
 /**
- * Sends `message` unless the log says an earlier attempt did. A permanent refusal is returned; a failure that proves
- * nothing went out is thrown (the activity is retried); any other failure leaves the `sending` mark, so the retry
- * reports the message as unconfirmed instead of sending it twice.
+ * Sends `message` unless the log says an earlier attempt delivered it or the server refused it for good. A permanent
+ * refusal is returned; any other failure is thrown (the activity is retried, and sends again).
  */
 export async function deliverOnce(
   mailer: Mailer,
   log: SentLog,
   message: OutgoingMessage,
-): Promise<{ outcome: NoticeOutcome; fresh: boolean }> {
+  notice: NoticeFacts,
+): Promise<{ outcome: NoticeOutcome; fresh: boolean; resent: boolean }> {
   const { messageId } = message;
-  const earlier = earlierOutcome(log.get(messageId), messageId);
-  if (earlier) return { outcome: earlier, fresh: false };
-  log.add({ messageId, status: 'sending' });
+  const entry = await log.get(messageId);
+  const earlier = earlierOutcome(entry, messageId);
+  if (earlier) return { outcome: earlier, fresh: false, resent: false };
+  const resent = entry?.status === 'sending';
+  await log.add({ messageId, status: 'sending', notice });
   try {
     const { rejected } = await mailer.send(message);
-    log.add({ messageId, status: 'sent', rejected });
-    return { outcome: { status: 'sent', messageId, rejected }, fresh: true };
+    await log.add({ messageId, status: 'sent', rejected });
+    return { outcome: { status: 'sent', messageId, rejected }, fresh: true, resent };
   } catch (err) {
     if (err instanceof PermanentRefusal) {
-      log.add({ messageId, status: 'refused', reason: err.message });
-      return { outcome: { status: 'refused', messageId, reason: err.message }, fresh: false };
+      await log.add({ messageId, status: 'refused', reason: err.message });
+      return { outcome: { status: 'refused', messageId, reason: err.message }, fresh: false, resent };
     }
-    if (err instanceof NotDelivered) log.add({ messageId, status: 'unsent' });
+    if (err instanceof NotDelivered) await log.add({ messageId, status: 'unsent' }).catch(() => {});
     throw err;
   }
 }

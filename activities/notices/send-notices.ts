@@ -53,7 +53,6 @@ export function lineOf(spec: NoticeSpec): NoticeLine {
     period: k.period,
     ...(k.kind === 'escalation' ? { level: k.number } : {}),
     ...(k.round ? { round: k.round } : {}),
-    ...(k.round ? { round: k.round } : {}),
     to: spec.to,
     cc: spec.cc,
   };
@@ -73,7 +72,9 @@ export function createNoticeActivities(deps: NoticeDeps) {
           'X-Review-Cycles-At': spec.at,
           'X-Review-Cycles-Kind': spec.key.kind,
         };
-        const { outcome, fresh } = await deliverOnce(deps.mailer, deps.sentLog, { messageId, from: deps.from, to: spec.to, cc: spec.cc, subject, text, html, headers });
+        const k = spec.key;
+        const facts = { planId: k.planId, keyText: noticeKeyText(k), kind: k.kind, taskId: k.taskId, unitId: k.unitId, period: k.period, number: k.number, round: k.round ?? 0, at: spec.at, to: spec.to, cc: spec.cc, subject };
+        const { outcome, fresh } = await deliverOnce(deps.mailer, deps.sentLog, { messageId, from: deps.from, to: spec.to, cc: spec.cc, subject, text, html, headers }, facts);
         outcomes.push(outcome);
         if (fresh) deps.onSent?.({ line: lineOf(spec), messageId, subject, spec });
         heartbeat(outcomes.length);

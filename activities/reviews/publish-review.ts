@@ -3,6 +3,10 @@ import { windowNoticeKeyText, type NoticeLine } from '../../workflows/contract/n
 import type { PublishOutcome, PublishRequest } from '../../workflows/contract/review.js';
 import { reviewHtml, reviewMarkdown, reviewSubject, type ReviewDocumentInput } from '../documents/review-documents.js';
 import { writeReviewDocuments } from '../documents/write-review.js';
+import { reviewJson } from '../documents/review-documents.js';
+import { publishedOf } from '../../workflows/review/published.js';
+import { recordReview } from '../../store/reviews.js';
+import type pg from 'pg';
 import { deliverOnce } from '../notices/deliver-once.js';
 import { messageIdForText } from '../notices/message-id.js';
 import { heartbeat, type NoticeDeps } from '../notices/send-notices.js';
@@ -11,6 +15,8 @@ import { renderLagging } from './lagging-notice.js';
 export interface ReviewDeps extends NoticeDeps {
   /** The folder a plan's reviews and summaries are written into. */
   documentsDir: (planId: string) => string;
+  /** The system of record. */
+  db: pg.Pool;
 }
 
 /** Builds the review activity over its dependencies. */
@@ -31,7 +37,9 @@ export function createReviewActivities(deps: ReviewDeps) {
         const kind = line.kind as 'review' | 'summary' | 'lagging';
         const messageId = messageIdForText(kind, windowNoticeKeyText(review.planId, review.window, kind, leaderId), deps.messageIdDomain);
         const headers = { 'X-Review-Cycles-Key': windowNoticeKeyText(review.planId, review.window, kind, leaderId), 'X-Review-Cycles-At': line.at };
-        const { outcome, fresh } = await deliverOnce(deps.mailer, deps.sentLog, { messageId, from: deps.from, to: line.to, cc: line.cc, subject, text, html, headers });
+        const keyText = windowNoticeKeyText(review.planId, review.window, kind, leaderId);
+        const facts = { planId: review.planId, keyText, kind, window: review.window, ...(leaderId ? { leaderId } : {}), at: line.at, to: line.to, cc: line.cc, subject };
+        const { outcome, fresh } = await deliverOnce(deps.mailer, deps.sentLog, { messageId, from: deps.from, to: line.to, cc: line.cc, subject, text, html, headers }, facts);
         notices.push({ kind, ...(leaderId ? { leaderId } : {}), status: outcome.status, ...(outcome.status !== 'sent' ? { reason: outcome.reason } : {}) });
         if (fresh) deps.onSent?.({ line, messageId, subject });
         heartbeat(notices.length);
@@ -57,7 +65,12 @@ export function createReviewActivities(deps: ReviewDeps) {
         };
         await send(line, subject, text, html, leader.id);
       }
-      return { documents, notices };
+      const outcome: PublishOutcome = { documents, notices };
+      await recordReview(deps.db, {
+        planId: review.planId, window: review.window, kind: review.kind, at: review.at, review, published: publishedOf(review, outcome), documents,
+        jsonText: reviewJson(input), markdown: reviewMarkdown(input), html: reviewHtml(input),
+      });
+      return outcome;
     },
   };
 }

@@ -24,7 +24,7 @@ describe('loadWorkerConfig: defaults', () => {
       mailFrom: 'review-cycles@localhost',
       dataDir: join(cwd, '.data'),
       outboxDir: join(cwd, '.data', 'outbox'),
-      sentLogFile: join(cwd, '.data', 'sent-notices.jsonl'),
+      postgresPort: 55432,
       linkKeysFile: join(cwd, '.data', 'link-keys'),
     });
     expect(loadWorkerConfig({}, cwd).smtpUrl).toBeUndefined();
@@ -65,7 +65,7 @@ describe('loadWorkerConfig: defaults', () => {
       mailFrom: 'office@example.org',
       dataDir: join(cwd, 'var', 'data'),
       outboxDir: '/var/mail/outbox',
-      sentLogFile: join(cwd, 'var', 'data', 'sent-notices.jsonl'),
+      postgresPort: 55432,
     });
     expect(loadWorkerConfig({ REVIEW_CYCLES_DATA_DIR: '/data' }, cwd)).toMatchObject({ dataDir: '/data', outboxDir: '/data/outbox' });
     expect(loadWorkerConfig({ REVIEW_CYCLES_SMTP_URL: 'smtp://127.0.0.1:2525' }, cwd).smtpUrl).toBe('smtp://127.0.0.1:2525');

@@ -1,0 +1,58 @@
+/**
+ * What the running workflows themselves know, by Temporal queries (a worker must run). Used by `db sync` to re-project
+ * into the database, and by tests that compare the database with the workflows.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { planWorkflowId } from '../workflows/contract/ids.js';
+import { groupStatusQuery, layoutQuery, planQuery, reviewsQuery, revisionsQuery } from '../workflows/contract/messages.js';
+import type { PublishedReview } from '../workflows/contract/review.js';
+import type { Plan } from '../workflows/contract/plan.js';
+import type { PlanLayout, PlanStatus, Revision } from '../workflows/contract/status.js';
+import { UserError } from './plans.js';
+
+function notFound(err: unknown, planId: string): unknown {
+  if (err instanceof WorkflowNotFoundError) return new UserError(`plan ${planId}: no such plan is running in Temporal`, 'ENOPLAN');
+  return err;
+}
+
+/** Which group workflow runs which task, as the plan workflow says. */
+export async function liveLayout(client: Client, planId: string): Promise<PlanLayout> {
+  try {
+    return await client.workflow.getHandle(planWorkflowId(planId)).query(layoutQuery);
+  } catch (err) {
+    throw notFound(err, planId);
+  }
+}
+
+/** The plan as the plan workflow runs it. */
+export async function livePlan(client: Client, planId: string): Promise<Plan> {
+  try {
+    return await client.workflow.getHandle(planWorkflowId(planId)).query(planQuery);
+  } catch (err) {
+    throw notFound(err, planId);
+  }
+}
+
+/** The status of every task, unit and quarter, as the group workflows say. */
+export async function liveStatus(client: Client, planId: string): Promise<PlanStatus> {
+  const layout = await liveLayout(client, planId);
+  const parts = await Promise.all(layout.groups.map((g) => client.workflow.getHandle(g.workflowId).query(groupStatusQuery)));
+  return { planId, tasks: parts.flat() };
+}
+
+/** Every revision of one report, as its group workflow keeps it (texts as excerpts once recorded). */
+export async function liveRevisions(client: Client, planId: string, taskId: string, unitId: string, period: string): Promise<Revision[]> {
+  const layout = await liveLayout(client, planId);
+  const g = layout.groups.find((x) => x.taskIds.includes(taskId));
+  if (!g) throw new UserError(`taskId: unknown task "${taskId}" in plan ${planId}`, 'EREJECTED');
+  return client.workflow.getHandle(g.workflowId).query(revisionsQuery, { taskId, unitId, period });
+}
+
+/** The reviews and summaries the plan workflow has made so far. */
+export async function liveReviews(client: Client, planId: string): Promise<PublishedReview[]> {
+  try {
+    return await client.workflow.getHandle(planWorkflowId(planId)).query(reviewsQuery);
+  } catch (err) {
+    throw notFound(err, planId);
+  }
+}

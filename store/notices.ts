@@ -1,0 +1,69 @@
+/** Notices in the system of record: the sent log every worker shares, and what each notice's hand-over came to. */
+import type pg from 'pg';
+import type { SentEntry, SentLog } from '../activities/mail/sent-log.js';
+
+/** The sent log in the database: a `sending` claim before each hand-over and its outcome after, for every worker. */
+export function createDbSentLog(pool: pg.Pool): SentLog {
+  return {
+    async get(messageId) {
+      const { rows } = await pool.query('SELECT status, reason, rejected FROM notices WHERE message_id = $1', [messageId]);
+      if (!rows.length) return undefined;
+      const r = rows[0];
+      return { messageId, status: r.status, ...(r.reason !== null ? { reason: r.reason } : {}), rejected: r.rejected };
+    },
+    async add(e: SentEntry) {
+      if (e.status === 'sending') {
+        const n = e.notice;
+        if (!n) throw new Error(`sent log: the claim of ${e.messageId} must say which notice it is`);
+        await pool.query(
+          `INSERT INTO notices (message_id, plan_id, key_text, kind, task_id, unit_id, period, number, round, window_id, leader_id, notice_at, recipients, subject, status, attempts)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'sending', 1)
+           ON CONFLICT (message_id) DO UPDATE SET status = 'sending', attempts = notices.attempts + 1, updated_at = now()
+           WHERE notices.status NOT IN ('sent', 'refused')`,
+          [e.messageId, n.planId, n.keyText, n.kind, n.taskId ?? null, n.unitId ?? null, n.period ?? null, n.number ?? null, n.round ?? null,
+            n.window ?? null, n.leaderId ?? null, n.at, JSON.stringify({ to: n.to, cc: n.cc }), n.subject],
+        );
+        return;
+      }
+      await pool.query(
+        `UPDATE notices SET status = $2, reason = $3, rejected = $4, updated_at = now() WHERE message_id = $1`,
+        [e.messageId, e.status, e.reason ?? null, JSON.stringify(e.rejected ?? [])],
+      );
+    },
+  };
+}
+
+/** One notice as the database keeps it. */
+export interface StoredNotice {
+  messageId: string;
+  keyText: string;
+  kind: string;
+  taskId: string | null;
+  unitId: string | null;
+  period: string | null;
+  number: number | null;
+  round: number | null;
+  window: string | null;
+  leaderId: string | null;
+  at: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  status: SentEntry['status'];
+  reason: string | null;
+  rejected: string[];
+  attempts: number;
+}
+
+/** The notices of a plan (optionally of one task), in the order of their instants. */
+export async function storedNotices(pool: pg.Pool, planId: string, only: { taskId?: string } = {}): Promise<StoredNotice[]> {
+  const { rows } = await pool.query(
+    `SELECT * FROM notices WHERE plan_id = $1 AND ($2::text IS NULL OR task_id = $2) ORDER BY notice_at, key_text`,
+    [planId, only.taskId ?? null],
+  );
+  return rows.map((r) => ({
+    messageId: r.message_id, keyText: r.key_text, kind: r.kind, taskId: r.task_id, unitId: r.unit_id, period: r.period, number: r.number,
+    round: r.round, window: r.window_id, leaderId: r.leader_id, at: (r.notice_at as Date).toISOString(), to: r.recipients.to, cc: r.recipients.cc,
+    subject: r.subject, status: r.status, reason: r.reason, rejected: r.rejected, attempts: r.attempts,
+  }));
+}

@@ -1,0 +1,9 @@
+/** Throws refusals as the typed failure every surface reads (workflow side: it needs the workflow package). */
+import { ApplicationFailure } from '@temporalio/workflow';
+import { REPORT_REJECTED } from '../contract/errors.js';
+import { refusalLine, type Refusal } from '../contract/refusals.js';
+
+/** Rejects an update: an ApplicationFailure of type REPORT_REJECTED, the refusals in its details. */
+export function refuse(refusals: Refusal[]): never {
+  throw ApplicationFailure.create({ type: REPORT_REJECTED, message: refusals.map(refusalLine).join('; '), details: [refusals], nonRetryable: true });
+}
