@@ -8,7 +8,10 @@ import type { PlanStatus } from '../workflows/contract/status.js';
 import { connectClient } from './connection.js';
 import { loadPlanFile } from './plan-file.js';
 import { writeLedger } from './ledger.js';
-import { acceptReport, planReviews, planStatus, reportRevisions, returnReport, runningPlan, startPlan, submitReport, UserError } from './plans.js';
+import { acceptReport, awaitRecordedPlan, awaitRecordedRevision, planReviews, planStatus, reportRevisions, returnReport, runningPlan, startPlan, submitReport, UserError, type Engine } from './plans.js';
+import { ledgerDetails } from '../store/records.js';
+import { connectStore, EmbeddedPostgresError, StoreError, type ConnectedStore } from '../store/index.js';
+import { syncPlan } from './live.js';
 import type { DecisionReceipt } from '../workflows/contract/report.js';
 import { loadBehaviourFile, SILENT } from './rehearse/behaviour.js';
 import { MissingBinaryError } from './temporal-binaries.js';
@@ -23,6 +26,21 @@ async function withClient<T>(fn: (client: Awaited<ReturnType<typeof connectClien
   } finally {
     await c.close();
   }
+}
+
+/** Reads need the database only: they work while no worker (or no Temporal server) runs. */
+async function withDb<T>(fn: (db: ConnectedStore['pool']) => Promise<T>): Promise<T> {
+  const store = await connectStore({ ...loadWorkerConfig(), max: 4 });
+  try {
+    return await fn(store.pool);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Writes need Temporal (the workflows decide) and the database (where the plan's layout is). */
+async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+  return withDb((db) => withClient((client) => fn({ client, db })));
 }
 
 async function planOrFail(file: string) {
@@ -76,8 +94,13 @@ export function program(): Command {
     .action(async (file: string, o: { json?: boolean }) => {
       const p = await planOrFail(file);
       const { taskQueue } = loadWorkerConfig();
-      const outcome = await withClient((client) => startPlan(client, p, taskQueue));
-      if (o.json) { json({ planId: p.id, ...outcome }); return; }
+      const { outcome, recorded } = await withEngine(async ({ client, db }) => {
+        const outcome = await startPlan(client, p, taskQueue);
+        // Reads come from the database: wait (briefly) until the workflow has recorded the plan there.
+        return { outcome, recorded: await awaitRecordedPlan(db, p.id) };
+      });
+      if (o.json) { json({ planId: p.id, ...outcome, recorded }); return; }
+      if (!recorded) process.stderr.write(`review-cycles: plan ${p.id} is started, but no worker has recorded it yet: its status appears once a worker runs (npm run worker)\n`);
       out(outcome.started ? `started plan ${p.id} (workflow ${outcome.workflowId})` : `plan ${p.id} is already ${outcome.state === 'RUNNING' ? 'running' : `started (${outcome.state.toLowerCase()})`}: nothing changed (workflow ${outcome.workflowId})`);
     });
 
@@ -86,7 +109,7 @@ export function program(): Command {
     .description('the state of every task, unit and quarter')
     .option('--json', 'print the status as JSON')
     .action(async (planId: string, o: { json?: boolean }) => {
-      const status = await withClient((client) => planStatus(client, planId));
+      const status = await withDb((db) => planStatus(db, planId));
       if (o.json) { json(status); return; }
       for (const line of statusTable(status)) out(line);
     });
@@ -121,7 +144,11 @@ export function program(): Command {
         ...(o.nextSteps !== undefined ? { nextSteps: o.nextSteps } : {}),
         ...(o.submittedBy !== undefined ? { submittedBy: o.submittedBy } : {}),
       };
-      const receipt = await withClient((client) => submitReport(client, planId, input));
+      const receipt = await withEngine(async (engine) => {
+        const r = await submitReport(engine, planId, input);
+        await awaitRecordedRevision(engine.db, planId, r); // what is read next shows it
+        return r;
+      });
       if (o.json) { json(receipt); return; }
       const timing = (receipt.onTime ? 'on time' : `${receipt.daysLate} day${receipt.daysLate === 1 ? '' : 's'} late`) + (receipt.answersReturn ? ' for the revision asked for' : '');
       out(`${receipt.duplicate ? 'already received' : 'received'}: ${receipt.taskId}/${receipt.unitId}/${receipt.period} revision ${receipt.revision}, first arrived ${receipt.firstArrivedAt} (${timing})`);
@@ -146,15 +173,15 @@ export function program(): Command {
   };
   decisionOptions(report.command('accept <planId>').description('accept a report: it is then locked')).action(
     async (planId: string, o: { task: string; unit: string; period: string; by?: string; requestId?: string; json?: boolean }) => {
-      const receipt = await withClient((client) => acceptReport(client, planId, { taskId: o.task, unitId: o.unit, period: o.period, by: o.by, requestId: o.requestId }));
+      const receipt = await withEngine((engine) => acceptReport(engine, planId, { taskId: o.task, unitId: o.unit, period: o.period, by: o.by, requestId: o.requestId }));
       printDecision(receipt, o.json);
     },
   );
   decisionOptions(report.command('return <planId>').description('return a report for revision: the unit gets a new due day and reminders'))
     .requiredOption('--comment <text>', 'what to revise')
     .action(async (planId: string, o: { task: string; unit: string; period: string; comment: string; by?: string; requestId?: string; json?: boolean }) => {
-      const receipt = await withClient((client) =>
-        returnReport(client, planId, { taskId: o.task, unitId: o.unit, period: o.period, comment: o.comment, by: o.by, requestId: o.requestId }),
+      const receipt = await withEngine((engine) =>
+        returnReport(engine, planId, { taskId: o.task, unitId: o.unit, period: o.period, comment: o.comment, by: o.by, requestId: o.requestId }),
       );
       printDecision(receipt, o.json);
     });
@@ -167,7 +194,7 @@ export function program(): Command {
     .requiredOption('--period <quarter>', 'the quarter')
     .option('--json', 'print as JSON')
     .action(async (planId: string, o: { task: string; unit: string; period: string; json?: boolean }) => {
-      const revisions = await withClient((client) => reportRevisions(client, planId, o.task, o.unit, o.period));
+      const revisions = await withDb((db) => reportRevisions(db, planId, o.task, o.unit, o.period));
       if (o.json) { json(revisions); return; }
       if (!revisions.length) out('no report yet');
       revisions.forEach((r, i) => out(`revision ${i + 1} at ${new Date(r.arrivedAt).toISOString()}: ${r.status}${r.progress !== undefined ? ` progress ${r.progress}` : ''}\n  ${r.summary}`));
@@ -181,8 +208,8 @@ export function program(): Command {
     .requiredOption('--out <file>', 'the file to write')
     .option('--json', 'print the result as JSON')
     .action(async (planId: string, o: { format: 'csv' | 'xlsx' | 'json'; out: string; json?: boolean }) => {
-      const { plan: p, status } = await withClient(async (client) => ({ plan: await runningPlan(client, planId), status: await planStatus(client, planId) }));
-      await writeLedger(p, status, o.format, o.out);
+      const { plan: p, status, details } = await withDb(async (db) => ({ plan: await runningPlan(db, planId), status: await planStatus(db, planId), details: await ledgerDetails(db, planId) }));
+      await writeLedger(p, status, o.format, o.out, details);
       const rows = status.tasks.reduce((n, t) => n + t.units.reduce((m, u) => m + u.periods.length, 0), 0);
       if (o.json) json({ planId, format: o.format, out: o.out, rows });
       else out(`wrote ${rows} ledger rows of plan ${planId} to ${o.out} (${o.format})`);
@@ -193,7 +220,7 @@ export function program(): Command {
     .description('the reviews and summaries made so far, with their documents')
     .option('--json', 'print as JSON')
     .action(async (planId: string, o: { json?: boolean }) => {
-      const reviews = await withClient((client) => planReviews(client, planId));
+      const reviews = await withDb((db) => planReviews(db, planId));
       if (o.json) {
         json(reviews);
         return;
@@ -203,6 +230,22 @@ export function program(): Command {
         out(`${r.window} (${r.kind}, ${r.at}): advanced ${r.advanced.join(', ') || '-'}; backward ${r.backward.join(', ') || '-'}; behind plan ${r.behindPlan.join(', ') || '-'}`);
         out(`  ${r.documents.html}`);
       }
+    });
+
+  const db = cli.command('db').description('the system of record');
+  db.command('sync <planId>')
+    .description("re-project what the running workflows know into the database (after restoring an older backup); idempotent")
+    .option('--json', 'print the result as JSON')
+    .action(async (planId: string, o: { json?: boolean }) => {
+      const result = await withEngine(({ client, db: pool }) => syncPlan(client, pool, planId));
+      if (o.json) json({ planId, ...result });
+      else out(`synced plan ${planId}: ${result.records} records from ${result.groups} group workflow${result.groups === 1 ? '' : 's'}`);
+    });
+  db.command('migrate')
+    .description('apply pending migrations to the configured database and say which')
+    .action(async () => {
+      await withDb(async () => undefined); // connecting migrates
+      out('database schema is up to date');
     });
 
   cli
@@ -239,7 +282,7 @@ export async function run(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    const known = err instanceof UserError || err instanceof ConfigError || err instanceof MissingBinaryError;
+    const known = err instanceof UserError || err instanceof ConfigError || err instanceof MissingBinaryError || err instanceof StoreError || err instanceof EmbeddedPostgresError;
     process.stderr.write(`review-cycles: ${known ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
     process.exitCode = 1;
   }

@@ -5,7 +5,9 @@
 import ExcelJS from 'exceljs';
 import { writeFileAtomic } from '../activities/documents/atomic-file.js';
 import type { Plan } from '../workflows/contract/plan.js';
-import type { PeriodState, PlanStatus } from '../workflows/contract/status.js';
+import { recordKey } from '../workflows/contract/ids.js';
+import type { PeriodState, PlanStatus, Revision } from '../workflows/contract/status.js';
+import type { LastDecision } from '../store/records.js';
 
 export interface LedgerRow {
   aspectId: string;
@@ -25,6 +27,21 @@ export interface LedgerRow {
   revisions: number;
   reportStatus: string | null;
   progress: number | null;
+  /** The latest revision's texts. */
+  summary: string | null;
+  problems: string | null;
+  nextSteps: string | null;
+  submittedBy: string | null;
+  /** Headquarters' last decision on the report, with its comment. */
+  decision: 'accepted' | 'returned' | null;
+  decidedAt: string | null;
+  decisionComment: string | null;
+}
+
+/** What the ledger shows beside the status, keyed by recordKey: the latest revisions and the last decisions. */
+export interface LedgerDetails {
+  latest: Map<string, Revision>;
+  decisions: Map<string, LastDecision>;
 }
 
 /** The ledger's columns, in order; also the header of the CSV and the XLSX. */
@@ -46,6 +63,13 @@ export const LEDGER_COLUMNS = [
   'revisions',
   'reportStatus',
   'progress',
+  'summary',
+  'problems',
+  'nextSteps',
+  'submittedBy',
+  'decision',
+  'decidedAt',
+  'decisionComment',
 ] as const satisfies readonly (keyof LedgerRow)[];
 
 export type LedgerFormat = 'csv' | 'xlsx' | 'json';
@@ -54,7 +78,7 @@ export type LedgerFormat = 'csv' | 'xlsx' | 'json';
  * The ledger of a plan's status: aspects in plan order, their tasks in plan order, each task's units in the task's
  * order, quarters in time order. A (task, unit) the status does not know yet has no rows.
  */
-export function ledgerRows(plan: Plan, status: PlanStatus): LedgerRow[] {
+export function ledgerRows(plan: Plan, status: PlanStatus, details: LedgerDetails = { latest: new Map(), decisions: new Map() }): LedgerRow[] {
   const unitNames = new Map(plan.units.map((u) => [u.id, u.name]));
   const statusOf = new Map(status.tasks.map((t) => [t.taskId, new Map(t.units.map((u) => [u.unitId, u.periods]))]));
   const rows: LedgerRow[] = [];
@@ -81,12 +105,27 @@ export function ledgerRows(plan: Plan, status: PlanStatus): LedgerRow[] {
             revisions: p.revisions,
             reportStatus: p.reportStatus,
             progress: p.progress,
+            ...textsOf(details, recordKey(task.id, unitId, p.period)),
           });
         }
       }
     }
   }
   return rows;
+}
+
+function textsOf(details: LedgerDetails, key: string) {
+  const r = details.latest.get(key);
+  const d = details.decisions.get(key);
+  return {
+    summary: r?.summary ?? null,
+    problems: r?.problems ?? null,
+    nextSteps: r?.nextSteps ?? null,
+    submittedBy: r?.submittedBy ?? null,
+    decision: d ? (d.decision === 'accept' ? ('accepted' as const) : ('returned' as const)) : null,
+    decidedAt: d?.at ?? null,
+    decisionComment: d?.comment ?? null,
+  };
 }
 
 /** `2027-Q1` < `2027-Q2` < `2028-Q1`; the ids sort as text, the year being four digits. */
@@ -144,8 +183,8 @@ export async function ledgerXlsxBuffer(rows: LedgerRow[]): Promise<Uint8Array> {
 }
 
 /** Writes the ledger of the plan's status to `file`, atomically, in the format asked. */
-export async function writeLedger(plan: Plan, status: PlanStatus, format: LedgerFormat, file: string): Promise<void> {
-  const rows = ledgerRows(plan, status);
+export async function writeLedger(plan: Plan, status: PlanStatus, format: LedgerFormat, file: string, details?: LedgerDetails): Promise<void> {
+  const rows = ledgerRows(plan, status, details);
   if (format === 'xlsx') return ledgerXlsx(rows, file);
   if (format === 'csv') return writeFileAtomic(file, ledgerCsv(rows));
   if (format === 'json') return writeFileAtomic(file, ledgerJson(rows));

@@ -4,7 +4,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { planWorkflowId } from '../workflows/contract/ids.js';
-import { groupStatusQuery, layoutQuery, planQuery, reviewsQuery, revisionsQuery } from '../workflows/contract/messages.js';
+import { groupStatusQuery, layoutQuery, planQuery, recordsQuery, reviewsQuery, revisionsQuery } from '../workflows/contract/messages.js';
 import type { PublishedReview } from '../workflows/contract/review.js';
 import type { Plan } from '../workflows/contract/plan.js';
 import type { PlanLayout, PlanStatus, Revision } from '../workflows/contract/status.js';
@@ -55,4 +55,33 @@ export async function liveReviews(client: Client, planId: string): Promise<Publi
   } catch (err) {
     throw notFound(err, planId);
   }
+}
+
+/**
+ * Re-projects what the running workflows know into the database, idempotently: the plan, every record with its
+ * decisions, and the revisions' texts as the workflows still hold them (excerpts once recorded: a text the database
+ * already has is kept). Returns how many records it wrote.
+ */
+export async function syncPlan(client: Client, db: import('pg').Pool, planId: string): Promise<{ records: number; groups: number }> {
+  const { recordPlan, recordProgress, storedPlan } = await import('../store/records.js');
+  const { cycleTimeline } = await import('../workflows/cycle/timeline.js');
+  const { textOf, withoutTexts } = await import('../workflows/contract/progress.js');
+  const plan = await livePlan(client, planId);
+  const layout = await liveLayout(client, planId);
+  const known = await storedPlan(db, planId);
+  const startedAt = known?.startedAt ?? (await client.workflow.getHandle(planWorkflowId(planId)).describe()).startTime.getTime();
+  await recordPlan(db, { planId, version: known?.version ?? 1, plan, startedAt, layout });
+  const periods = new Map(cycleTimeline(plan, startedAt).map((p) => [p.schedule.period, p]));
+  const aspects = new Map(plan.tasks.map((t) => [t.id, t.aspect]));
+  let count = 0;
+  for (const g of layout.groups) {
+    const records = await client.workflow.getHandle(g.workflowId).query(recordsQuery);
+    const changes = Object.entries(records).map(([key, record]) => {
+      const [taskId, unitId, period] = key.split('|');
+      return { taskId, unitId, period, aspectId: aspects.get(taskId) ?? '', deadline: periods.get(period)!.schedule.deadline, record: withoutTexts(record), texts: record.revisions.map(textOf) };
+    });
+    for (let i = 0; i < changes.length; i += 500) await recordProgress(db, { planId, changes: changes.slice(i, i + 500) }, { force: true });
+    count += changes.length;
+  }
+  return { records: count, groups: layout.groups.length };
 }

@@ -24,6 +24,8 @@ import { assertPortFree, DEV_SERVER_HOST, DevServerError, PortInUseError, startD
 import { liveDemoPlanFile } from './live-plan.js';
 import { loadPlanFile } from './plan-file.js';
 import { startPlan, UserError } from './plans.js';
+import { connectStore, EmbeddedPostgresError, redact as redactUrl, StoreError, type ConnectedStore } from '../store/index.js';
+import { ensureRetention, EMBEDDED_RETENTION_DAYS } from './retention.js';
 import { createPortal } from './portal/server.js';
 import { MissingBinaryError } from './temporal-binaries.js';
 
@@ -229,7 +231,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   let catcher: MailCatcher | undefined;
   let portal: ReturnType<typeof createPortal> | undefined;
   let running: Promise<void> | undefined;
+  let store: ConnectedStore | undefined;
   try {
+    note(config.worker.databaseUrl ? 'connecting to the database ...' : `starting the embedded PostgreSQL (port ${config.worker.postgresPort}) ...`);
+    store = await connectStore(config.worker);
+    if (stopRequested) return 0;
     if (config.embedded) {
       note(`starting the Temporal dev server (data in ${dataDir}) ...`);
       try {
@@ -253,6 +259,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     // The portal's client gets its own connection with the project's retry rules; the worker keeps the native one.
     clientConnection = await connectTemporal(target.connectionOptions as Parameters<typeof connectTemporal>[0]);
     const client = new Client({ connection: clientConnection, namespace: target.namespace });
+    // The embedded server keeps closed workflows for an explicit time; the database keeps their records for good.
+    if (server) await ensureRetention(client, target.namespace, EMBEDDED_RETENTION_DAYS);
 
     if (config.catcher) {
       try {
@@ -261,7 +269,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
         throw isAddressInUse(err) ? portInUse(new PortInUseError(config.catcherPort, CATCHER_ROLE)) : err;
       }
     }
-    portal = createPortal({ client, keyring, hqCredential: hq.credential, publicUrl: config.publicUrl, mailStore: catcher });
+    portal = createPortal({ client, db: store.pool, keyring, hqCredential: hq.credential, publicUrl: config.publicUrl, mailStore: catcher });
     try {
       await portal.listen(config.portalPort, DEV_SERVER_HOST);
     } catch (err) {
@@ -271,7 +279,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
 
     note(`preparing the worker on task queue ${config.worker.taskQueue} ...`);
     const workerConfig: WorkerConfig = catcher ? { ...config.worker, smtpUrl: catcher.url } : config.worker;
-    built = await buildWorker(connection, target.namespace, workerConfig, { links: linkMaker(config.publicUrl, keyring) });
+    built = await buildWorker(connection, target.namespace, workerConfig, store.pool, { links: linkMaker(config.publicUrl, keyring) });
     if (stopRequested) return 0;
     const worker = built.worker;
     running = worker.run();
@@ -290,6 +298,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     const outcome = await startPlan(client, plan, config.worker.taskQueue);
     const extraOutcomes = await Promise.all(extraPlans.map((p) => startPlan(client, p, config.worker.taskQueue)));
     out(`temporal: ${target.address}`);
+    out(`postgres: ${redactUrl(store.url)}${store.embedded ? ` (embedded, data in ${store.embedded.dataFolder})` : ''}`);
     out(`temporal-ui: ${server?.uiUrl ?? `none started here (the Temporal server at ${target.address} is external: use its own Web UI)`}`);
     out(`portal: ${config.publicUrl}`);
     out(`outbox: ${catcher ? `${config.publicUrl}/outbox` : `none (mail goes to ${redact(config.worker.smtpUrl!)})`}`);
@@ -320,6 +329,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       note('stopping the Temporal dev server ...');
       await server.stop();
     }
+    await store?.close().catch(() => {});
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -334,7 +344,8 @@ if (isMain) {
     })
     .catch((err: unknown) => {
       const known =
-        err instanceof ConfigError || err instanceof UserError || err instanceof MissingBinaryError || err instanceof DevServerError;
+        err instanceof ConfigError || err instanceof UserError || err instanceof MissingBinaryError || err instanceof DevServerError ||
+        err instanceof StoreError || err instanceof EmbeddedPostgresError;
       process.stderr.write(`review-cycles: ${known ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
       process.exit(1);
     });

@@ -102,37 +102,49 @@ interface Layout {
 }
 
 /**
- * Where the binaries and the data folder are. Normally `<dataDir>/postgres/`. As root, when the `postgres` user cannot
- * reach the data dir or node_modules (a clone inside a folder only root may enter), the project prepares
- * `/var/lib/review-cycles/<hash of the data dir>/` owned by postgres, with a copy of the binaries, and notes it in
- * `<dataDir>/postgres/LOCATION`.
+ * Where the binaries and the data folder are. Normally the binaries in node_modules and the data in
+ * `<dataDir>/postgres/data`. As root, the server runs as `postgres`, who must be able to reach both: when it cannot
+ * (a clone inside a folder only root may enter), the project prepares folders under `/var/lib/review-cycles/` owned
+ * by postgres: a copy of the binaries (`bin-<hash>`, shared) and, if the data dir is the unreachable one, the data
+ * folder (`<hash of the data dir>/`, noted in `<dataDir>/postgres/LOCATION`).
  */
 function layoutFor(dataDir: string, user: RunAs | undefined): Layout {
   const home = join(dataDir, 'postgres');
   mkdirSync(home, { recursive: true });
   const secretFile = join(home, 'password');
-  const native = shippedNative();
-  hydrateSymlinks(native);
-  const local: Layout = { native, data: join(home, 'data'), log: join(home, 'server.log'), secretFile };
-  if (!user) return local;
+  const shipped = shippedNative();
+  hydrateSymlinks(shipped);
+  if (!user) return { native: shipped, data: join(home, 'data'), log: join(home, 'server.log'), secretFile };
+  const root = '/var/lib/review-cycles';
+  const prepare = (dir: string) => {
+    mkdirSync(root, { recursive: true, mode: 0o755 });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chownSync(dir, user.uid, user.gid);
+  };
+  let native = shipped;
+  if (!reachable(join(shipped, 'bin', 'postgres'), user)) {
+    native = join(root, `bin-${createHash('sha256').update(realpathSync(shipped)).digest('hex').slice(0, 16)}`);
+    if (!existsSync(join(native, 'bin', 'postgres'))) {
+      const tmp = `${native}.${process.pid}.tmp`;
+      cpSync(shipped, tmp, { recursive: true, verbatimSymlinks: true });
+      spawnSync('chmod', ['-R', 'a+rX', tmp]);
+      try {
+        renameSync(tmp, native);
+      } catch {
+        rmSync(tmp, { recursive: true, force: true }); // another process made it first
+      }
+    }
+  }
   const location = join(home, 'LOCATION');
   const noted = existsSync(location) ? readFileSync(location, 'utf8').trim() : '';
-  if (!noted && reachable(home, user) && reachable(join(native, 'bin', 'postgres'), user)) {
+  if (!noted && reachable(home, user)) {
     chownSync(home, user.uid, user.gid);
-    return local;
+    return { native, data: join(home, 'data'), log: join(home, 'server.log'), secretFile };
   }
-  const prepared = noted || join('/var/lib/review-cycles', createHash('sha256').update(realpathSync(dataDir)).digest('hex').slice(0, 16));
-  mkdirSync(dirname(prepared), { recursive: true, mode: 0o755 });
-  mkdirSync(prepared, { recursive: true, mode: 0o700 });
-  const bin = join(prepared, 'native');
-  if (!existsSync(join(bin, 'bin', 'postgres'))) {
-    cpSync(native, `${bin}.tmp`, { recursive: true, verbatimSymlinks: true });
-    rmSync(bin, { recursive: true, force: true });
-    renameSync(`${bin}.tmp`, bin);
-  }
-  spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, prepared]);
+  const prepared = noted || join(root, createHash('sha256').update(realpathSync(dataDir)).digest('hex').slice(0, 16));
+  prepare(prepared);
   if (!noted) writeFileSync(location, `${prepared}\n`);
-  return { native: bin, data: join(prepared, 'data'), log: join(prepared, 'server.log'), secretFile };
+  return { native, data: join(prepared, 'data'), log: join(prepared, 'server.log'), secretFile };
 }
 
 function secretOf(file: string): string {
@@ -283,4 +295,23 @@ async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boole
     if (Date.now() > until) return false;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A throwaway server in a temporary folder (rehearsals, tests, benchmarks): the folder is made reachable by the
+ * server's user, and removed when the server stops.
+ */
+export async function temporaryEmbeddedPostgres(port: number, database?: string): Promise<EmbeddedPostgres> {
+  const { mkdtempSync, chmodSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'review-cycles-pg-'));
+  chmodSync(dir, 0o755);
+  const server = await startEmbeddedPostgres({ dataDir: dir, port, database });
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,8 +1,8 @@
 /** The system of record in PostgreSQL: connection, migrations, and one module per concern. */
 export { connectStore, type ConnectedStore, type StoreSettings } from './connect.js';
-export { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
+export { EmbeddedPostgresError, startEmbeddedPostgres, temporaryEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 export { migrate, migrationsIn, MIGRATIONS_DIR } from './migrate.js';
 export { openStore, redact, StoreError, type Store } from './pool.js';
 export { createDbSentLog, storedNotices, type StoredNotice } from './notices.js';
-export { latestRevisions, latestRevisionsOfPlan, recordPlan, recordProgress, storedPlan, storedPlans, storedRecords, storedRevisions, type StoredPlan } from './records.js';
+export { latestRevisions, latestRevisionsOfPlan, lastDecisionsOfPlan, ledgerDetails, type LastDecision, recordPlan, recordProgress, storedPlan, storedPlans, storedRecords, storedRevisions, type StoredPlan } from './records.js';
 export { recordReview, storedReviewDocument, storedReviews } from './reviews.js';

@@ -35,7 +35,7 @@ export async function recordPlan(pool: pg.Pool, p: PlanRecord): Promise<void> {
 }
 
 /** Writes a batch of changed records in one transaction; a retry or a replay writes nothing twice. */
-export async function recordProgress(pool: pg.Pool, batch: ProgressBatch): Promise<void> {
+export async function recordProgress(pool: pg.Pool, batch: ProgressBatch, options: { force?: boolean } = {}): Promise<void> {
   if (!batch.changes.length) return;
   const rows = batch.changes.map((ch) => {
     const r = ch.record;
@@ -104,8 +104,8 @@ export async function recordProgress(pool: pg.Pool, batch: ProgressBatch): Promi
          revisions = EXCLUDED.revisions, report_status = EXCLUDED.report_status, progress = EXCLUDED.progress, review = EXCLUDED.review,
          awaiting = EXCLUDED.awaiting, revision_due_at = EXCLUDED.revision_due_at, round = EXCLUDED.round,
          escalated_round = EXCLUDED.escalated_round, delivery_issues = EXCLUDED.delivery_issues, updated_at = now()
-       WHERE report_records.change_count < EXCLUDED.change_count`,
-      [batch.planId, JSON.stringify(rows)],
+       WHERE report_records.change_count < EXCLUDED.change_count OR $3::boolean`,
+      [batch.planId, JSON.stringify(rows), options.force === true],
     );
     if (revisions.length) {
       await c.query(
@@ -214,4 +214,27 @@ function revisionOf(r: Record<string, unknown>): Revision {
     ...(r.next_steps !== null ? { nextSteps: r.next_steps as string } : {}),
     ...(r.submitted_by !== null ? { submittedBy: r.submitted_by as string } : {}),
   };
+}
+
+/** Headquarters' last decision on a report. */
+export interface LastDecision {
+  decision: 'accept' | 'return';
+  at: string;
+  comment: string | null;
+  by: string | null;
+}
+
+/** The last decision on every decided report of a plan, keyed like the records (for the ledger). */
+export async function lastDecisionsOfPlan(pool: pg.Pool, planId: string): Promise<Map<string, LastDecision>> {
+  const { rows } = await pool.query(
+    `SELECT DISTINCT ON (task_id, unit_id, period) task_id, unit_id, period, decision, decided_at, comment, decided_by
+     FROM report_decisions WHERE plan_id = $1 ORDER BY task_id, unit_id, period, seq DESC`,
+    [planId],
+  );
+  return new Map(rows.map((r) => [recordKey(r.task_id, r.unit_id, r.period), { decision: r.decision, at: (r.decided_at as Date).toISOString(), comment: r.comment, by: r.decided_by }]));
+}
+
+/** What the ledger shows beside the status: the latest revision and the last decision of every report. */
+export async function ledgerDetails(pool: pg.Pool, planId: string) {
+  return { latest: await latestRevisionsOfPlan(pool, planId), decisions: await lastDecisionsOfPlan(pool, planId) };
 }

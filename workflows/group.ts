@@ -19,6 +19,7 @@ import { planWorkflowId, recordKey } from './contract/ids.js';
 import {
   busyQuery,
   groupStatusQuery,
+  recordsQuery,
   reviewReportUpdate,
   reviewTallySignal,
   revisionsQuery,
@@ -267,7 +268,8 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
   );
   setHandler(timelineQuery, ({ taskId }) => taskTimeline(plan, taskId, records, periods));
   setHandler(groupStatusQuery, () => groupStatus(plan, periods, records, Date.now()));
-  setHandler(busyQuery, () => busy);
+  setHandler(busyQuery, () => busy || dirty.size > 0 || flushing);
+  setHandler(recordsQuery, () => records);
   setHandler(revisionsQuery, ({ taskId, unitId, period }) => records[recordKey(taskId, unitId, period)]?.revisions ?? []);
 
   const mustRoll = () =>
@@ -378,7 +380,6 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
             continue;
           }
           notices.push({ spec: noticeSpec(task.id, unitId, event, period, at), record: records[key] });
-          touch(task.id, unitId, event.period);
         }
       }
     }
@@ -388,6 +389,8 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       for (let start = 0; start < notices.length; start += BATCH_SIZE) {
         const slice = notices.slice(start, start + BATCH_SIZE);
         const outcomes = await sendNotices({ at: iso(at), notices: slice.map((n) => n.spec) });
+        // Recorded once the outcomes are in the record (a write in flight meanwhile would miss them).
+        for (const { spec } of slice) touch(spec.key.taskId, spec.key.unitId, spec.key.period);
         outcomes.forEach((outcome, k) => {
           const { spec, record } = slice[k];
           if (outcome.status === 'refused' || outcome.status === 'unconfirmed') {
@@ -430,12 +433,12 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       if (e.kind === 'returned') spec.comment = decision.comment;
       spec.next = next ? { kind: next.kind as NoticeSpec['key']['kind'], at: iso(next.at), to: next.kind === 'escalation' ? (next.escalateTo ?? 'headquarters') : 'unit' } : null;
       notices.push({ spec, record });
-      touch(e.taskId, e.unitId, e.period);
     }
     if (!notices.length) return;
     busy = true;
     try {
       const outcomes = await sendNotices({ at: iso(at), notices: notices.map((n) => n.spec) });
+      for (const { spec } of notices) touch(spec.key.taskId, spec.key.unitId, spec.key.period);
       outcomes.forEach((outcome, k) => {
         const { spec, record } = notices[k];
         if (outcome.status !== 'sent') record.deliveryIssues.push({ kind: spec.key.kind, number: spec.key.number, at: spec.at, reason: outcome.reason });

@@ -6,7 +6,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createActivities, createDiscardMailer, createMemorySentLog, type Mailer, type SentNotice } from '../../activities/index.js';
+import type pg from 'pg';
+import { createActivities, createDiscardMailer, type Mailer, type SentNotice } from '../../activities/index.js';
+import { createDbSentLog, ledgerDetails, openStore, temporaryEmbeddedPostgres } from '../../store/index.js';
+import { freePorts } from '../dev-server.js';
 import { workflowsPath } from '../../worker/build.js';
 import { installRuntime } from '../../worker/runtime.js';
 import { busyQuery } from '../../workflows/contract/messages.js';
@@ -17,7 +20,7 @@ import { reviewWindows } from '../../workflows/review/windows.js';
 import { writeLedger } from '../ledger.js';
 import type { PlanStatus } from '../../workflows/contract/status.js';
 import { cycleTimeline, allEvents } from '../../workflows/cycle/timeline.js';
-import { planLayout, planStatus, startPlan, submitReport } from '../plans.js';
+import { awaitRecordedPlan, planLayout, planStatus, startPlan, submitReport } from '../plans.js';
 import { temporalTestServerPath } from '../temporal-binaries.js';
 import { plannedSubmissions, type Behaviour } from './behaviour.js';
 
@@ -34,6 +37,11 @@ export interface RehearsalOptions {
   env?: TestWorkflowEnvironment;
   /** The transport notices go through; by default each is built in full and discarded. */
   mailer?: Mailer;
+  /**
+   * The database the rehearsal records into; by default a temporary embedded PostgreSQL, never the configured
+   * production one (a rehearsal's plan has the real plan's id).
+   */
+  db?: pg.Pool;
 }
 
 export interface RehearsalResult {
@@ -54,6 +62,9 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
   const { plan } = opts;
   const env = opts.env ?? (await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } }));
   const mailer = opts.mailer ?? createDiscardMailer();
+  const temporary = opts.db ? undefined : await temporaryEmbeddedPostgres((await freePorts(1))[0]);
+  const store = temporary ? await openStore(temporary.url, { max: 20 }) : undefined;
+  const db = opts.db ?? store!.pool;
   const taskQueue = `rehearsal-${plan.id}-${Date.now()}`;
   const sent: { seq: number; n: SentNotice }[] = [];
   let seq = 0;
@@ -65,7 +76,8 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       workflowBundle,
       activities: createActivities({
         mailer,
-        sentLog: createMemorySentLog(),
+        sentLog: createDbSentLog(db),
+        db,
         from: 'rehearsal@review-cycles.invalid',
         documentsDir: () => opts.outDir,
         onSent: (n) => sent.push({ seq: seq++, n }),
@@ -81,7 +93,8 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       }
       const outcome = await startPlan(env.client, plan, taskQueue);
       if (!outcome.started) throw new Error(`plan ${plan.id} is already running on this server`);
-      const layout = await planLayout(env.client, plan.id);
+      if (!(await awaitRecordedPlan(db, plan.id, 60_000))) throw new Error(`plan ${plan.id} was not recorded`);
+      const layout = await planLayout(db, plan.id);
       const submissions = plannedSubmissions(plan, opts.behaviour).filter((s) => s.at >= startedAt);
       const lastNotice = Math.max(...allEvents(timeline).filter((e) => e.kind !== 'close' && e.kind !== 'deadline').map((e) => e.at), startedAt);
       const lastSubmission = submissions.length ? submissions[submissions.length - 1].at : startedAt;
@@ -102,7 +115,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
           await Promise.all(
             group.slice(k, k + CONCURRENT_SUBMISSIONS).map(async (s) => {
               try {
-                await submitReport(env.client, plan.id, {
+                await submitReport({ client: env.client, db, writeTimeoutMs: 600_000 }, plan.id, {
                   requestId: `rehearsal:${s.taskId}:${s.unitId}:${s.period}`,
                   taskId: s.taskId,
                   unitId: s.unitId,
@@ -123,18 +136,20 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       log(`${new Date(windows[windows.length - 1].at).toISOString()} plan summary`);
       await env.client.workflow.getHandle(planWorkflowId(plan.id)).result();
       await waitIdle(env, layout.groups.map((g) => g.workflowId));
-      return planStatus(env.client, plan.id);
+      return planStatus(db, plan.id, {}, await env.currentTimeMs());
     });
     const notices = sent.sort((a, b) => Date.parse(a.n.line.at) - Date.parse(b.n.line.at) || order(a.n.line, b.n.line, plan) || a.seq - b.seq).map(({ n }) => n.line);
     await mkdir(opts.outDir, { recursive: true });
     await writeFile(join(opts.outDir, 'notices.jsonl'), notices.map((n) => JSON.stringify(n)).join('\n') + (notices.length ? '\n' : ''));
     await writeFile(join(opts.outDir, 'status.json'), `${JSON.stringify(status, null, 2)}\n`);
-    await writeLedger(plan, status, 'csv', join(opts.outDir, 'ledger.csv'));
+    await writeLedger(plan, status, 'csv', join(opts.outDir, 'ledger.csv'), await ledgerDetails(db, plan.id));
     const summary = summarize(plan, notices, status, rejected);
     return { notices, status, summary, rejected };
   } finally {
     if (!opts.mailer) await mailer.close();
     if (!opts.env) await env.teardown();
+    await store?.close();
+    await temporary?.stop();
   }
 }
 

@@ -2,10 +2,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { createActivities, createDiscardMailer, createMemorySentLog, type ActivityDeps } from '../../activities/index.js';
 
-/** createActivities with test defaults for whatever `deps` leaves out. */
-export function testActivities(deps: Partial<ActivityDeps> = {}) {
+/** createActivities with test defaults for whatever `deps` leaves out; `db` is a test database (see helpers/db). */
+export function testActivities(deps: Partial<ActivityDeps> & { db: pg.Pool }) {
   const docs = mkdtempSync(join(tmpdir(), 'rc-docs-'));
   return createActivities({
     mailer: createDiscardMailer(),

@@ -4,7 +4,7 @@ import type { GroupTally } from '../review/tally.js';
 import type { PublishedReview } from './review.js';
 import type { Plan } from './plan.js';
 import type { DecisionReceipt, ReportInput, ReportReceipt, ReviewDecision } from './report.js';
-import type { PlanLayout, Revision, TaskStatus, TimelineEntry } from './status.js';
+import type { PlanLayout, Revision, TaskStatus, TimelineEntry, UnitPeriodRecord } from './status.js';
 
 /** A unit submits (or revises) its report for one task and quarter. */
 export const submitReportUpdate = defineUpdate<ReportReceipt, [ReportInput]>('submitReport');
@@ -35,3 +35,6 @@ export const reviewReportUpdate = defineUpdate<DecisionReceipt, [ReviewDecision]
 
 /** Every notice, report and decision of one task, oldest first. */
 export const timelineQuery = defineQuery<TimelineEntry[], [{ taskId: string }]>('timeline');
+
+/** Every record a group workflow holds, keyed by recordKey (for re-projecting into the database). */
+export const recordsQuery = defineQuery<Record<string, UnitPeriodRecord>>('records');
