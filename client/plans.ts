@@ -48,7 +48,7 @@ const refused = (field: string, code: RefusalCode, params: RefusalParams, errCod
 export interface Engine {
   client: Client;
   db: pg.Pool;
-  /** How long a write waits for the engine before it says it is not running (default 10 s). */
+  /** How long a write waits for the engine before it says it is not running (default 6 s, so that a command or a page answers within 10 s). */
   writeTimeoutMs?: number;
 }
 
@@ -90,7 +90,7 @@ export async function awaitRecordedPlan(db: pg.Pool, planId: string, ms = 10_000
 /** The recorded plan, or a UserError `ENOPLAN`. */
 export async function recordedPlan(db: pg.Pool, planId: string): Promise<StoredPlan> {
   const stored = await storedPlan(db, planId);
-  if (!stored) throw refused('planId', 'unknownPlan', { planId }, 'ENOPLAN');
+  if (!stored) throw new UserError(`plan ${planId}: no such plan has been started`, 'ENOPLAN', [{ field: 'planId', code: 'unknownPlan', params: { planId } }]);
   return stored;
 }
 
@@ -161,7 +161,7 @@ const ENGINE_DOWN =
 
 /** Runs an Update, turning a refusal into a UserError and an engine that does not answer into a clear sentence. */
 async function update<T>(engine: Engine, planId: string, run: (client: Client) => Promise<T>): Promise<T> {
-  const ms = engine.writeTimeoutMs ?? 10_000;
+  const ms = engine.writeTimeoutMs ?? 6_000;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), ms);
   try {
@@ -173,7 +173,7 @@ async function update<T>(engine: Engine, planId: string, run: (client: Client) =
       if (isRefusalList(details)) throw refusalError(details);
       throw new UserError(cause?.message ?? err.message, 'EREJECTED');
     }
-    if (err instanceof WorkflowNotFoundError) throw refused('planId', 'unknownPlan', { planId }, 'ENOPLAN');
+    if (err instanceof WorkflowNotFoundError) throw new UserError(`plan ${planId}: no such plan is running`, 'ENOPLAN', [{ field: 'planId', code: 'unknownPlan', params: { planId } }]);
     if (controller.signal.aborted) {
       throw refused('engine', 'engineDown', { message: ENGINE_DOWN.replace('{s}', String(Math.round(ms / 1000))) }, 'ENOENGINE');
     }

@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createActivities, createMemorySentLog, createSmtpMailer, type Mailer } from '../../activities/index.js';
 import { freePort } from '../../client/dev-server.js';
 import { planStatus } from '../../client/plans.js';
+import { freshDatabaseUrl } from '../helpers/db.js';
+import pg from 'pg';
 import { groupWorkflowId, planWorkflowId } from '../../workflows/contract/ids.js';
 import type { PlanStatus } from '../../workflows/contract/status.js';
 import { installRuntime } from '../../worker/runtime.js';
@@ -36,6 +38,8 @@ let client: Client;
 let worker: Worker;
 let running: Promise<void>;
 let unreachable: Promise<Run>;
+let dbUrl: string;
+let db: pg.Pool;
 
 interface Run {
   code: number;
@@ -53,7 +57,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
       [join(root, 'bin/review-cycles.js'), ...args],
       {
         cwd: dir,
-        env: { ...baseEnv, TEMPORAL_ADDRESS: dev.address, REVIEW_CYCLES_TASK_QUEUE: queue, REVIEW_CYCLES_DATA_DIR: join(dir, 'data'), ...env },
+        env: { ...baseEnv, TEMPORAL_ADDRESS: dev.address, REVIEW_CYCLES_TASK_QUEUE: queue, REVIEW_CYCLES_DATA_DIR: join(dir, 'data'), REVIEW_CYCLES_DATABASE_URL: dbUrl, ...env },
         timeout: 60_000,
       },
       (err, stdout, stderr) => ok({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
@@ -70,8 +74,10 @@ const periodOf = (status: PlanStatus, taskId: string, unitId: string, period: st
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rc-cli-'));
   planFile = writePlan(dir, plan);
+  dbUrl = await freshDatabaseUrl();
+  db = new pg.Pool({ connectionString: dbUrl });
   // Takes the connection's full timeout: started now, checked in its own test.
-  unreachable = freePort().then((port) => cli(['plan', 'status', planId], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` }));
+  unreachable = freePort().then((port) => cli(['report', 'submit', planId, '--task', 't1', '--unit', 'alpha', '--period', current, '--status', 'on-track', '--summary', 'x'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` }));
   installRuntime();
   sink = await startSmtpSink();
   connection = await NativeConnection.connect({ address: dev.address });
@@ -81,7 +87,7 @@ beforeAll(async () => {
     namespace: 'default',
     taskQueue: queue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: testActivities({ mailer: (mailer = createSmtpMailer(sink.url)), sentLog: createMemorySentLog(), from: 'hq-robot@example.org' }),
+    activities: testActivities({ mailer: (mailer = createSmtpMailer(sink.url)), sentLog: createMemorySentLog(), from: 'hq-robot@example.org', db }),
   });
   running = worker.run();
 });
@@ -93,6 +99,7 @@ afterAll(async () => {
   await connection?.close();
   await sink?.close();
   await unreachable?.catch(() => {});
+  await db?.end();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -148,7 +155,7 @@ describe('plan start', () => {
 
   test('the current quarter is requested at once (the request mails arrive), the next one is scheduled', async () => {
     const status = await waitFor('the current quarter to be requested', async () => {
-      const s = await planStatus(client, planId);
+      const s = await planStatus(db, planId);
       const states = [periodOf(s, 't1', 'alpha', current)?.state, periodOf(s, 't2', 'beta', current)?.state];
       return states.every((x) => x === 'requested') ? s : undefined;
     });
@@ -187,7 +194,7 @@ describe('report submit', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /); // a message, not a stack
     }
     // Nothing was recorded.
-    const status = await planStatus(client, planId);
+    const status = await planStatus(db, planId);
     expect(periodOf(status, 't1', 'alpha', current)).toMatchObject({ state: 'requested', revisions: 0 });
   });
 
@@ -302,4 +309,56 @@ test('a Temporal address where nothing listens: "cannot reach Temporal", exit 1'
   expect(r.code).toBe(1);
   expect(r.stdout).toBe('');
   expect(r.stderr).toMatch(/^review-cycles: cannot reach Temporal at 127\.0\.0\.1:\d+ \(namespace default\): .*Start it with "npm start", or set TEMPORAL_ADDRESS \/ TEMPORAL_PROFILE\.\n$/);
+});
+
+describe('with the worker stopped, and then with the workflows deleted from Temporal', () => {
+  const readEverything = async () => {
+    const status = await cli(['plan', 'status', planId, '--json']);
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(0);
+    const s = JSON.parse(status.stdout) as PlanStatus;
+    expect(periodOf(s, 't1', 'alpha', current)).toMatchObject({ state: 'submitted', revisions: 1, reportStatus: 'at-risk', progress: 40 });
+    expect(periodOf(s, 't2', 'beta', current)).toMatchObject({ state: 'submitted', revisions: 1, reportStatus: 'on-track' });
+    const revisions = await cli(['report', 'revisions', planId, '--task', 't1', '--unit', 'alpha', '--period', current, '--json']);
+    expect(revisions.code).toBe(0);
+    expect(JSON.parse(revisions.stdout)).toMatchObject([{ status: 'at-risk', summary: 'half way', progress: 40 }]);
+    const file = join(dir, `after-${Date.now()}.json`);
+    const ledger = await cli(['ledger', 'export', planId, '--format', 'json', '--out', file]);
+    expect(ledger.code).toBe(0);
+    const rows = JSON.parse(readFileSync(file, 'utf8')) as { taskId: string; unitId: string; period: string; summary: string | null }[];
+    expect(rows).toHaveLength(4);
+    expect(rows.find((x) => x.taskId === 't2' && x.unitId === 'beta' && x.period === current)).toMatchObject({ state: 'submitted', summary: 'all good' });
+    const reviews = await cli(['plan', 'reviews', planId, '--json']);
+    expect(reviews.code).toBe(0);
+    expect(JSON.parse(reviews.stdout)).toEqual([]);
+  };
+
+  test('reads answer from the database; a submission says within 10 s that the engine is not running', async () => {
+    worker.shutdown();
+    await running;
+    await readEverything();
+    const t0 = Date.now();
+    const r = await submit('--task', 't1', '--unit', 'alpha', '--period', current, '--status', 'on-track', '--summary', 'while down', '--request-id', 'while-down');
+    const took = Date.now() - t0;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('review-cycles: engine: the engine is not running: no worker answered within 6 s.');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(took).toBeLessThan(10_000);
+  });
+
+  test('after Temporal has forgotten the plan (its workflow executions deleted), every read still shows everything', async () => {
+    const ids = [planWorkflowId(planId), groupWorkflowId(planId, 0)];
+    for (const workflowId of ids) {
+      await client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } });
+    }
+    await waitFor('the executions to be gone', async () => {
+      for (const id of ids) {
+        const gone = await client.workflow.getHandle(id).describe().then(() => false, () => true);
+        if (!gone) return undefined;
+      }
+      return true;
+    });
+    await readEverything();
+  });
 });
