@@ -127,9 +127,28 @@ describe('ledgerRows', () => {
       revisions: 1,
       reportStatus: 'at-risk',
       progress: 0,
+      summary: null,
+      problems: null,
+      nextSteps: null,
+      submittedBy: null,
+      decision: null,
+      decidedAt: null,
+      decisionComment: null,
     } satisfies LedgerRow);
     expect(rows[4]).toMatchObject({ unit: '农业农村厅', state: 'submitted', progress: 42.5, daysLate: null });
     expect(Object.keys(rows[0])).toEqual([...LEDGER_COLUMNS]);
+  });
+
+  test("carries the latest revision's texts and headquarters' last decision with its comment", () => {
+    const latest = new Map([['t-seed|econ|2027-Q1', { requestId: 'r2', arrivedAt: 0, status: 'at-risk', summary: '种子, "新"', problems: 'funds', nextSteps: 'apply', submittedBy: 'Wang' }]]);
+    const decisions = new Map([['t-seed|econ|2027-Q1', { decision: 'return' as const, at: '2027-04-13T02:00:00.000Z', comment: 'add figures', by: 'hq' }]]);
+    const detailed = ledgerRows(plan, status, { latest, decisions });
+    expect(detailed[2]).toMatchObject({
+      summary: '种子, "新"', problems: 'funds', nextSteps: 'apply', submittedBy: 'Wang',
+      decision: 'returned', decidedAt: '2027-04-13T02:00:00.000Z', decisionComment: 'add figures',
+    });
+    expect(detailed[3]).toMatchObject({ summary: null, decision: null });
+    expect(ledgerCsv(detailed)).toContain('"种子, ""新"""');
   });
 
   test('a task the status does not know yet has no rows', () => {
