@@ -298,7 +298,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     const outcome = await startPlan(client, plan, config.worker.taskQueue);
     const extraOutcomes = await Promise.all(extraPlans.map((p) => startPlan(client, p, config.worker.taskQueue)));
     out(`temporal: ${target.address}`);
-    out(`postgres: ${redactUrl(store.url)}${store.embedded ? ` (embedded, data in ${store.embedded.dataFolder})` : ''}`);
+    out(`postgres: ${redactUrl(store.url)}${store.embedded ? ' (embedded)' : ''}`);
     out(`temporal-ui: ${server?.uiUrl ?? `none started here (the Temporal server at ${target.address} is external: use its own Web UI)`}`);
     out(`portal: ${config.publicUrl}`);
     out(`outbox: ${catcher ? `${config.publicUrl}/outbox` : `none (mail goes to ${redact(config.worker.smtpUrl!)})`}`);

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, cpSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, cpSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import pg from 'pg';
@@ -23,10 +23,10 @@ export interface EmbeddedPostgres {
   port: number;
   /** The server's data folder (under the data dir, or the prepared folder noted in `<dataDir>/postgres/LOCATION`). */
   dataFolder: string;
-  /** Whether this process started the server (and so stops it in `stop`). */
+  /** Whether this process started the server (else it found it running, e.g. left by a process killed with -9). */
   startedHere: boolean;
-  /** Stops the server if this process started it and no other process is connected; safe to call twice. */
-  stop(): Promise<void>;
+  /** Stops the server unless another process still uses it (the last one out stops it; `force`: at once); safe twice. */
+  stop(options?: { force?: boolean }): Promise<void>;
 }
 
 export interface EmbeddedOptions {
@@ -237,6 +237,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       ['-D', layout.data, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
       { detached: true, stdio: ['ignore', logFd, logFd], ...(user ?? {}) },
     );
+    closeSync(logFd); // the server has its own copy
     let exited = false;
     child.once('exit', () => (exited = true));
     child.unref();
@@ -257,18 +258,24 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     }
   }
   await ensureDatabase(adminUrl, database);
+  // Held while this process runs, so that another process sharing the server never stops it under us.
+  const holder = new pg.Client({ connectionString: adminUrl, application_name: 'review-cycles' });
+  holder.on('error', () => {});
+  await holder.connect();
   let stopped = false;
   return {
     url: `${base}/${database}`,
     port: options.port,
     dataFolder: layout.data,
     startedHere,
-    async stop() {
-      if (stopped || !startedHere) return;
+    async stop(options = {}) {
+      if (stopped) return;
       stopped = true;
+      await holder.end().catch(() => {});
       const pid = postmasterPid(layout.data);
       if (!pid) return;
-      if (await othersConnected(adminUrl)) return; // another process still uses it: it stays up
+      // Another process still uses it: it stays up. (A process killed a moment ago leaves connections for a few ms.)
+      if (!options.force && !(await waitFor(async () => !(await othersConnected(adminUrl)), 1_000))) return;
       process.kill(pid, 'SIGINT'); // fast shutdown
       await waitFor(async () => !alive(pid), 15_000);
     },
@@ -310,7 +317,7 @@ export async function temporaryEmbeddedPostgres(port: number, database?: string)
   return {
     ...server,
     async stop() {
-      await server.stop();
+      await server.stop({ force: true });
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -43,6 +43,7 @@ let port: number;
 let uiPort: number;
 let portalPort: number;
 let catcherPort: number;
+let postgresPort: number;
 let portal: string;
 const children = new Set<ChildProcess>();
 
@@ -65,6 +66,7 @@ function start(env: Record<string, string> = {}): Started {
       REVIEW_CYCLES_TEMPORAL_UI_PORT: String(uiPort),
       REVIEW_CYCLES_PORTAL_PORT: String(portalPort),
       REVIEW_CYCLES_SMTP_CATCHER_PORT: String(catcherPort),
+      REVIEW_CYCLES_POSTGRES_PORT: String(postgresPort),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -119,7 +121,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
     execFile(
       process.execPath,
       [join(root, 'bin/review-cycles.js'), ...args],
-      { cwd: root, env: { ...baseEnv, TEMPORAL_ADDRESS: `${DEV_SERVER_HOST}:${port}` }, timeout: 30_000 },
+      { cwd: root, env: { ...baseEnv, TEMPORAL_ADDRESS: `${DEV_SERVER_HOST}:${port}`, REVIEW_CYCLES_DATA_DIR: dataDir, REVIEW_CYCLES_POSTGRES_PORT: String(postgresPort) }, timeout: 30_000 },
       (err, stdout, stderr) => ok({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     );
   });
@@ -161,7 +163,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rc-start-'));
   dataDir = join(dir, 'data');
   planFile = writePlan(dir, plan);
-  [port, uiPort, portalPort, catcherPort] = await freePorts(4);
+  [port, uiPort, portalPort, catcherPort, postgresPort] = await freePorts(5);
   portal = `http://${DEV_SERVER_HOST}:${portalPort}`;
 });
 
@@ -196,6 +198,7 @@ describe('npm start', () => {
     const credential = readFileSync(credentialFile(), 'utf8').trim();
     expect(lines).toEqual([
       `temporal: ${DEV_SERVER_HOST}:${port}`,
+      `postgres: postgres://review_cycles:***@127.0.0.1:${postgresPort}/review_cycles (embedded)`,
       `temporal-ui: http://${DEV_SERVER_HOST}:${uiPort}`,
       `portal: ${portal}`,
       `outbox: ${portal}/outbox`,
@@ -276,7 +279,7 @@ describe('npm start', () => {
     try {
       const s = start({ REVIEW_CYCLES_SMTP_URL: sink.url, REVIEW_CYCLES_PLAN: planFile, REVIEW_CYCLES_HQ_CREDENTIAL: 'a-given-credential-1234' });
       const lines = await linesOf(s);
-      expect(lines.slice(2)).toEqual([
+      expect(lines.slice(3)).toEqual([
         `portal: ${portal}`,
         `outbox: none (mail goes to ${sink.url})`,
         'hq-credential: (as set in REVIEW_CYCLES_HQ_CREDENTIAL)',
