@@ -49,7 +49,8 @@ import { reviewWindows } from './review/windows.js';
 
 const { sendNotices } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
+  // Heartbeats come after every message: a worker that dies mid-batch is noticed in seconds, not minutes.
+  heartbeatTimeout: '20 seconds',
   // A mail server that is down is retried with backoff, without limit; permanent refusals come back as outcomes.
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 });

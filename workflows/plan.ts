@@ -35,7 +35,8 @@ const { recordPlan } = proxyActivities<Activities>({
 
 const { publishReview } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '2 minutes',
+  // Heartbeats come after every message: a worker that dies mid-batch is noticed in seconds, not minutes.
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 });
 

@@ -1,5 +1,6 @@
 /** Plain node:http plumbing: security headers, responses, bounded bodies, strict form and cookie parsing. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Refusal } from '../../workflows/contract/refusals.js';
 import type { Catalogue } from './catalogue/en.js';
 import type { Html } from './html.js';
 
@@ -11,6 +12,8 @@ export type ErrorKind = Exclude<keyof Catalogue['errors'], `${string}Help`>;
 
 /** Ends a request with a status, a page in the request's language, and for the JSON API a `field` when one is to blame. */
 export class HttpError extends Error {
+  /** The typed refusals behind it, when the engine (or the client API) refused. */
+  refusals: Refusal[] = [];
   constructor(
     readonly status: number,
     readonly kind: ErrorKind,

@@ -1,6 +1,7 @@
 /** The portal's language: the catalogue of a plan's locale, and dates in the plan's language and time zone. */
 import { en, type Catalogue } from './catalogue/en.js';
 import { zhCN } from './catalogue/zh-CN.js';
+import type { Refusal } from '../../workflows/contract/refusals.js';
 
 const catalogues: Record<string, Catalogue> = { en, 'zh-CN': zhCN };
 
@@ -25,4 +26,11 @@ export function formatTime(c: Catalogue, at: string | number, timeZone: string):
 /** The due day of a deadline: deadlines are the local midnight that ends the day, so the day is the instant before. */
 export function formatDueDay(c: Catalogue, deadline: string, timeZone: string): string {
   return formatDay(c, Date.parse(deadline) - 1, timeZone);
+}
+
+/** A refusal in the catalogue's words, its instants in `timeZone` (the plan's). */
+export function refusalSentence(c: Catalogue, r: Refusal, timeZone = 'UTC'): string {
+  const words = c.refusals[r.code] ?? en.refusals[r.code];
+  if (!words) return `${r.field}: ${r.code}`;
+  return words(r.params ?? {}, { time: (at) => (at === '' || Number.isNaN(asDate(at).getTime()) ? String(at) : formatTime(c, at, timeZone)) });
 }

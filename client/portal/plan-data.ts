@@ -1,37 +1,55 @@
-/** The plan data pages need, from the client API, with refusals turned into HTTP errors. */
-import type { Client } from '@temporalio/client';
+/** The plan data pages need, from the system of record, with typed refusals turned into HTTP errors. */
+import type pg from 'pg';
 import { runningPlan, UserError } from '../plans.js';
 import type { Plan } from '../../workflows/contract/plan.js';
+import { REFUSALS, type Refusal, type RefusalKind } from '../../workflows/contract/refusals.js';
 import type { PeriodStatus, PlanStatus } from '../../workflows/contract/status.js';
-import { HttpError } from './http.js';
+import { en } from './catalogue/en.js';
+import type { Ctx } from './context.js';
+import { HttpError, type ErrorKind } from './http.js';
+import { catalogueFor, refusalSentence } from './i18n.js';
 
 /**
- * A running plan never changes, so it is kept for a minute (every page needs it); a minute, not for ever, because a
- * finished plan's id may be started again with another plan.
+ * The plan in force, from the database, kept for a few seconds (every page needs it, and a burst of requests need
+ * not each read it); only a few seconds, because a plan may be amended and a finished plan's id started again.
  */
-const plans = new WeakMap<Client, Map<string, { plan: Plan; at: number }>>();
+const plans = new WeakMap<pg.Pool, Map<string, { plan: Plan; at: number }>>();
 const MAX_CACHED = 200;
-const KEEP_MS = 60_000;
+const KEEP_MS = 5_000;
 
-/** The running plan; an unknown plan is a 404. */
-export async function loadPlan(client: Client, planId: string, now = Date.now()): Promise<Plan> {
-  let perClient = plans.get(client);
-  if (!perClient) plans.set(client, (perClient = new Map()));
-  const known = perClient.get(planId);
+/** The plan in force; an unknown plan is a UserError ENOPLAN (a 404). */
+export async function loadPlan(db: pg.Pool, planId: string, now = Date.now()): Promise<Plan> {
+  let perDb = plans.get(db);
+  if (!perDb) plans.set(db, (perDb = new Map()));
+  const known = perDb.get(planId);
   if (known && now - known.at < KEEP_MS) return known.plan;
-  const plan = await runningPlan(client, planId).catch((err: unknown) => {
-    throw asHttpError(err);
-  });
-  perClient.delete(planId);
-  if (perClient.size >= MAX_CACHED) perClient.delete(perClient.keys().next().value!);
-  perClient.set(planId, { plan, at: now });
+  const plan = await runningPlan(db, planId);
+  perDb.delete(planId);
+  if (perDb.size >= MAX_CACHED) perDb.delete(perDb.keys().next().value!);
+  perDb.set(planId, { plan, at: now });
   return plan;
 }
 
-/** The plan, or undefined when it is unknown (for choosing a language only). */
-export async function planIfKnown(client: Client, planId: string | undefined): Promise<Plan | undefined> {
+/** The plan, or undefined when it is unknown (for choosing a language and refusing a link); a database failure is thrown. */
+export async function planIfKnown(db: pg.Pool, planId: string | undefined): Promise<Plan | undefined> {
   if (!planId) return undefined;
-  return loadPlan(client, planId).catch(() => undefined);
+  try {
+    return await loadPlan(db, planId);
+  } catch (err) {
+    if (err instanceof UserError && err.code === 'ENOPLAN') return undefined;
+    throw err;
+  }
+}
+
+/** From here on the request speaks the plan's language and writes instants in its time zone. */
+export function speakPlan(ctx: Ctx, plan: Plan): void {
+  ctx.c = catalogueFor(plan.locale);
+  ctx.zone = plan.timezone;
+}
+
+/** A refusal in the request's words (the plan's language; English for the JSON API). */
+export function sayRefusal(ctx: Ctx, r: Refusal): string {
+  return refusalSentence(ctx.api ? en : ctx.c, r, ctx.zone);
 }
 
 /** The status of one (task, unit, quarter), if the plan has it. */
@@ -54,27 +72,47 @@ export function reportParts(plan: Plan, taskId: string, unitId: string) {
   return { task, unitName: unit?.name ?? unitId, aspectTitle: aspect?.title ?? task.aspect };
 }
 
-/** Splits a `field: reason; field: reason` refusal into its parts. */
-export function refusalParts(message: string): { field?: string; reason: string }[] {
-  return message.split('; ').map((part) => {
-    const m = /^([A-Za-z][A-Za-z0-9]*)(?:\.[^:\s]+)?: ([\s\S]*)$/.exec(part);
-    return m ? { field: m[1], reason: m[2] } : { reason: part };
-  });
+/** The HTTP status and error kind of each kind of refusal. */
+export const REFUSAL_STATUS: Record<RefusalKind, { status: number; kind: ErrorKind }> = {
+  unavailable: { status: 503, kind: 'engineDown' },
+  unknown: { status: 404, kind: 'notFound' },
+  conflict: { status: 409, kind: 'conflict' },
+  invalid: { status: 400, kind: 'badRequest' },
+};
+
+/** Which kind wins when one answer carries refusals of several kinds. */
+const PRECEDENCE: RefusalKind[] = ['unavailable', 'unknown', 'conflict', 'invalid'];
+
+/** The refusal that decides the answer's status (the most serious kind, the first of that kind), if any. */
+export function leadingRefusal(refusals: readonly Refusal[]): Refusal | undefined {
+  for (const kind of PRECEDENCE) {
+    const found = refusals.find((r) => REFUSALS[r.code]?.kind === kind);
+    if (found) return found;
+  }
+  return refusals[0];
 }
 
-const CONFLICT = /lock|accepted|already|closed|not been requested|no report|nothing to|awaiting|not (?:yet )?(?:been )?submitted|has not (?:reported|arrived)/i;
-const UNKNOWN = /unknown (?:task|unit)|is not responsible|is not a quarter/i;
+/** The HTTP status of a UserError: from its refusals' codes, else from its code. */
+export function refusalStatus(err: UserError): { status: number; kind: ErrorKind; field?: string } {
+  const lead = leadingRefusal(err.refusals);
+  if (lead) return { ...REFUSAL_STATUS[REFUSALS[lead.code]?.kind ?? 'invalid'], field: lead.field };
+  if (err.code === 'ENOPLAN') return { status: 404, kind: 'notFound', field: 'planId' };
+  if (err.code === 'ENOENGINE') return { ...REFUSAL_STATUS.unavailable, field: 'engine' };
+  return { status: 400, kind: 'badRequest' };
+}
 
 /**
- * The HTTP form of an error from the client API: unknown plan, task, unit or quarter 404; a report that is locked or
- * not in a state for the action 409; another refusal 400 naming its field; anything else rethrown (a 500 or 503).
+ * The HTTP form of an error from the client API, by the codes of its typed refusals: unknown plan, task, unit or
+ * quarter 404; a report that is locked or not in a state for the action 409; a field that breaks the schema 400;
+ * no engine answering 503. Its detail is the refusals in `say`'s words (English by default). Anything else is
+ * returned as it is (a 500, or a 503 when a service cannot be reached).
  */
-export function asHttpError(err: unknown): unknown {
+export function asHttpError(err: unknown, say: (r: Refusal) => string = (r) => refusalSentence(en, r)): unknown {
   if (err instanceof HttpError) return err;
   if (!(err instanceof UserError)) return err;
-  if (err.code === 'ENOPLAN') return new HttpError(404, 'notFound', err.message, 'planId');
-  const first = refusalParts(err.message)[0];
-  if (UNKNOWN.test(err.message)) return new HttpError(404, 'notFound', err.message, first.field);
-  if (CONFLICT.test(err.message)) return new HttpError(409, 'conflict', err.message, first.field);
-  return new HttpError(400, 'badRequest', err.message, first.field);
+  const { status, kind, field } = refusalStatus(err);
+  const detail = err.refusals.length ? err.refusals.map(say).join(' ') : err.message;
+  const http = new HttpError(status, kind, detail, field);
+  http.refusals = err.refusals;
+  return http;
 }

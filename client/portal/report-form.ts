@@ -1,7 +1,7 @@
 /** The report form's values: from a stored revision, from a posted form, into the shared schema's input. Pure. */
+import { REFUSALS, type Refusal } from '../../workflows/contract/refusals.js';
 import type { Revision } from '../../workflows/contract/status.js';
 import { reportInputSchema } from '../../workflows/contract/report.js';
-import { refusalParts } from './plan-data.js';
 import type { ReportScope } from './sessions.js';
 
 /** The fields a unit fills in; scope fields are never among them. */
@@ -11,10 +11,17 @@ export type FormField = (typeof FORM_FIELDS)[number];
 /** The form's values as text, as shown in the form. */
 export type FormValues = Record<FormField, string>;
 
-/** Errors to show: next to the field they name, or above the form. */
+/** The report's scope as the form shows it (task, unit and quarter, from the session): refusals may name them too. */
+export const SCOPE_FIELDS = ['taskId', 'unitId', 'period'] as const;
+/** A field of the scope. */
+export type ScopeField = (typeof SCOPE_FIELDS)[number];
+
+/** Errors to show: next to the field they name (a form field or a scope line), or above the form. */
 export interface FormErrors {
-  fields: Partial<Record<FormField, string>>;
+  fields: Partial<Record<FormField | ScopeField, string>>;
   general: string[];
+  /** The engine did not answer: nothing is wrong with the form, and sending it again later is safe. */
+  engineDown?: string;
 }
 
 /** The form's values from a stored revision (empty when there is none). */
@@ -65,13 +72,14 @@ export interface InvalidWords {
   number: string;
 }
 
-/** The schema's finding, in the words of `words` when given (else the schema's own English). */
+/** The schema's finding, in the words of `words` when given (else the schema's own English), by its issue code. */
 function worded(issue: { code: string; message: string; maximum?: unknown }, words?: InvalidWords): string {
   if (!words) return issue.message;
   if (issue.code === 'too_big' && typeof issue.maximum === 'number') return words.tooLong(issue.maximum);
   if (issue.code === 'invalid_value') return words.choose;
-  if (issue.code === 'invalid_type' || /number/.test(issue.message)) return words.number;
-  if (issue.code === 'too_small' || /empty/.test(issue.message)) return words.required;
+  if (issue.code === 'invalid_type') return words.number;
+  // too_small: an empty string; custom: the summary's "not only spaces" refinement.
+  if (issue.code === 'too_small' || issue.code === 'custom') return words.required;
   return issue.message;
 }
 
@@ -88,12 +96,19 @@ export function schemaErrors(input: Record<string, unknown>, words?: InvalidWord
   return errors;
 }
 
-/** Errors from a refusal written `field: reason; ...` (the workflow validator's form). */
-export function refusalErrors(message: string): FormErrors {
+const isScopeField = (f: string): f is ScopeField => (SCOPE_FIELDS as readonly string[]).includes(f);
+
+/**
+ * Errors from the engine's typed refusals, each in the words of `say`: next to the form field or scope line its
+ * `field` names, above the form otherwise; a refusal of kind `unavailable` (no engine answering) apart from them.
+ */
+export function refusalErrors(refusals: readonly Refusal[], say: (r: Refusal) => string): FormErrors {
   const errors: FormErrors = { fields: {}, general: [] };
-  for (const { field, reason } of refusalParts(message)) {
-    if (isFormField(field)) errors.fields[field] ??= reason;
-    else errors.general.push(field ? `${field}: ${reason}` : reason);
+  for (const r of refusals) {
+    const text = say(r);
+    if (REFUSALS[r.code]?.kind === 'unavailable') errors.engineDown ??= text;
+    else if (isFormField(r.field) || isScopeField(r.field)) errors.fields[r.field] ??= text;
+    else errors.general.push(text);
   }
   return errors;
 }

@@ -1,11 +1,13 @@
 /**
  * The portal: one node:http server for units (report form from a signed link), headquarters (dashboard and JSON API)
  * and leaders (read-only view), plus the local outbox when a mail catcher is given. Everything goes through the
- * client API in `client/plans.ts`.
+ * client API in `client/plans.ts`: every page reads the system of record (so it answers while no worker runs), and
+ * only reports and decisions go to the engine.
  */
 import type { Client } from '@temporalio/client';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
 import type { Keyring } from '../../security/keyring.js';
 import { en } from './catalogue/en.js';
 import type { Ctx, Portal } from './context.js';
@@ -14,7 +16,7 @@ import { html } from './html.js';
 import { HttpError, sendHtml, sendJson, setSecurityHeaders } from './http.js';
 import { page } from './layout.js';
 import type { MailStore } from './mail-store.js';
-import { asHttpError } from './plan-data.js';
+import { asHttpError, sayRefusal } from './plan-data.js';
 import { findRoute, pathSegments, type Route } from './router.js';
 import { apiRoutes } from './routes/api.js';
 import { hqRoutes } from './routes/hq.js';
@@ -29,7 +31,10 @@ export type { CaughtMail, MailStore } from './mail-store.js';
 
 /** What a portal is built from. */
 export interface PortalOptions {
+  /** Reports and decisions go to the workflows over it. */
   client: Client;
+  /** The system of record every page reads (the database the worker's activities write to). */
+  db: pg.Pool;
   /** Verifies link tokens and signs session cookies. */
   keyring: Keyring;
   /** Headquarters' password (HTTP Basic with any user name, or the sign-in form). */
@@ -70,17 +75,25 @@ export function loggablePath(rawUrl: string | undefined): string {
   return /^[\x21-\x7e]*$/.test(path) ? path : '[unprintable]';
 }
 
-/** Temporal cannot be reached right now: a 503, not a 500. */
-function unavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; name?: string; message?: string; cause?: { code?: unknown } } | undefined;
-  return e?.code === 14 || e?.cause?.code === 14 || /UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|failed to connect/i.test(`${e?.name} ${e?.message}`);
+/** gRPC UNAVAILABLE and DEADLINE_EXCEEDED (Temporal), and the socket and PostgreSQL codes of a server that cannot be reached. */
+const UNREACHABLE = new Set<unknown>([14, 4, 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/** Temporal or the database cannot be reached right now: a 503, not a 500. Read from error codes only. */
+function unavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 5) return false;
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (UNREACHABLE.has(e.code)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => unavailable(x, depth + 1))) return true;
+  return unavailable(e.cause, depth + 1);
 }
 
 function answer(ctx: Ctx, err: HttpError): void {
   const headers = { ...err.headers };
   if (ctx.api) {
-    const text = `${en.errors[err.kind]}${err.detail ? `: ${err.detail}` : ''}`;
-    sendJson(ctx.res, err.status, err.field ? { error: text, field: err.field } : { error: text }, headers);
+    // The engine-down sentence says it all (that it is not running, and that sending again is safe).
+    const text = err.kind === 'engineDown' && err.detail ? err.detail : `${en.errors[err.kind]}${err.detail ? `: ${err.detail}` : ''}`;
+    const refusals = err.refusals.length ? { refusals: err.refusals } : {};
+    sendJson(ctx.res, err.status, err.field ? { error: text, field: err.field, ...refusals } : { error: text, ...refusals }, headers);
     return;
   }
   const signIn = err.kind === 'unauthorized' ? html`<p><a href="/hq/login">${ctx.c.hq.login}</a></p>` : undefined;
@@ -94,6 +107,8 @@ export function createPortal(o: PortalOptions): PortalServer {
   const secret = portalSecret(o.keyring);
   const portal: Portal = {
     client: o.client,
+    db: o.db,
+    engine: { client: o.client, db: o.db },
     ring: o.keyring,
     secret,
     hq: new HqAuth(o.hqCredential, secret, sessionMinutes),
@@ -110,7 +125,7 @@ export function createPortal(o: PortalOptions): PortalServer {
     setSecurityHeaders(res);
     res.on('finish', () => portal.log(`portal ${req.method} ${loggablePath(req.url)} ${res.statusCode} ${Date.now() - started}ms`));
     const raw = req.url ?? '';
-    const ctx: Ctx = { req, res, url: new URL('http://portal.invalid/'), portal, c: en, api: raw.startsWith('/api/') };
+    const ctx: Ctx = { req, res, url: new URL('http://portal.invalid/'), portal, c: en, zone: 'UTC', api: raw.startsWith('/api/') };
     try {
       if (!raw.startsWith('/')) throw new HttpError(400, 'badRequest', 'the address must be a path');
       try {
@@ -123,7 +138,7 @@ export function createPortal(o: PortalOptions): PortalServer {
       if ('allow' in found) throw new HttpError(405, 'methodNotAllowed', `allowed: ${found.allow.join(', ')}`, undefined, { Allow: found.allow.join(', ') });
       await found.route.handle(ctx, found.params);
     } catch (caught) {
-      const err = asHttpError(caught);
+      const err = asHttpError(caught, (r) => sayRefusal(ctx, r));
       if (err instanceof HttpError) return answer(ctx, err);
       if (unavailable(err)) return answer(ctx, new HttpError(503, 'unavailable'));
       portal.log(`portal ${req.method} ${loggablePath(req.url)}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.slice(0, 2000));

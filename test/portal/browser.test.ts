@@ -65,7 +65,7 @@ test('a unit reports from the link in its e-mail; headquarters sees it and retur
   await form.screenshot({ path: join(artifacts, 'portal-form.png'), fullPage: true });
   await form.getByRole('button', { name: 'Submit report' }).click();
   await expect.poll(() => form.locator('#receipt').textContent()).toBe('Your report was received on time (revision 1).');
-  expect((await periodStatus(h.client, planId, 't1', 'alpha', h.current))!.revisions).toBe(1);
+  expect((await periodStatus(h.db, planId, 't1', 'alpha', h.current))!.revisions).toBe(1);
 
   const hq = await browser.newContext({ httpCredentials: { username: 'headquarters', password: HQ_CREDENTIAL } });
   const dash = await hq.newPage();
@@ -87,7 +87,8 @@ test('a unit reports from the link in its e-mail; headquarters sees it and retur
   const returned = await waitFor('the returned notice', async () => h.sink.messages.find((m) => kindOf(m) === 'returned' && m.to.includes('alpha@example.org')));
   expect(returned.parsed.text).toContain('Please add the dates for the third site.');
 
-  // The unit's form now says what to revise, and by when.
+  // The unit's form now says what to revise, and by when (once the database has the return).
+  await waitFor('the return recorded', async () => ((await periodStatus(h.db, planId, 't1', 'alpha', h.current))?.review === 'returned' ? true : undefined));
   await form.goto(`${h.base}/report`);
   expect(await form.textContent('main')).toContain('Headquarters returned the report; the revision is due on');
   expect(await form.inputValue('#summary')).toContain('<script>alert(1)</script>');

@@ -1,11 +1,14 @@
 /**
  * The portal over real HTTP, against a real Temporal dev server and a real worker in this process whose notices carry
- * signed links to that portal (mail over SMTP into an in-process sink), on the real clock.
+ * signed links to that portal (mail over SMTP into an in-process sink), on the real clock. The worker's activities
+ * write to a fresh test database, which the portal reads.
  */
-import { Client } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import type pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createMemorySentLog, createSmtpMailer, type Mailer } from '../../activities/index.js';
+import { connectTemporal } from '../../client/connection.js';
 import { createPortal, type PortalOptions, type PortalServer } from '../../client/portal/server.js';
 import { planStatus, startPlan } from '../../client/plans.js';
 import { newKeyring, type Keyring } from '../../security/keyring.js';
@@ -15,6 +18,7 @@ import type { PeriodStatus } from '../../workflows/contract/status.js';
 import { installRuntime } from '../../worker/runtime.js';
 import { validPlan } from '../fixtures/plans.js';
 import { testActivities } from '../helpers/activities.js';
+import { testDb } from '../helpers/db.js';
 import { planAroundNow, useDevServer } from '../helpers/dev-server.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
@@ -24,6 +28,8 @@ export const HQ_CREDENTIAL = 'hq-test-credential-0123456789';
 export interface PortalHarness {
   base: string;
   client: Client;
+  /** The system of record: the worker's activities write to it, the portal reads it. */
+  db: pg.Pool;
   ring: Keyring;
   sink: SmtpSink;
   portal: PortalServer;
@@ -31,6 +37,10 @@ export interface PortalHarness {
   logs: string[];
   /** The current quarter of the plans around now. */
   current: string;
+  /** The next quarter: its request is weeks away. */
+  next: string;
+  /** Stops the worker (for tests of a portal without engine); the dev server and the database keep running. */
+  stopWorker(): Promise<void>;
 }
 
 /**
@@ -43,6 +53,7 @@ export function usePortal(name: string, plans: { id: string; overrides?: Record<
   const queue = `portal-${name}-${process.pid}-${Date.now()}`;
   const h = { logs: [] as string[] } as PortalHarness;
   let connection: NativeConnection;
+  let clientConnection: Connection;
   let worker: Worker;
   let running: Promise<void>;
   let mailer: Mailer;
@@ -52,26 +63,35 @@ export function usePortal(name: string, plans: { id: string; overrides?: Record<
     h.ring = newKeyring('ktest');
     h.sink = await startSmtpSink();
     connection = await NativeConnection.connect({ address: dev.address });
-    h.client = new Client({ connection, namespace: 'default' });
-    h.portal = createPortal({ client: h.client, keyring: h.ring, hqCredential: HQ_CREDENTIAL, log: (l) => h.logs.push(l), ...options });
+    // The client over the gRPC Connection, as `npm start` has it (a NativeConnection ignores abort signals, so the
+    // client API's write timeout would never fire); the worker over the NativeConnection.
+    clientConnection = await connectTemporal({ address: dev.address });
+    h.client = new Client({ connection: clientConnection, namespace: 'default' });
+    h.db = await testDb();
+    h.portal = createPortal({ client: h.client, db: h.db, keyring: h.ring, hqCredential: HQ_CREDENTIAL, log: (l) => h.logs.push(l), ...options });
     h.base = await h.portal.listen(0);
     worker = await Worker.create({
       connection,
       namespace: 'default',
       taskQueue: queue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      activities: testActivities({ mailer: (mailer = createSmtpMailer(h.sink.url)), sentLog: createMemorySentLog(), links: linkMaker(h.base, h.ring) }),
+      activities: testActivities({ db: h.db, mailer: (mailer = createSmtpMailer(h.sink.url)), sentLog: createMemorySentLog(), links: linkMaker(h.base, h.ring) }),
     });
     running = worker.run();
+    h.stopWorker = async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    };
     for (const p of plans) {
       const around = planAroundNow(p.id);
       h.current = around.current;
+      h.next = around.next;
       const plan = validPlan(withLeaders({ ...around.plan, ...p.overrides }));
       await startPlan(h.client, plan, queue);
     }
     for (const p of plans) {
       for (const [task, unit] of [['t1', 'alpha'], ['t2', 'beta']]) {
-        await waitFor(`${p.id} ${task}/${unit} requested`, async () => ((await periodStatus(h.client, p.id, task, unit, h.current))?.state === 'requested' ? true : undefined));
+        await waitFor(`${p.id} ${task}/${unit} requested`, async () => ((await periodStatus(h.db, p.id, task, unit, h.current))?.state === 'requested' ? true : undefined));
       }
     }
   }, 120_000);
@@ -81,6 +101,7 @@ export function usePortal(name: string, plans: { id: string; overrides?: Record<
     if (worker?.getState() === 'RUNNING') worker.shutdown();
     await running;
     await mailer?.close(); // before the sink: its pooled connections would hold the sink's close for 30 s
+    await clientConnection?.close();
     await connection?.close();
     await h.sink?.close();
   }, 60_000);
@@ -117,9 +138,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-/** The status of one report. */
-export async function periodStatus(client: Client, planId: string, taskId: string, unitId: string, period: string): Promise<PeriodStatus | undefined> {
-  const s = await planStatus(client, planId);
+/** The status of one report, as the system of record has it. */
+export async function periodStatus(db: pg.Pool, planId: string, taskId: string, unitId: string, period: string): Promise<PeriodStatus | undefined> {
+  const s = await planStatus(db, planId, { taskId, unitId });
   return s.tasks.find((t) => t.taskId === taskId)?.units.find((u) => u.unitId === unitId)?.periods.find((p) => p.period === period);
 }
 

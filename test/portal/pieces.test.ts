@@ -11,7 +11,9 @@ import { findRoute, pathSegments, type Route } from '../../client/portal/router.
 import { requireSameOrigin, refuseCrossSite } from '../../client/portal/same-origin.js';
 import { loggablePath } from '../../client/portal/server.js';
 import { issueSession, reportScopeOf, verified } from '../../client/portal/sessions.js';
+import { refusalSentence } from '../../client/portal/i18n.js';
 import { UserError } from '../../client/plans.js';
+import { REFUSALS, type Refusal, type RefusalCode } from '../../workflows/contract/refusals.js';
 import { newKeyring } from '../../security/keyring.js';
 import { en } from '../../client/portal/catalogue/en.js';
 import { zhCN } from '../../client/portal/catalogue/zh-CN.js';
@@ -44,19 +46,43 @@ describe('report form', () => {
     const errors = schemaErrors(reportInput(scope, { status: 'x', summary: '', progress: 'a', problems: '', nextSteps: '', submittedBy: '' }, ''));
     expect(errors!.fields).toEqual({ status: 'must be one of on-track, at-risk, off-track', summary: 'must not be empty', progress: 'must be a number' });
     expect(errors!.general).toEqual(['requestId: must not be empty']);
-    expect(refusalErrors('summary: too short; period: 2027-Q1 closed at 2027-07-01T00:00:00.000Z; reports are no longer accepted')).toEqual({
-      fields: { summary: 'too short' },
-      general: ['period: 2027-Q1 closed at 2027-07-01T00:00:00.000Z', 'reports are no longer accepted'],
+    const refusals: Refusal[] = [
+      { field: 'summary', code: 'invalid', params: { message: 'too short' } },
+      { field: 'period', code: 'closed', params: { period: '2027-Q1', closeAt: '2027-07-01T00:00:00.000Z', noMore: 1 } },
+      { field: 'requestId', code: 'tooManyRevisions', params: { max: 20 } },
+    ];
+    expect(refusalErrors(refusals, (r) => refusalSentence(en, r))).toEqual({
+      fields: { summary: 'too short', period: '2027-Q1 closed on Jul 1, 2027, 00:00 UTC; reports are no longer accepted.' },
+      general: ['This report already has 20 revisions, the most that are kept.'],
     });
+    const down = refusalErrors([{ field: 'engine', code: 'engineDown', params: { message: 'x' } }], (r) => refusalSentence(zhCN, r));
+    expect(down).toEqual({ fields: {}, general: [], engineDown: expect.stringContaining('督办引擎未运行') });
   });
 
-  test('refusals become 404, 409 or 400 with their field', () => {
-    const as = (m: string, code?: string) => asHttpError(new UserError(m, code)) as HttpError;
-    expect(as('plan x: no such plan has been started', 'ENOPLAN')).toMatchObject({ status: 404, field: 'planId' });
-    expect(as('unitId: unit "b" is not responsible for task "t1"')).toMatchObject({ status: 404, field: 'unitId' });
-    expect(as('decision: the report was accepted on 2027-01-01T00:00:00.000Z and is locked')).toMatchObject({ status: 409, field: 'decision' });
-    expect(as('period: no report has arrived for t1/a/2027-Q1 yet')).toMatchObject({ status: 409, field: 'period' });
-    expect(as('comment: must say what to revise when returning a report')).toMatchObject({ status: 400, field: 'comment' });
+  test('every refusal code has words in every catalogue; instants are written in the given zone', () => {
+    for (const code of Object.keys(REFUSALS) as RefusalCode[]) {
+      for (const c of [en, zhCN]) expect(typeof c.refusals[code], `${c.lang} ${code}`).toBe('function');
+    }
+    const locked: Refusal = { field: 'period', code: 'locked', params: { period: '2027-Q1', at: '2027-04-02T01:30:00.000Z' } };
+    expect(refusalSentence(en, locked, 'Asia/Shanghai')).toBe('The report for 2027-Q1 was accepted on Apr 2, 2027, 09:30 GMT+8 and is locked.');
+    expect(refusalSentence(zhCN, locked, 'Asia/Shanghai')).toBe('2027-Q1 的报告已于 2027年4月2日 GMT+8 09:30 被采纳并锁定。');
+  });
+
+  test('refusals become 404, 409, 400 or 503 by their code, with their field; never by their words', () => {
+    const as = (refusals: Refusal[], code = 'EREJECTED') => asHttpError(new UserError('whatever the words', code, refusals)) as HttpError;
+    expect(asHttpError(new UserError('plan x: no such plan has been started', 'ENOPLAN'))).toMatchObject({ status: 404, field: 'planId' });
+    expect(as([{ field: 'planId', code: 'unknownPlan', params: { planId: 'x' } }], 'ENOPLAN')).toMatchObject({ status: 404, kind: 'notFound', field: 'planId' });
+    expect(as([{ field: 'unitId', code: 'notResponsible', params: { unitId: 'b', taskId: 't1' } }])).toMatchObject({ status: 404, field: 'unitId', detail: 'Unit "b" is not responsible for task "t1".' });
+    expect(as([{ field: 'decision', code: 'locked', params: { at: '2027-01-01T00:00:00.000Z' } }])).toMatchObject({ status: 409, kind: 'conflict', field: 'decision' });
+    expect(as([{ field: 'period', code: 'noReportYet', params: { taskId: 't1', unitId: 'a', period: '2027-Q1' } }])).toMatchObject({ status: 409, field: 'period' });
+    expect(as([{ field: 'comment', code: 'invalid', params: { message: 'must say what to revise when returning a report' } }])).toMatchObject({ status: 400, field: 'comment', detail: 'must say what to revise when returning a report' });
+    expect(as([{ field: 'engine', code: 'engineDown', params: { message: 'm' } }], 'ENOENGINE')).toMatchObject({ status: 503, kind: 'engineDown', field: 'engine' });
+    // The most serious kind decides: an unknown quarter before a field of the schema.
+    const mixed = as([{ field: 'summary', code: 'invalid', params: { message: 'm' } }, { field: 'period', code: 'notAQuarter', params: { period: '1999-Q1', planId: 'p' } }]);
+    expect(mixed).toMatchObject({ status: 404, field: 'period' });
+    expect(mixed.refusals.map((r) => r.code)).toEqual(['invalid', 'notAQuarter']);
+    // A message that reads like a conflict but carries no refusal is not sorted by its words.
+    expect(asHttpError(new UserError('period: the report was accepted and is locked'))).toMatchObject({ status: 400 });
     const other = new Error('boom');
     expect(asHttpError(other)).toBe(other);
   });

@@ -33,7 +33,7 @@ const reportLink = (unit: string, task: string, extra: Record<string, unknown> =
   return t;
 };
 
-const revisionsOf = async (task: string, unit: string, plan = planId) => (await periodStatus(h.client, plan, task, unit, h.current))!.revisions;
+const revisionsOf = async (task: string, unit: string, plan = planId) => (await periodStatus(h.db, plan, task, unit, h.current))!.revisions;
 
 /** Follows a link through Continue; returns the session cookie (`name=value`). */
 async function session(link: string, path = '/r/continue'): Promise<string> {
@@ -93,14 +93,14 @@ describe('links', () => {
 
   test('the landing page shows the report, sets no cookie and changes nothing', async () => {
     const link = reportLink('alpha', 't1');
-    const before = await periodStatus(h.client, planId, 't1', 'alpha', h.current);
+    const before = await periodStatus(h.db, planId, 't1', 'alpha', h.current);
     const res = await get(`/r/${link}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     expect(res.headers.getSetCookie()).toEqual([]);
     const html = await res.text();
     for (const s of ['Task One', 'Alpha Office', h.current, `Live test plan ${planId}`, 'action="/r/continue"', `name="token" value="${link}"`, 'Continue']) expect(html).toContain(s);
-    expect(await periodStatus(h.client, planId, 't1', 'alpha', h.current)).toEqual(before);
+    expect(await periodStatus(h.db, planId, 't1', 'alpha', h.current)).toEqual(before);
   });
 
   test('continue sets an HttpOnly, SameSite=Strict session cookie and redirects to /report with no token in the address', async () => {
@@ -205,6 +205,18 @@ describe('the report form', () => {
     expect(hq).not.toMatch(/<script/i);
   });
 
+  test("the engine's refusal is told next to the field it names, with the status of its kind (a quarter not requested yet: 409)", async () => {
+    const cookie = await session(reportLink('alpha', 't1', { period: h.next }));
+    const { csrf, requestId } = await formFields(cookie);
+    const res = await post('/report', { ...good, csrf, requestId }, { cookie });
+    expect(res.status).toBe(409);
+    const html = await res.text();
+    expect(html).toMatch(new RegExp(`<td>${h.next}<p class="error" id="period-error" data-field="period">The report for ${h.next} has not been requested yet; the request goes out on [^<]+ UTC\\.</p></td>`));
+    expect(html).toContain('All milestones met.</textarea>'); // what was typed is kept
+    expect(html).toContain(`name="requestId" value="${requestId}"`);
+    expect(await periodStatus(h.db, planId, 't1', 'alpha', h.next)).toMatchObject({ revisions: 0, state: 'scheduled' });
+  });
+
   test("a unit's session never reaches another unit's report, whatever the request says", async () => {
     const cookie = await session(reportLink('alpha', 't1'));
     const seen = await get(`/report?plan=${planId}&taskId=t2&unitId=beta&period=${h.current}`, { cookie });
@@ -296,7 +308,11 @@ describe('headquarters', () => {
     expect(res.status).toBe(200);
     const receipt = await res.text();
     expect(receipt).toMatch(/The report is returned for revision \(time 1\)\. The revision is due on [^;]+; the unit has been notified\./);
-    const status = (await periodStatus(h.client, planId, 't1', 'alpha', h.current))!;
+    // The database follows the engine's Update closely, not at once.
+    const status = await waitFor('the return recorded', async () => {
+      const st = await periodStatus(h.db, planId, 't1', 'alpha', h.current);
+      return st?.review === 'returned' ? st : undefined;
+    });
     expect(status).toMatchObject({ review: 'returned', round: 1 });
     expect(status.revisionDueAt).not.toBeNull();
 
@@ -314,8 +330,8 @@ describe('headquarters', () => {
   });
 
   test('the JSON API: shapes, credential, and errors with status codes', async () => {
-    const plans = (await (await get('/api/hq/plans', HQ)).json()) as { planId: string; workflowId: string; status: string; startTime: string }[];
-    expect(plans.find((p) => p.planId === planId)).toMatchObject({ planId, status: 'RUNNING', workflowId: expect.any(String), startTime: expect.any(String) });
+    const plans = (await (await get('/api/hq/plans', HQ)).json()) as { planId: string; title: string; startTime: string; version: number }[];
+    expect(plans.find((p) => p.planId === planId)).toMatchObject({ planId, title: `Live test plan ${planId}`, startTime: expect.any(String), version: 1 });
 
     const status = await (await get(`/api/hq/plans/${planId}/status`, HQ)).json();
     expect(status).toMatchObject({ planId, tasks: [{ taskId: 't1', units: [{ unitId: 'alpha' }] }, { taskId: 't2', units: [{ unitId: 'beta' }] }] });
@@ -363,6 +379,7 @@ describe('headquarters', () => {
     });
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toMatchObject({ taskId: 't2', unitId: 'beta', period: h.current, decision: 'accept', revisionDueAt: null, duplicate: false });
+    await waitFor('the acceptance recorded', async () => ((await periodStatus(h.db, planId, 't2', 'beta', h.current))?.review === 'accepted' ? true : undefined));
 
     const form = (await formFields(cookie)).html;
     expect(form).toContain('Headquarters has accepted this report: it is locked and can no longer be changed.');
@@ -378,7 +395,7 @@ describe('headquarters', () => {
       headers: { ...HQ, 'content-type': 'application/json' },
     });
     expect(ret.status).toBe(409);
-    expect(await ret.json()).toMatchObject({ error: expect.stringContaining('locked'), field: 'decision' });
+    expect(await ret.json()).toMatchObject({ error: expect.stringContaining('locked'), field: 'decision', refusals: [{ field: 'decision', code: 'locked' }] });
     const page = await (await get(`/hq/plans/${planId}/reports/t2/beta/${h.current}`, HQ)).text();
     expect(page).toContain('Accepted: the report is locked.');
     expect(page).not.toContain('/return"');
@@ -463,6 +480,22 @@ describe('every response', () => {
     expect(heat).toContain('已发出请求');
   });
 
+  test("a refusal on a zh-CN plan's form is told in Chinese next to its field, in the plan's time zone, with its status", async () => {
+    const link = token(h.ring, { p: 'report-link', plan: zhPlanId, task: 't1', unit: 'alpha', period: h.next });
+    used.push(link);
+    const cookie = await session(link);
+    const { csrf, requestId } = await formFields(cookie);
+    const res = await post('/report', { ...good, csrf, requestId }, { cookie });
+    expect(res.status).toBe(409);
+    const html = await res.text();
+    expect(html).toContain('<html lang="zh-CN">');
+    const said = new RegExp(`<td>${h.next}<p class="error" id="period-error" data-field="period">([^<]+)</p></td>`).exec(html)?.[1];
+    expect(said).toMatch(new RegExp(`^${h.next} 的报告尚未开始征集，将于 \\d{4}年\\d{1,2}月\\d{1,2}日 GMT\\+8 \\d{2}:\\d{2} 发出报送请求。$`));
+    expect(html).toContain('<p>报告未提交。</p>');
+    expect(html).not.toContain('has not been requested');
+    expect(await periodStatus(h.db, zhPlanId, 't1', 'alpha', h.next)).toMatchObject({ revisions: 0 });
+  });
+
   test('no log line ever contains a token', () => {
     expect(h.logs.length).toBeGreaterThan(50);
     expect(h.logs.some((l) => l.includes('/r/[token]'))).toBe(true);
@@ -491,7 +524,7 @@ describe('outbox', () => {
       { messageId: '<2@x>', at: '2026-01-02T00:00:00.000Z', kind: 'returned', to: ['a@example.org'], cc: [], subject: 'Second <b>', links: ['http://127.0.0.1/r/abc', 'javascript:alert(1)'], text: 'body <i>', html: '<script>x</script>' },
       { messageId: '<1@x>', at: '2026-01-01T00:00:00.000Z', kind: 'request', to: ['a@example.org'], cc: ['c@example.org'], subject: 'First', links: [], text: '', html: '' },
     ];
-    const other = createPortal({ client: h.client, keyring: h.ring, hqCredential: HQ_CREDENTIAL, mailStore: { list: async () => mails }, log: () => {} });
+    const other = createPortal({ client: h.client, db: h.db, keyring: h.ring, hqCredential: HQ_CREDENTIAL, mailStore: { list: async () => mails }, log: () => {} });
     const base = await other.listen(0);
     try {
       const json = await (await fetch(`${base}/api/outbox`)).json();

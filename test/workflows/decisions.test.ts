@@ -6,12 +6,17 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { SentNotice } from '../../activities/index.js';
-import { acceptReport, planStatus, returnReport, startPlan, submitReport, taskTimeline } from '../../client/plans.js';
+import type pg from 'pg';
+import { liveStatus } from '../../client/live.js';
+import { acceptReport, returnReport, startPlan, submitReport, type Engine } from '../../client/plans.js';
 import { yearPlan } from '../fixtures/plans.js';
 import { testActivities } from '../helpers/activities.js';
 import { recordHistories } from '../helpers/histories.js';
 import { testWorker, timeSkippingEnv, uniqueQueue } from '../helpers/temporal.js';
 import { groupWorkflowId } from '../../workflows/contract/ids.js';
+import { timelineQuery } from '../../workflows/contract/messages.js';
+import { testDb } from '../helpers/db.js';
+import { engineOf, recordedPlan, sleepUntil as sleepTo } from './support.js';
 
 const plan = yearPlan('decisions-2030', { end: '2030-06-30' });
 const taskQueue = uniqueQueue('decisions');
@@ -19,12 +24,17 @@ const sent: SentNotice[] = [];
 let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
+let db: pg.Pool;
+let engine: Engine;
 
 beforeAll(async () => {
   env = await timeSkippingEnv();
-  worker = await testWorker(env, { taskQueue, activities: testActivities({ onSent: (n) => sent.push(n) }) });
+  db = await testDb();
+  engine = engineOf(env, db);
+  worker = await testWorker(env, { taskQueue, activities: testActivities({ db, onSent: (n) => sent.push(n) }) });
   running = worker.run();
   await startPlan(env.client, plan, taskQueue);
+  await recordedPlan(db, plan.id);
 });
 afterAll(async () => {
   worker?.shutdown();
@@ -32,21 +42,18 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const sleepUntil = async (iso: string) => {
-  const now = await env.currentTimeMs();
-  if (Date.parse(iso) > now) await env.sleep(Date.parse(iso) - now);
-};
+const sleepUntil = (iso: string) => sleepTo(env, iso);
 const ontime = (over: Record<string, unknown> = {}) => ({ taskId: 't1', unitId: 'ontime', period: '2030-Q1', ...over });
-const statusOf = async () => (await planStatus(env.client, plan.id)).tasks[0].units.find((u) => u.unitId === 'ontime')!.periods[0];
+const statusOf = async () => (await liveStatus(env.client, plan.id)).tasks[0].units.find((u) => u.unitId === 'ontime')!.periods[0];
 
 test('a returned report gets a returned notice, a new due day and its own ladder; the revision stops it', async () => {
   await sleepUntil('2030-03-22T04:00:00Z');
-  await submitReport(env.client, plan.id, { ...ontime(), requestId: 'r1', status: 'on-track', summary: 'first version' });
+  await submitReport(engine, plan.id, { ...ontime(), requestId: 'r1', status: 'on-track', summary: 'first version' });
   await sleepUntil('2030-03-25T02:00:00Z'); // Mon 10:00 Asia/Shanghai
-  const receipt = await returnReport(env.client, plan.id, { ...ontime(), comment: 'Add the figures for March.', by: 'HQ office' });
+  const receipt = await returnReport(engine, plan.id, { ...ontime(), comment: 'Add the figures for March.', by: 'HQ office' });
   // 03-25 + 5 = Sat 03-30 -> Mon 04-01; the revision is on time until local midnight ending 04-01.
   expect(receipt).toMatchObject({ decision: 'return', revisionDueDay: '2030-04-01', revisionDueAt: '2030-04-01T16:00:00.000Z', round: 1, duplicate: false });
-  await expect(returnReport(env.client, plan.id, { ...ontime(), comment: 'again' })).rejects.toThrow(/already|returned on/);
+  await expect(returnReport(engine, plan.id, { ...ontime(), comment: 'again' })).rejects.toThrow(/already|returned on/);
   await sleepUntil('2030-03-25T02:01:00Z');
   expect(await statusOf()).toMatchObject({ state: 'requested', review: 'returned', revisionDueAt: '2030-04-01T16:00:00.000Z', round: 1 });
 
@@ -66,7 +73,7 @@ test('a returned report gets a returned notice, a new due day and its own ladder
   expect((await statusOf()).state).toBe('overdue');
 
   await sleepUntil('2030-04-03T04:00:00Z');
-  const revision = await submitReport(env.client, plan.id, { ...ontime(), requestId: 'r2', status: 'on-track', summary: 'with March figures' });
+  const revision = await submitReport(engine, plan.id, { ...ontime(), requestId: 'r2', status: 'on-track', summary: 'with March figures' });
   expect(revision).toMatchObject({ revision: 2, answersReturn: true, onTime: false, daysLate: 2 });
   // The revision stops the ladder: no escalation on 04-04 (level 1) or 04-11 (level 2).
   await sleepUntil('2030-04-12T00:00:00Z');
@@ -75,17 +82,18 @@ test('a returned report gets a returned notice, a new due day and its own ladder
 });
 
 test('an accepted report is locked: no more revisions, no more decisions', async () => {
-  const accepted = await acceptReport(env.client, plan.id, { ...ontime(), by: 'HQ office' });
+  const accepted = await acceptReport(engine, plan.id, { ...ontime(), by: 'HQ office' });
   expect(accepted).toMatchObject({ decision: 'accept', round: 1 });
   expect(await statusOf()).toMatchObject({ review: 'accepted', state: 'submitted' });
-  await expect(submitReport(env.client, plan.id, { ...ontime(), requestId: 'r3', status: 'on-track', summary: 'one more' })).rejects.toThrow(/accepted on .* and is locked/);
-  await expect(returnReport(env.client, plan.id, { ...ontime(), comment: 'no' })).rejects.toThrow(/accepted on .* and is locked/);
-  await expect(acceptReport(env.client, plan.id, ontime({ unitId: 'silent' }))).rejects.toThrow(/no report has arrived/);
-  await expect(returnReport(env.client, plan.id, { ...ontime(), comment: '  ' })).rejects.toThrow(/comment: must say what to revise/);
+  await expect(submitReport(engine, plan.id, { ...ontime(), requestId: 'r3', status: 'on-track', summary: 'one more' })).rejects.toThrow(/accepted on .* and is locked/);
+  await expect(returnReport(engine, plan.id, { ...ontime(), comment: 'no' })).rejects.toThrow(/accepted on .* and is locked/);
+  await expect(acceptReport(engine, plan.id, ontime({ unitId: 'silent' }))).rejects.toThrow(/no report has arrived/);
+  await expect(returnReport(engine, plan.id, { ...ontime(), comment: '  ' })).rejects.toThrow(/comment: must say what to revise/);
 });
 
 test('the task timeline shows every notice, report and decision in order', async () => {
-  const timeline = (await taskTimeline(env.client, plan.id, 't1')).filter((e) => e.unitId === 'ontime' && e.period === '2030-Q1');
+  const group = env.client.workflow.getHandle(groupWorkflowId(plan.id, 0));
+  const timeline = (await group.query(timelineQuery, { taskId: 't1' })).filter((e) => e.unitId === 'ontime' && e.period === '2030-Q1');
   expect(timeline.map((e) => `${e.kind}${e.number}${e.round ? `/r${e.round}` : ''}`)).toEqual([
     'request1',
     'report1',

@@ -5,8 +5,11 @@
 import { testActivities } from '../helpers/activities.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createActivities, createDiscardMailer, createMemorySentLog, type SentNotice } from '../../activities/index.js';
-import { planStatus, startPlan, submitReport } from '../../client/plans.js';
+import { createDiscardMailer, createMemorySentLog, type SentNotice } from '../../activities/index.js';
+import { liveStatus } from '../../client/live.js';
+import { startPlan, submitReport } from '../../client/plans.js';
+import { testDb } from '../helpers/db.js';
+import { engineOf, recordedPlan } from './support.js';
 import { addDays, dayDiff, localDateOf, periodOfDate, quarterBounds } from '../../workflows/calendar/index.js';
 import { validPlan } from '../fixtures/plans.js';
 import { testWorker, timeSkippingEnv, uniqueQueue } from '../helpers/temporal.js';
@@ -52,15 +55,17 @@ test('late start: past quarters untracked, the current request at once, past rem
   });
   const sent: SentNotice[] = [];
   const taskQueue = uniqueQueue('late');
+  const db = await testDb();
   const worker = await testWorker(env, {
     taskQueue,
-    activities: testActivities({ mailer: createDiscardMailer(), sentLog: createMemorySentLog(), from: 'hq@example.org', onSent: (n) => sent.push(n) }),
+    activities: testActivities({ db, mailer: createDiscardMailer(), sentLog: createMemorySentLog(), from: 'hq@example.org', onSent: (n) => sent.push(n) }),
   });
   await worker.runUntil(async () => {
     const startedAt = await env.currentTimeMs();
     await startPlan(env.client, plan, taskQueue);
+    await recordedPlan(db, plan.id);
     await env.sleep(Date.parse(`${addDays(L, 1)}T23:59:00Z`) + 60_000 - (await env.currentTimeMs()));
-    const status = await planStatus(env.client, plan.id);
+    const status = await liveStatus(env.client, plan.id);
     const [prev, cur] = status.tasks[0].units[0].periods;
     expect(prev).toMatchObject({ period: previous.id, state: 'untracked', requestedAt: null });
     expect(cur).toMatchObject({ period: current.id, state: 'escalated', reminders: 1, escalations: 1 });
@@ -76,7 +81,7 @@ test('late start: past quarters untracked, the current request at once, past rem
     expect(sent[1].spec!.at).toBe(`${L}T23:59:00.000Z`);
     expect(sent[2].spec!.at).toBe(`${addDays(L, 1)}T23:59:00.000Z`);
     await expect(
-      submitReport(env.client, plan.id, { requestId: 'x', taskId: 't', unitId: 'u', period: previous.id, status: 'on-track', summary: 's' }),
+      submitReport(engineOf(env, db), plan.id, { requestId: 'x', taskId: 't', unitId: 'u', period: previous.id, status: 'on-track', summary: 's' }),
     ).rejects.toThrow(`period: ${previous.id} is not tracked: its due day had ended when the plan started`);
     await recordHistories(env.client, ['review-cycles:late-start:tasks-1'], 'late-start');
   });

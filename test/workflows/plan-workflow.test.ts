@@ -4,8 +4,11 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { createActivities, createDiscardMailer, createMemorySentLog } from '../../activities/index.js';
-import { planLayout, planStatus, startPlan } from '../../client/plans.js';
+import { createDiscardMailer, createMemorySentLog } from '../../activities/index.js';
+import { liveLayout, liveStatus } from '../../client/live.js';
+import { planLayout, startPlan } from '../../client/plans.js';
+import { fileDb } from '../helpers/db.js';
+import { recordedPlan } from './support.js';
 import { layoutOf, subPlan, UNIT_TASKS_PER_GROUP } from '../../workflows/cycle/layout.js';
 import { generatePlan } from '../../scripts/generate-plan.js';
 import { validPlan, yearPlan } from '../fixtures/plans.js';
@@ -20,11 +23,11 @@ afterEach(async () => {
   await env?.teardown();
 });
 
-const activities = () => testActivities({ mailer: createDiscardMailer(), sentLog: createMemorySentLog(), from: 'hq@example.org' });
+const activities = async () => testActivities({ db: await fileDb(), mailer: createDiscardMailer(), sentLog: createMemorySentLog(), from: 'hq@example.org' });
 
 test('an invalid plan handed straight to the workflow fails it for good, naming the field', async () => {
   const taskQueue = uniqueQueue('invalid');
-  const worker = await testWorker(env, { taskQueue, activities: activities() });
+  const worker = await testWorker(env, { taskQueue, activities: await activities() });
   const bad = { ...yearPlan('invalid-2030'), timezone: 'Mars/Olympus', units: [] };
   await worker.runUntil(async () => {
     const err = await env.client.workflow
@@ -48,11 +51,14 @@ test('a plan larger than one group is split, and its status is assembled in plan
   expect(part.tasks.length).toBe(layout.groups[1].taskIds.length);
   expect(new Set(part.units.map((u) => u.id))).toEqual(new Set(part.tasks.flatMap((t) => t.units)));
   const taskQueue = uniqueQueue('split');
-  const worker = await testWorker(env, { taskQueue, activities: activities() });
+  const worker = await testWorker(env, { taskQueue, activities: await activities() });
   await worker.runUntil(async () => {
     await startPlan(env.client, plan, taskQueue);
-    expect(await planLayout(env.client, plan.id)).toEqual(layout);
-    const status = await planStatus(env.client, plan.id);
+    expect(await liveLayout(env.client, plan.id)).toEqual(layout);
+    // The plan workflow records the plan and its layout first, so that every read finds them.
+    await recordedPlan(await fileDb(), plan.id);
+    expect(await planLayout(await fileDb(), plan.id)).toEqual(layout);
+    const status = await liveStatus(env.client, plan.id);
     expect(status.tasks.map((t) => t.taskId)).toEqual(plan.tasks.map((t) => t.id));
     expect([...new Set(status.tasks.flatMap((t) => t.units.flatMap((u) => u.periods.map((p) => p.state))))]).toEqual(['scheduled']);
   });

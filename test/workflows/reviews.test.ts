@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { rehearse, type RehearsalResult } from '../../client/rehearse/run.js';
 import { validPlan } from '../fixtures/plans.js';
 import { timeSkippingEnv } from '../helpers/temporal.js';
+import { testDb } from '../helpers/db.js';
 
 // UTC, no calendar: every day works. Quarter due days: L + 5 (e.g. 2030-04-05); escalations due + 3 and + 10.
 const plan = validPlan({
@@ -59,6 +60,7 @@ beforeAll(async () => {
   result = await rehearse({
     plan,
     env,
+    db: await testDb(),
     outDir: out,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     behaviour: {

@@ -12,6 +12,7 @@ import type { RehearsalResult } from '../../client/rehearse/run.js';
 import { rehearse } from '../../client/rehearse/run.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { timeSkippingEnv } from '../helpers/temporal.js';
+import { testDb } from '../helpers/db.js';
 import { yearPlan } from '../fixtures/plans.js';
 import { recordHistories } from '../helpers/histories.js';
 
@@ -61,6 +62,7 @@ beforeAll(async () => {
   result = await rehearse({
     plan,
     env,
+    db: await testDb(),
     mailer,
     outDir,
     workflowBundle: { codePath: inject('workflowBundlePath') },

@@ -1,4 +1,17 @@
 /** English texts of the portal; every other catalogue has the same keys. */
+import type { RefusalCode, RefusalParams } from '../../../workflows/contract/refusals.js';
+
+/** How a refusal's sentence writes the instants it names: in the plan's language and time zone. */
+export interface RefusalFormat {
+  /** An ISO instant as a local date and time with the zone's name. */
+  time(at: string | number): string;
+}
+
+/** The words of one refusal code. */
+export type RefusalWords = (p: RefusalParams, f: RefusalFormat) => string;
+
+const v = (p: RefusalParams, k: string) => String(p[k] ?? '');
+
 export const en = {
   /** The `lang` attribute and the Intl locale of dates. */
   lang: 'en',
@@ -49,6 +62,8 @@ export const en = {
     tooLarge: 'The request is too large',
     unsupportedType: 'Unsupported content type',
     conflict: 'This cannot be done now',
+    engineDown: 'The engine is not running',
+    engineDownHelp: 'Nothing has been recorded yet. Submitting the same form again later is safe: it is applied once.',
     unavailable: 'The review-cycles service cannot be reached; try again in a moment.',
     internal: 'Something went wrong; try again in a moment.',
   },
@@ -76,6 +91,7 @@ export const en = {
     submittedBy: 'Submitted by',
     submit: 'Submit report',
     fixErrors: 'The report was not sent: correct the fields marked below.',
+    notSent: 'The report was not sent.',
     /** Field messages in the plan's language, by the kind of problem the shared schema found. */
     invalid: {
       required: 'Please fill this in.',
@@ -95,7 +111,7 @@ export const en = {
     title: 'Headquarters',
     plans: 'Plans',
     noPlans: 'No plan has been started yet.',
-    status: 'Workflow',
+    planTitle: 'Title',
     started: 'Started',
     heatmap: 'Reports by task, unit and quarter',
     legend: 'Legend',
@@ -143,6 +159,25 @@ export const en = {
     links: 'Links',
     text: 'Text',
   },
+  /** Every refusal of a report or a decision, by its code (workflows/contract/refusals.ts). */
+  refusals: {
+    invalid: (p) => v(p, 'message'),
+    unknownPlan: (p) => `No such plan has been started (${v(p, 'planId')}).`,
+    unknownTask: (p) => `Plan ${v(p, 'planId')} has no task "${v(p, 'taskId')}".`,
+    unknownUnit: (p) => `Plan ${v(p, 'planId')} has no unit "${v(p, 'unitId')}".`,
+    notResponsible: (p) => `Unit "${v(p, 'unitId')}" is not responsible for task "${v(p, 'taskId')}".`,
+    notAQuarter: (p) => `${v(p, 'period')} is not a quarter of plan ${v(p, 'planId')}${p.start ? ` (${v(p, 'start')} to ${v(p, 'end')})` : ''}.`,
+    notTracked: (p) => `${v(p, 'period')} is not tracked: its due day had ended when the plan started.`,
+    notRequestedYet: (p, f) => `The report for ${v(p, 'period')} has not been requested yet; the request goes out on ${f.time(v(p, 'requestAt'))}.`,
+    locked: (p, f) => `The report${p.period ? ` for ${v(p, 'period')}` : ''} was accepted on ${f.time(v(p, 'at'))} and is locked.`,
+    closed: (p, f) => `${v(p, 'period')} closed on ${f.time(v(p, 'closeAt'))}${p.noMore ? '; reports are no longer accepted' : ''}.`,
+    tooManyRevisions: (p) => `This report already has ${v(p, 'max')} revisions, the most that are kept.`,
+    noReportYet: (p) => `No report has arrived for ${v(p, 'taskId')}/${v(p, 'unitId')}/${v(p, 'period')} yet.`,
+    awaitingRevision: (p, f) => `The report was returned on ${f.time(v(p, 'at'))} and its revision has not arrived yet.`,
+    engineDown: () =>
+      'The engine is not running: no worker answered in time, so nothing has been recorded yet (the engine may still apply this attempt when it returns). ' +
+      'Submitting the same form again later is safe: it is applied once.',
+  } satisfies Record<RefusalCode, RefusalWords> as Record<RefusalCode, RefusalWords>,
   home: {
     lead: 'Units open the portal from the link in their e-mail. Headquarters:',
     hq: 'Dashboard',

@@ -1,5 +1,8 @@
 /** Simplified Chinese texts of the portal, with the same keys as the English catalogue. */
+import type { RefusalParams } from '../../../workflows/contract/refusals.js';
 import type { Catalogue } from './en.js';
+
+const v = (p: RefusalParams, k: string) => String(p[k] ?? '');
 
 /** The portal's texts for plans whose locale is `zh-CN`. */
 export const zhCN: Catalogue = {
@@ -51,6 +54,8 @@ export const zhCN: Catalogue = {
     tooLarge: '请求内容过大',
     unsupportedType: '不支持的内容类型',
     conflict: '目前无法执行此操作',
+    engineDown: '督办引擎未运行',
+    engineDownHelp: '本次提交尚未记录。稍后再次提交同一表单是安全的：只会记录一次。',
     unavailable: '暂时无法连接工作督办服务，请稍后重试。',
     internal: '出现错误，请稍后重试。',
   },
@@ -78,6 +83,7 @@ export const zhCN: Catalogue = {
     submittedBy: '填报人',
     submit: '提交报告',
     fixErrors: '报告未提交：请更正下方标出的字段。',
+    notSent: '报告未提交。',
     invalid: {
       required: '此项为必填项。',
       tooLong: (max: number) => `内容过长：最多 ${max} 个字符。`,
@@ -96,7 +102,7 @@ export const zhCN: Catalogue = {
     title: '总部',
     plans: '计划',
     noPlans: '尚未启动任何计划。',
-    status: '工作流',
+    planTitle: '名称',
     started: '启动时间',
     heatmap: '按任务、单位和季度的报告情况',
     legend: '图例',
@@ -143,6 +149,22 @@ export const zhCN: Catalogue = {
     subject: '主题',
     links: '链接',
     text: '正文',
+  },
+  refusals: {
+    invalid: (p) => `填写内容不符合要求（${v(p, 'message')}）。`,
+    unknownPlan: (p) => `没有已启动的计划“${v(p, 'planId')}”。`,
+    unknownTask: (p) => `计划 ${v(p, 'planId')} 中没有任务“${v(p, 'taskId')}”。`,
+    unknownUnit: (p) => `计划 ${v(p, 'planId')} 中没有单位“${v(p, 'unitId')}”。`,
+    notResponsible: (p) => `单位“${v(p, 'unitId')}”不负责任务“${v(p, 'taskId')}”。`,
+    notAQuarter: (p) => `${v(p, 'period')} 不是计划 ${v(p, 'planId')} 的季度${p.start ? `（${v(p, 'start')} 至 ${v(p, 'end')}）` : ''}。`,
+    notTracked: (p) => `${v(p, 'period')} 不在跟踪范围内：计划启动时该季度的截止日已过。`,
+    notRequestedYet: (p, f) => `${v(p, 'period')} 的报告尚未开始征集，将于 ${f.time(v(p, 'requestAt'))} 发出报送请求。`,
+    locked: (p, f) => `${p.period ? `${v(p, 'period')} 的` : ''}报告已于 ${f.time(v(p, 'at'))} 被采纳并锁定。`,
+    closed: (p, f) => `${v(p, 'period')} 已于 ${f.time(v(p, 'closeAt'))} 截止${p.noMore ? '，不再接收报告' : ''}。`,
+    tooManyRevisions: (p) => `此报告已有 ${v(p, 'max')} 份修订，已达保存上限。`,
+    noReportYet: (p) => `尚未收到 ${v(p, 'taskId')}/${v(p, 'unitId')}/${v(p, 'period')} 的报告。`,
+    awaitingRevision: (p, f) => `报告已于 ${f.time(v(p, 'at'))} 退回，修订尚未提交。`,
+    engineDown: () => '督办引擎未运行：在规定时间内没有工作进程响应，因此本次提交尚未记录（引擎恢复后仍可能处理本次提交）。稍后再次提交同一表单是安全的：只会记录一次。',
   },
   home: {
     lead: '各单位通过邮件中的链接打开本系统。总部：',

@@ -2,27 +2,27 @@
 import { acceptReport, listPlans, planStatus, returnReport, taskTimeline } from '../../plans.js';
 import type { Ctx } from '../context.js';
 import { HttpError, parseJsonObject, readBody, requireMediaType, sendJson } from '../http.js';
-import { asHttpError, loadPlan, reportParts } from '../plan-data.js';
+import { asHttpError, loadPlan, reportParts, sayRefusal, speakPlan } from '../plan-data.js';
 import type { Route } from '../router.js';
 import { refuseCrossSite } from '../same-origin.js';
 import { reportData, requireHq } from './hq.js';
 
 async function plans(ctx: Ctx): Promise<void> {
   requireHq(ctx);
-  sendJson(ctx.res, 200, await listPlans(ctx.portal.client));
+  sendJson(ctx.res, 200, await listPlans(ctx.portal.db));
 }
 
 async function status(ctx: Ctx, params: Record<string, string>): Promise<void> {
   requireHq(ctx);
-  const plan = await loadPlan(ctx.portal.client, params.planId);
-  sendJson(ctx.res, 200, await planStatus(ctx.portal.client, plan.id));
+  const plan = await loadPlan(ctx.portal.db, params.planId);
+  sendJson(ctx.res, 200, await planStatus(ctx.portal.db, plan.id));
 }
 
 async function timeline(ctx: Ctx, params: Record<string, string>): Promise<void> {
   requireHq(ctx);
-  const plan = await loadPlan(ctx.portal.client, params.planId);
+  const plan = await loadPlan(ctx.portal.db, params.planId);
   if (!plan.tasks.some((t) => t.id === params.taskId)) throw new HttpError(404, 'notFound', `plan ${plan.id} has no task "${params.taskId}"`, 'taskId');
-  sendJson(ctx.res, 200, await taskTimeline(ctx.portal.client, plan.id, params.taskId));
+  sendJson(ctx.res, 200, await taskTimeline(ctx.portal.db, plan.id, params.taskId));
 }
 
 async function report(ctx: Ctx, params: Record<string, string>): Promise<void> {
@@ -42,17 +42,18 @@ function decide(decision: 'accept' | 'return') {
     const body = parseJsonObject(await readBody(ctx.req, ctx.portal.maxBodyBytes));
     const unknown = Object.keys(body).find((k) => !DECISION_FIELDS[decision].includes(k));
     if (unknown) throw new HttpError(400, 'badRequest', `${unknown}: unknown field`, unknown);
-    const plan = await loadPlan(ctx.portal.client, params.planId);
+    const plan = await loadPlan(ctx.portal.db, params.planId);
+    speakPlan(ctx, plan);
     reportParts(plan, params.taskId, params.unitId);
     const base = { ...body, taskId: params.taskId, unitId: params.unitId, period: params.period } as { taskId: string; unitId: string; period: string; by?: string; requestId?: string };
     try {
       const receipt =
         decision === 'accept'
-          ? await acceptReport(ctx.portal.client, plan.id, base)
-          : await returnReport(ctx.portal.client, plan.id, { ...base, comment: body.comment as string });
+          ? await acceptReport(ctx.portal.engine, plan.id, base)
+          : await returnReport(ctx.portal.engine, plan.id, { ...base, comment: body.comment as string });
       sendJson(ctx.res, 200, receipt);
     } catch (err) {
-      throw asHttpError(err);
+      throw asHttpError(err, (r) => sayRefusal(ctx, r));
     }
   };
 }

@@ -5,8 +5,7 @@ import type { Ctx } from '../context.js';
 import { heatmap, laggingUnits } from '../heatmap.js';
 import { HQ_COOKIE, LOGIN_CSRF_COOKIE, type HqProof } from '../hq-auth.js';
 import { HttpError, parseCookies, parseForm, readBody, redirect, requireMediaType, sendHtml, setCookie } from '../http.js';
-import { catalogueFor } from '../i18n.js';
-import { asHttpError, loadPlan, periodOf, reportParts } from '../plan-data.js';
+import { asHttpError, loadPlan, periodOf, reportParts, sayRefusal, speakPlan } from '../plan-data.js';
 import type { Route } from '../router.js';
 import { requireSameOrigin } from '../same-origin.js';
 import { sameSecret } from '../sessions.js';
@@ -59,14 +58,14 @@ async function logout(ctx: Ctx): Promise<void> {
 
 async function plans(ctx: Ctx): Promise<void> {
   const proof = requireHq(ctx);
-  sendHtml(ctx.res, 200, plansPage(ctx.c, ctx.portal.hq.csrf(proof), await listPlans(ctx.portal.client)));
+  sendHtml(ctx.res, 200, plansPage(ctx.c, ctx.portal.hq.csrf(proof), await listPlans(ctx.portal.db)));
 }
 
 async function plan(ctx: Ctx, params: Record<string, string>): Promise<void> {
   const proof = requireHq(ctx);
-  const p = await loadPlan(ctx.portal.client, params.planId);
-  ctx.c = catalogueFor(p.locale);
-  const status = await planStatus(ctx.portal.client, p.id);
+  const p = await loadPlan(ctx.portal.db, params.planId);
+  speakPlan(ctx, p);
+  const status = await planStatus(ctx.portal.db, p.id);
   const laggingOnly = ctx.url.searchParams.get('lagging') === '1';
   const map = heatmap(p, status, laggingOnly ? laggingUnits(status) : undefined);
   sendHtml(ctx.res, 200, planPage(ctx.c, ctx.portal.hq.csrf(proof), p, map, laggingOnly));
@@ -74,24 +73,24 @@ async function plan(ctx: Ctx, params: Record<string, string>): Promise<void> {
 
 async function timeline(ctx: Ctx, params: Record<string, string>): Promise<void> {
   const proof = requireHq(ctx);
-  const p = await loadPlan(ctx.portal.client, params.planId);
-  ctx.c = catalogueFor(p.locale);
+  const p = await loadPlan(ctx.portal.db, params.planId);
+  speakPlan(ctx, p);
   const task = p.tasks.find((t) => t.id === params.taskId);
   if (!task) throw new HttpError(404, 'notFound', `plan ${p.id} has no task "${params.taskId}"`);
-  const entries = await taskTimeline(ctx.portal.client, p.id, task.id);
+  const entries = await taskTimeline(ctx.portal.db, p.id, task.id);
   sendHtml(ctx.res, 200, timelinePage(ctx.c, ctx.portal.hq.csrf(proof), p, task.title, entries));
 }
 
 /** Everything the report page shows; a 404 when the plan has no such report. */
 export async function reportData(ctx: Ctx, params: Record<string, string>) {
-  const p = await loadPlan(ctx.portal.client, params.planId);
-  ctx.c = catalogueFor(p.locale);
+  const p = await loadPlan(ctx.portal.db, params.planId);
+  speakPlan(ctx, p);
   const { task, unitName } = reportParts(p, params.taskId, params.unitId);
-  const status = periodOf(await planStatus(ctx.portal.client, p.id), task.id, params.unitId, params.period);
+  const status = periodOf(await planStatus(ctx.portal.db, p.id, { taskId: task.id, unitId: params.unitId }), task.id, params.unitId, params.period);
   if (!status) throw new HttpError(404, 'notFound', `plan ${p.id} has no quarter "${params.period}"`, 'period');
   const [revisions, entries] = await Promise.all([
-    reportRevisions(ctx.portal.client, p.id, task.id, params.unitId, params.period),
-    taskTimeline(ctx.portal.client, p.id, task.id),
+    reportRevisions(ctx.portal.db, p.id, task.id, params.unitId, params.period),
+    taskTimeline(ctx.portal.db, p.id, task.id),
   ]);
   const timelineOfReport = entries.filter((e) => e.unitId === params.unitId && e.period === params.period);
   return { plan: p, task, unitName, status, revisions, timeline: timelineOfReport };
@@ -120,12 +119,18 @@ async function report(ctx: Ctx, params: Record<string, string>): Promise<void> {
   sendHtml(ctx.res, 200, reportPage(ctx.c, await reportView(ctx, proof, params)));
 }
 
+/** The report page's request id back from a posted decision's (`<id>-a` or `<id>-r`), so sending it again is applied once. */
+function formRequestId(posted: string, decision: 'accept' | 'return'): string {
+  const suffix = decision === 'accept' ? '-a' : '-r';
+  return posted.endsWith(suffix) ? posted.slice(0, -suffix.length) : randomUUID();
+}
+
 function decide(decision: 'accept' | 'return') {
   return async (ctx: Ctx, params: Record<string, string>): Promise<void> => {
     requireSameOrigin(ctx.req, ctx.portal.publicUrl);
     const proof = requireHq(ctx);
-    const p = await loadPlan(ctx.portal.client, params.planId);
-    ctx.c = catalogueFor(p.locale);
+    const p = await loadPlan(ctx.portal.db, params.planId);
+    speakPlan(ctx, p);
     reportParts(p, params.taskId, params.unitId);
     const fields = await hqForm(ctx, proof);
     const by = fields.get('by')?.trim() || undefined;
@@ -133,12 +138,13 @@ function decide(decision: 'accept' | 'return') {
     const base = { taskId: params.taskId, unitId: params.unitId, period: params.period, by, requestId: fields.get('requestId') || randomUUID() };
     const reportPath = hqPaths.report(p.id, params.taskId, params.unitId, params.period);
     try {
-      const receipt = decision === 'accept' ? await acceptReport(ctx.portal.client, p.id, base) : await returnReport(ctx.portal.client, p.id, { ...base, comment });
+      const receipt = decision === 'accept' ? await acceptReport(ctx.portal.engine, p.id, base) : await returnReport(ctx.portal.engine, p.id, { ...base, comment });
       sendHtml(ctx.res, 200, decisionPage(ctx.c, ctx.portal.hq.csrf(proof), p, receipt, reportPath));
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      const http = asHttpError(err) as HttpError;
-      const view = await reportView(ctx, proof, params, { error: { field: http.field, message: err.message.replace(/^comment: /, '') }, comment, by });
+      // The refusal in the plan's words, next to the comment when it names it; the form keeps its request id.
+      const http = asHttpError(err, (r) => sayRefusal(ctx, r)) as HttpError;
+      const view = await reportView(ctx, proof, params, { error: { field: http.field, message: http.detail ?? '' }, comment, by, requestId: formRequestId(base.requestId, decision) });
       sendHtml(ctx.res, http.status, reportPage(ctx.c, view));
     }
   };

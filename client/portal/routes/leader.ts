@@ -6,7 +6,7 @@ import { HttpError, parseCookies, parseForm, readBody, redirect, requireMediaTyp
 import { catalogueFor } from '../i18n.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
-import { planIfKnown } from '../plan-data.js';
+import { planIfKnown, speakPlan } from '../plan-data.js';
 import type { Route } from '../router.js';
 import { requireSameOrigin } from '../same-origin.js';
 import { issueSession, LEADER_COOKIE, leaderScopeOf, signedPlanOf, verified, type LeaderScope } from '../sessions.js';
@@ -14,8 +14,9 @@ import { leaderPage, type OpenReport } from '../views/leader.js';
 
 /** The plan and leader of a verified scope, or a 403 (in the plan's language when its signature is ours). */
 async function scopedLeader(ctx: Ctx, scope: LeaderScope | null, token: string, kind: 'invalidLink' | 'sessionEnded') {
-  const plan = await planIfKnown(ctx.portal.client, scope?.plan ?? signedPlanOf(ctx.portal.ring, token));
+  const plan = await planIfKnown(ctx.portal.db, scope?.plan ?? signedPlanOf(ctx.portal.ring, token));
   ctx.c = catalogueFor(plan?.locale);
+  if (plan) speakPlan(ctx, plan);
   const leader = scope && plan?.leaders.find((l) => l.id === scope.leader);
   if (!scope || !plan || !leader) throw new HttpError(403, kind);
   return { scope, plan, leader };
@@ -58,7 +59,7 @@ async function view(ctx: Ctx): Promise<void> {
   const payload = verified(ctx.portal.ring, cookie, 'leader-session');
   const { plan, leader } = await scopedLeader(ctx, payload && leaderScopeOf(payload), cookie, 'sessionEnded');
   const units = new Set(plan.units.filter((u) => u.leader === leader.id).map((u) => u.id));
-  const status = await planStatus(ctx.portal.client, plan.id);
+  const status = await planStatus(ctx.portal.db, plan.id);
   const open: OpenReport[] = [];
   for (const task of plan.tasks) {
     for (const u of status.tasks.find((t) => t.taskId === task.id)?.units ?? []) {

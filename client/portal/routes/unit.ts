@@ -3,14 +3,14 @@
  * report form. Plan, task, unit and quarter come only from the verified link or cookie.
  */
 import { randomUUID } from 'node:crypto';
-import { planStatus, reportRevisions, submitReport, taskTimeline, UserError } from '../../plans.js';
+import { awaitRecordedRevision, latestReports, planStatus, submitReport, taskTimeline, UserError } from '../../plans.js';
 import { daysLate, localDateOf, periodsOf } from '../../../workflows/calendar/index.js';
 import type { Plan } from '../../../workflows/contract/plan.js';
-import type { PeriodStatus, Revision } from '../../../workflows/contract/status.js';
+import type { Revision } from '../../../workflows/contract/status.js';
 import { catalogueFor, formatDueDay } from '../i18n.js';
 import type { Ctx } from '../context.js';
 import { HttpError, parseCookies, parseForm, readBody, redirect, requireMediaType, sendHtml, setCookie } from '../http.js';
-import { asHttpError, periodOf, periodsOf as unitPeriods, planIfKnown } from '../plan-data.js';
+import { periodOf, planIfKnown, refusalStatus, sayRefusal, speakPlan } from '../plan-data.js';
 import { refusalErrors, reportInput, schemaErrors, valuesFromForm, valuesFromRevision, type FormErrors, type FormValues } from '../report-form.js';
 import type { Route } from '../router.js';
 import { requireSameOrigin } from '../same-origin.js';
@@ -19,7 +19,7 @@ import { formPage, landingPage, receivedPage, type FormView, type ReportFacts } 
 
 /** Refuses a link in the language of the plan it was signed for, if any, without saying why. */
 async function refuse(ctx: Ctx, token: string, kind: 'invalidLink' | 'sessionEnded'): Promise<never> {
-  const plan = await planIfKnown(ctx.portal.client, signedPlanOf(ctx.portal.ring, token));
+  const plan = await planIfKnown(ctx.portal.db, signedPlanOf(ctx.portal.ring, token));
   ctx.c = catalogueFor(plan?.locale);
   throw new HttpError(403, kind);
 }
@@ -27,9 +27,9 @@ async function refuse(ctx: Ctx, token: string, kind: 'invalidLink' | 'sessionEnd
 /** The plan and facts of a verified scope, or a refusal when the running plan has no such report. */
 async function scopedReport(ctx: Ctx, scope: ReportScope | null, token: string, kind: 'invalidLink' | 'sessionEnded') {
   if (!scope) return refuse(ctx, token, kind);
-  const plan = await planIfKnown(ctx.portal.client, scope.plan);
+  const plan = await planIfKnown(ctx.portal.db, scope.plan);
   if (!plan) return refuse(ctx, token, kind);
-  ctx.c = catalogueFor(plan.locale);
+  speakPlan(ctx, plan);
   const task = plan.tasks.find((t) => t.id === scope.task);
   const inPlan = periodsOf(plan.start, plan.end).some((p) => p.id === scope.period);
   if (!task || !task.units.includes(scope.unit) || !inPlan) throw new HttpError(403, kind);
@@ -67,19 +67,22 @@ async function continueWithLink(ctx: Ctx): Promise<void> {
   redirect(ctx.res, '/report', { 'Set-Cookie': cookie });
 }
 
-/** The latest revision of this quarter, else of the latest earlier quarter that has one. */
-async function previousReport(ctx: Ctx, plan: Plan, scope: ReportScope, periods: PeriodStatus[]): Promise<{ revision?: Revision; from?: string }> {
-  const client = ctx.portal.client;
-  const current = periods.find((p) => p.period === scope.period);
-  if (current && current.revisions > 0) return { revision: (await reportRevisions(client, plan.id, scope.task, scope.unit, scope.period)).at(-1) };
-  const earlier = periods.filter((p) => p.period < scope.period && p.revisions > 0).at(-1);
-  if (!earlier) return {};
-  return { revision: (await reportRevisions(client, plan.id, scope.task, scope.unit, earlier.period)).at(-1), from: earlier.period };
+/**
+ * The latest revision of this quarter, else of the latest earlier quarter that has one: one indexed query over the
+ * quarters of this (task, unit) up to this one, whatever the size of the plan.
+ */
+async function previousReport(ctx: Ctx, plan: Plan, scope: ReportScope): Promise<{ revision?: Revision; from?: string }> {
+  const quarters = periodsOf(plan.start, plan.end).map((p) => p.id).filter((id) => id <= scope.period);
+  const latest = await latestReports(ctx.portal.db, plan.id, scope.task, scope.unit, quarters);
+  const current = latest.get(scope.period);
+  if (current) return { revision: current };
+  const earlier = [...latest.keys()].filter((id) => id < scope.period).sort().at(-1);
+  return earlier ? { revision: latest.get(earlier), from: earlier } : {};
 }
 
 /** The comment of the last return, from the task's timeline (the timeline carries decisions with their comments). */
 async function lastReturnComment(ctx: Ctx, plan: Plan, scope: ReportScope): Promise<string | undefined> {
-  const entries = await taskTimeline(ctx.portal.client, plan.id, scope.task).catch(() => []);
+  const entries = await taskTimeline(ctx.portal.db, plan.id, scope.task);
   return entries.filter((e) => e.kind === 'returned' && e.unitId === scope.unit && e.period === scope.period).at(-1)?.detail ?? undefined;
 }
 
@@ -94,19 +97,21 @@ async function formView(
   given?: { values: FormValues; errors: FormErrors; requestId: string },
 ): Promise<FormView> {
   const { scope, plan } = s;
-  const status = await planStatus(ctx.portal.client, plan.id);
+  // This unit's task only: a constant number of indexed queries, whatever the size of the plan.
+  const status = await planStatus(ctx.portal.db, plan.id, { taskId: scope.task, unitId: scope.unit });
   const p = periodOf(status, scope.task, scope.unit, scope.period);
   const awaiting = !!p?.revisionDueAt;
   const locked = p?.review === 'accepted';
-  const previous = given || locked ? {} : await previousReport(ctx, plan, scope, unitPeriods(status, scope.task, scope.unit));
-  const values = given?.values ?? (locked ? valuesFromRevision((await reportRevisions(ctx.portal.client, plan.id, scope.task, scope.unit, scope.period)).at(-1)) : valuesFromRevision(previous.revision));
+  // A locked report shows its own last revision (the current quarter's, which the previous report then is).
+  const previous = given && !locked ? {} : await previousReport(ctx, plan, scope);
+  const values = locked ? valuesFromRevision(previous.from ? undefined : previous.revision) : (given?.values ?? valuesFromRevision(previous.revision));
   const c = ctx.c;
   return {
     facts: s.facts,
     dueLine: !p ? '' : awaiting ? c.form.revisionDue(formatDueDay(c, p.revisionDueAt!, plan.timezone)) : c.form.due(formatDueDay(c, p.dueAt, plan.timezone)),
     lateLine: !p || locked ? undefined : awaiting ? lateness(ctx, plan, p.revisionDueAt!) : p.submittedAt === null ? lateness(ctx, plan, p.dueAt) : undefined,
     returnedComment: p?.review === 'returned' ? await lastReturnComment(ctx, plan, scope) : undefined,
-    prefilledFrom: previous.from,
+    prefilledFrom: locked ? undefined : previous.from,
     revisionsSoFar: p?.revisions ?? 0,
     locked,
     values,
@@ -133,21 +138,22 @@ async function postReport(ctx: Ctx): Promise<void> {
   const values = valuesFromForm(fields);
   const input = reportInput(s.scope, values, requestId);
   const again = async (status: number, errors: FormErrors) => sendHtml(ctx.res, status, formPage(ctx.c, await formView(ctx, s, { values, errors, requestId })));
-  const now = await planStatus(ctx.portal.client, s.plan.id);
+  const now = await planStatus(ctx.portal.db, s.plan.id, { taskId: s.scope.task, unitId: s.scope.unit });
   if (periodOf(now, s.scope.task, s.scope.unit, s.scope.period)?.review === 'accepted') {
     return sendHtml(ctx.res, 409, formPage(ctx.c, await formView(ctx, s)));
   }
   const invalid = schemaErrors(input, ctx.c.form.invalid);
   if (invalid) return again(400, invalid);
   try {
-    const receipt = await submitReport(ctx.portal.client, s.plan.id, input);
+    const receipt = await submitReport(ctx.portal.engine, s.plan.id, input);
+    // Read your own write: "back to the form" then shows this revision (the database follows the engine closely).
+    await awaitRecordedRevision(ctx.portal.db, s.plan.id, { ...receipt }, 2_000).catch(() => false);
     sendHtml(ctx.res, 200, receivedPage(ctx.c, s.facts, receipt));
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
-    const http = asHttpError(err) as HttpError;
-    // A locked report is shown as locked (formView reads the status); other refusals go next to their field.
-    const view = await formView(ctx, s, { values, errors: refusalErrors(err.message), requestId });
-    sendHtml(ctx.res, http.status, formPage(ctx.c, view));
+    // A locked report is shown as locked (formView reads the status); other refusals go next to their field, in the
+    // plan's words; no engine answering keeps the form (and its request id) as it is, to be sent again later.
+    await again(refusalStatus(err).status, refusalErrors(err.refusals, (r) => sayRefusal(ctx, r)));
   }
 }
 

@@ -23,11 +23,11 @@ function nav(c: Catalogue, csrf: string, plan?: Plan): Html {
 <form method="post" action="/hq/logout" style="display:inline;margin-left:1rem"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" style="margin:0;padding:0 .4rem">${c.hq.logout}</button></form>`;
 }
 
-/** The plans started on the server. */
-export function plansPage(c: Catalogue, csrf: string, plans: { planId: string; status: string; startTime: string }[]): Html {
+/** The plans recorded in the system of record, newest first. */
+export function plansPage(c: Catalogue, csrf: string, plans: { planId: string; title: string; startTime: string }[]): Html {
   const body = plans.length
-    ? html`<table><thead><tr><th>${c.common.plan}</th><th>${c.hq.status}</th><th>${c.hq.started}</th></tr></thead><tbody>
-${plans.map((p) => html`<tr><td><a href="${hqPaths.plan(p.planId)}">${p.planId}</a></td><td>${p.status}</td><td>${p.startTime}</td></tr>`)}
+    ? html`<table><thead><tr><th>${c.common.plan}</th><th>${c.hq.planTitle}</th><th>${c.hq.started}</th></tr></thead><tbody>
+${plans.map((p) => html`<tr><td><a href="${hqPaths.plan(p.planId)}">${p.planId}</a></td><td>${p.title}</td><td>${p.startTime}</td></tr>`)}
 </tbody></table>`
     : html`<p>${c.hq.noPlans}</p>`;
   return page(c, c.hq.plans, body, nav(c, csrf));

@@ -3,7 +3,7 @@ import { REPORT_STATUSES, type ReportReceipt } from '../../../workflows/contract
 import type { Catalogue } from '../catalogue/en.js';
 import { html, join, type Html } from '../html.js';
 import { page } from '../layout.js';
-import type { FormErrors, FormField, FormValues } from '../report-form.js';
+import { FORM_FIELDS, type FormErrors, type FormField, type FormValues, type ScopeField } from '../report-form.js';
 
 /** What the report's pages say about it. */
 export interface ReportFacts {
@@ -13,12 +13,16 @@ export interface ReportFacts {
   period: string;
 }
 
-function factsTable(c: Catalogue, f: ReportFacts): Html {
+function factsTable(c: Catalogue, f: ReportFacts, errors?: FormErrors): Html {
+  const line = (id: ScopeField, value: string) => {
+    const e = errors?.fields[id];
+    return e ? html`<td>${value}<p class="error" id="${id}-error" data-field="${id}">${e}</p></td>` : html`<td>${value}</td>`;
+  };
   return html`<table>
 <tr><th>${c.common.plan}</th><td>${f.planTitle}</td></tr>
-<tr><th>${c.common.task}</th><td>${f.taskTitle}</td></tr>
-<tr><th>${c.common.unit}</th><td>${f.unitName}</td></tr>
-<tr><th>${c.common.quarter}</th><td>${f.period}</td></tr>
+<tr><th>${c.common.task}</th>${line('taskId', f.taskTitle)}</tr>
+<tr><th>${c.common.unit}</th>${line('unitId', f.unitName)}</tr>
+<tr><th>${c.common.quarter}</th>${line('period', f.period)}</tr>
 </table>`;
 }
 
@@ -73,7 +77,7 @@ ${
     : html`<input type="text" id="${id}" name="${id}" value="${x[id]}"${described(id, errors)}>`
 }
 ${fieldError(id, errors)}`;
-  const head = html`${factsTable(c, v.facts)}
+  const head = html`${factsTable(c, v.facts, errors)}
 <p>${v.dueLine}</p>
 ${v.lateLine ? html`<p class="${v.lateLine.late ? 'warn' : 'ok'}" id="lateness">${v.lateLine.text}</p>` : ''}
 ${v.returnedComment ? html`<div class="warn"><p>${c.form.returnedComment}</p><pre>${v.returnedComment}</pre></div>` : ''}
@@ -90,7 +94,8 @@ ${v.revisionsSoFar > 0 && !v.locked ? html`<p>${c.form.submittedBefore(v.revisio
     );
   }
   const body = html`${head}
-${errors && (errors.general.length || Object.keys(errors.fields).length) ? html`<div class="warn" id="errors"><p>${c.form.fixErrors}</p>${join(errors.general.map((g) => html`<p class="error">${g}</p>`))}</div>` : ''}
+${errors?.engineDown ? html`<div class="warn" id="engine-down" role="alert"><p class="error">${errors.engineDown}</p></div>` : ''}
+${errors && (errors.general.length || Object.keys(errors.fields).length) ? html`<div class="warn" id="errors"><p>${FORM_FIELDS.some((f) => errors.fields[f]) ? c.form.fixErrors : c.form.notSent}</p>${join(errors.general.map((g) => html`<p class="error">${g}</p>`))}</div>` : ''}
 <form method="post" action="/report" novalidate>
 <input type="hidden" name="csrf" value="${v.csrf}">
 <input type="hidden" name="requestId" value="${v.requestId}">
