@@ -1,6 +1,6 @@
 /** Notices in the system of record: the sent log every worker shares, and what each notice's hand-over came to. */
 import type pg from 'pg';
-import type { SentEntry, SentLog } from '../activities/mail/sent-log.js';
+import type { NoticeFacts, SentEntry, SentLog } from '../activities/mail/sent-log.js';
 
 /** The sent log in the database: a `sending` claim before each hand-over and its outcome after, for every worker. */
 export function createDbSentLog(pool: pg.Pool): SentLog {
@@ -10,6 +10,29 @@ export function createDbSentLog(pool: pg.Pool): SentLog {
       if (!rows.length) return undefined;
       const r = rows[0];
       return { messageId, status: r.status, ...(r.reason !== null ? { reason: r.reason } : {}), rejected: r.rejected };
+    },
+    async claim(items: { messageId: string; notice: NoticeFacts }[]) {
+      if (!items.length) return new Map();
+      const rows = items.map(({ messageId, notice: n }) => ({
+        message_id: messageId, plan_id: n.planId, key_text: n.keyText, kind: n.kind, task_id: n.taskId ?? null, unit_id: n.unitId ?? null,
+        period: n.period ?? null, number: n.number ?? null, round: n.round ?? null, window_id: n.window ?? null, leader_id: n.leaderId ?? null,
+        notice_at: n.at, recipients: { to: n.to, cc: n.cc }, subject: n.subject,
+      }));
+      // One round trip: the entries as they were (the CTE reads the snapshot before the upsert), and the claims.
+      const { rows: prior } = await pool.query(
+        `WITH prior AS (SELECT message_id, status, reason, rejected FROM notices WHERE message_id = ANY($1::text[])),
+         claimed AS (
+           INSERT INTO notices (message_id, plan_id, key_text, kind, task_id, unit_id, period, number, round, window_id, leader_id, notice_at, recipients, subject, status, attempts)
+           SELECT x.message_id, x.plan_id, x.key_text, x.kind, x.task_id, x.unit_id, x.period, x.number, x.round, x.window_id, x.leader_id, x.notice_at, x.recipients, x.subject, 'sending', 1
+           FROM jsonb_to_recordset($2::jsonb) AS x(message_id text, plan_id text, key_text text, kind text, task_id text, unit_id text, period text,
+             number int, round int, window_id text, leader_id text, notice_at timestamptz, recipients jsonb, subject text)
+           ON CONFLICT (message_id) DO UPDATE SET status = 'sending', attempts = notices.attempts + 1, updated_at = now()
+           WHERE notices.status NOT IN ('sent', 'refused')
+           RETURNING 1)
+         SELECT * FROM prior`,
+        [items.map((i) => i.messageId), JSON.stringify(rows)],
+      );
+      return new Map(prior.map((r) => [r.message_id as string, { messageId: r.message_id, status: r.status, ...(r.reason !== null ? { reason: r.reason } : {}), rejected: r.rejected } as SentEntry]));
     },
     async add(e: SentEntry) {
       if (e.status === 'sending') {

@@ -37,6 +37,23 @@ export interface SentEntry {
 export interface SentLog {
   get(messageId: string): Promise<SentEntry | undefined>;
   add(entry: SentEntry): Promise<void>;
+  /**
+   * Claims a batch at once: marks every message not yet sent or refused `sending` and returns what each one's entry
+   * was before (a log may do it in one round trip; see claimAll for the default).
+   */
+  claim?(items: { messageId: string; notice: NoticeFacts }[]): Promise<Map<string, SentEntry>>;
+}
+
+/** The entries of `items` before this claim; each one that is not sent or refused is `sending` afterwards. */
+export async function claimAll(log: SentLog, items: { messageId: string; notice: NoticeFacts }[]): Promise<Map<string, SentEntry>> {
+  if (log.claim) return log.claim(items);
+  const prior = new Map<string, SentEntry>();
+  for (const { messageId, notice } of items) {
+    const entry = await log.get(messageId);
+    if (entry) prior.set(messageId, entry);
+    if (entry?.status !== 'sent' && entry?.status !== 'refused') await log.add({ messageId, status: 'sending', notice });
+  }
+  return prior;
 }
 
 /** An in-memory log, for one process's lifetime (plain-function tests). */

@@ -28,13 +28,15 @@ export async function deliverOnce(
   log: SentLog,
   message: OutgoingMessage,
   notice: NoticeFacts,
+  /** Given when the caller has claimed the message already (claimAll): its entry before the claim. */
+  claimed?: { prior: SentEntry | undefined },
 ): Promise<{ outcome: NoticeOutcome; fresh: boolean; resent: boolean }> {
   const { messageId } = message;
-  const entry = await log.get(messageId);
+  const entry = claimed ? claimed.prior : await log.get(messageId);
   const earlier = earlierOutcome(entry, messageId);
   if (earlier) return { outcome: earlier, fresh: false, resent: false };
   const resent = entry?.status === 'sending';
-  await log.add({ messageId, status: 'sending', notice });
+  if (!claimed) await log.add({ messageId, status: 'sending', notice });
   try {
     const { rejected } = await mailer.send(message);
     await log.add({ messageId, status: 'sent', rejected });

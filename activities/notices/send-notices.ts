@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { LinkMaker } from '../../security/links.js';
 import { noticeKeyText, type NoticeBatch, type NoticeLine, type NoticeOutcome, type NoticeSpec } from '../../workflows/contract/notice.js';
 import type { Mailer } from '../mail/mailer.js';
-import type { SentLog } from '../mail/sent-log.js';
+import { claimAll, type SentLog } from '../mail/sent-log.js';
 import { deliverOnce } from './deliver-once.js';
 import { messageIdFor } from './message-id.js';
 import { renderNotice } from './render.js';
@@ -63,20 +63,21 @@ export function createNoticeActivities(deps: NoticeDeps) {
   return {
     /** Sends every notice of the batch that has not been sent before; permanent refusals are returned, not thrown. */
     async sendNotices(batch: NoticeBatch): Promise<NoticeOutcome[]> {
-      const outcomes: NoticeOutcome[] = [];
-      for (const spec of batch.notices) {
-        const messageId = messageIdFor(spec.key, deps.messageIdDomain);
-        const { subject, text, html } = renderNotice(spec, deps.links);
-        const headers = {
-          'X-Review-Cycles-Key': noticeKeyText(spec.key),
-          'X-Review-Cycles-At': spec.at,
-          'X-Review-Cycles-Kind': spec.key.kind,
-        };
+      const messages = batch.notices.map((spec) => {
         const k = spec.key;
-        const facts = { planId: k.planId, keyText: noticeKeyText(k), kind: k.kind, taskId: k.taskId, unitId: k.unitId, period: k.period, number: k.number, round: k.round ?? 0, at: spec.at, to: spec.to, cc: spec.cc, subject };
-        const { outcome, fresh } = await deliverOnce(deps.mailer, deps.sentLog, { messageId, from: deps.from, to: spec.to, cc: spec.cc, subject, text, html, headers }, facts);
+        const messageId = messageIdFor(k, deps.messageIdDomain);
+        const { subject, text, html } = renderNotice(spec, deps.links);
+        const headers = { 'X-Review-Cycles-Key': noticeKeyText(k), 'X-Review-Cycles-At': spec.at, 'X-Review-Cycles-Kind': k.kind };
+        const notice = { planId: k.planId, keyText: noticeKeyText(k), kind: k.kind, taskId: k.taskId, unitId: k.unitId, period: k.period, number: k.number, round: k.round ?? 0, at: spec.at, to: spec.to, cc: spec.cc, subject };
+        return { spec, notice, message: { messageId, from: deps.from, to: spec.to, cc: spec.cc, subject, text, html, headers } };
+      });
+      // The whole batch is claimed in one round trip; each outcome is written as soon as its hand-over ends.
+      const prior = await claimAll(deps.sentLog, messages.map((m) => ({ messageId: m.message.messageId, notice: m.notice })));
+      const outcomes: NoticeOutcome[] = [];
+      for (const { spec, notice, message } of messages) {
+        const { outcome, fresh } = await deliverOnce(deps.mailer, deps.sentLog, message, notice, { prior: prior.get(message.messageId) });
         outcomes.push(outcome);
-        if (fresh) deps.onSent?.({ line: lineOf(spec), messageId, subject, spec });
+        if (fresh) deps.onSent?.({ line: lineOf(spec), messageId: message.messageId, subject: message.subject, spec });
         heartbeat(outcomes.length);
       }
       return outcomes;

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createActivities, createDiscardMailer, createMemorySentLog } from '../../activities/index.js';
+import { createActivities, createDiscardMailer } from '../../activities/index.js';
+import { createDbSentLog, openStore, temporaryEmbeddedPostgres, type EmbeddedPostgres, type Store } from '../../store/index.js';
 import { DevServerError, PortInUseError, freePorts, startDevServer, type DevServer } from '../../client/dev-server.js';
 import { planLayout, planStatus, startPlan, submitReport } from '../../client/plans.js';
 import { workflowsPath } from '../../worker/build.js';
@@ -59,6 +60,8 @@ export interface LiveFigures {
    * status code and message: they are hidden from the caller, but not from its latency.
    */
   grpcRetries: { submission: Record<string, number>; bare: Record<string, number> };
+  /** From a submission's receipt to the moment the database showed its revision (polled every 20 ms). */
+  lag: LatencySummary & { unseen: number };
   /** Every measured call in time order (written to a file of its own). */
   samples: { submission: Sample[]; bare: Sample[] };
 }
@@ -151,12 +154,17 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
   let server: DevServer | undefined;
   let nativeConnection: NativeConnection | undefined;
   let connection: Connection | undefined;
+  let pg: EmbeddedPostgres | undefined;
+  let store: Store | undefined;
   const workers: Worker[] = [];
   const runs: Promise<void>[] = [];
   try {
     server = await startServer(dataDir);
     const serverStartMs = now() - t0;
     say(`  dev server ${server.address} up in ${(serverStartMs / 1000).toFixed(1)} s`);
+    pg = await temporaryEmbeddedPostgres((await freePorts(1))[0]);
+    store = await openStore(pg.url, { max: 20 });
+    const db = store.pool;
     nativeConnection = await NativeConnection.connect({ address: server.address });
     // The SDK's default retry interceptor, unchanged, with a look at every failed attempt it is about to retry.
     const retried: Record<string, Record<string, number>> = { warmup: {}, submission: {}, bare: {} };
@@ -191,7 +199,8 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
       workflowsPath,
       activities: createActivities({
         mailer: createDiscardMailer(),
-        sentLog: createMemorySentLog(),
+        sentLog: createDbSentLog(db),
+        db,
         from: 'bench@review-cycles.invalid',
         documentsDir: () => join(dataDir, 'documents'),
       }),
@@ -207,10 +216,14 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
     const s0 = now();
     const outcome = await startPlan(client, plan, 'bench-plan');
     if (!outcome.started) throw new Error(`plan ${planId} already running`);
-    const layout = await planLayout(client, planId);
+    for (let t = now(); !(await planLayout(db, planId).catch(() => undefined)); ) {
+      if (now() - t > 60_000) throw new Error(`plan ${planId} was not recorded within 60 s`);
+      await sleep(50);
+    }
+    const layout = await planLayout(db, planId);
     // Wait until every unit-task's current quarter has been requested.
     for (;;) {
-      const status = await planStatus(client, planId).catch(() => undefined);
+      const status = await planStatus(db, planId).catch(() => undefined);
       const states = status?.tasks.flatMap((t) => t.units.map((u) => u.periods.find((p) => p.period === current)?.state)) ?? [];
       if (states.length === unitTasks && states.every((s) => s === 'requested')) break;
       if (now() - s0 > 120_000) throw new Error(`the current quarter ${current} was not requested within 120 s (${states.filter((s) => s === 'requested').length}/${unitTasks})`);
@@ -231,9 +244,12 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
     const trivialIds = layout.groups.map((_, i) => `bench-trivial-${planId}-${i + 1}`);
     for (const workflowId of trivialIds) await client.workflow.start<typeof trivialWorkflow>('trivialWorkflow', { workflowId, taskQueue: 'bench-trivial' });
 
+    // Receipts of measured submissions, to measure how long until the database shows them.
+    const receipts = new Map<string, { revision: number; at: number }[]>();
+    let measuring = false;
     const submit = async (index: number, tag: string): Promise<number> => {
       const t = targets[index % targets.length];
-      await submitReport(client, planId, {
+      const receipt = await submitReport({ client, db }, planId, {
         requestId: `bench:${tag}:${index}`,
         taskId: t.taskId,
         unitId: t.unitId,
@@ -242,7 +258,28 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
         summary: `Benchmark report ${index} of ${t.unitId} on ${t.taskId}.`,
         progress: index % 100,
       });
+      if (measuring) {
+        const key = `${t.taskId}|${t.unitId}`;
+        receipts.set(key, [...(receipts.get(key) ?? []), { revision: receipt.revision, at: Date.now() }]);
+      }
       return t.group;
+    };
+    const lags: number[] = [];
+    let polling = false;
+    const pollLag = async () => {
+      while (polling) {
+        const { rows } = await db.query('SELECT task_id, unit_id, revisions FROM report_records WHERE plan_id = $1 AND period = $2', [planId, current]);
+        const seenAt = Date.now();
+        for (const r of rows) {
+          const key = `${r.task_id}|${r.unit_id}`;
+          const waiting = receipts.get(key);
+          if (!waiting?.length) continue;
+          const still = waiting.filter((w) => w.revision > r.revisions);
+          for (const w of waiting) if (w.revision <= r.revisions) lags.push(seenAt - w.at);
+          receipts.set(key, still);
+        }
+        await sleep(20);
+      }
     };
     const bare = async (index: number, tag: string): Promise<number> => {
       const group = index % trivialIds.length;
@@ -278,7 +315,14 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
       };
       const runSubmit = async () => {
         phase = 'submission';
+        measuring = polling = true;
+        const poller = pollLag();
         subWall += await drive(o.concurrency, per, offset, (i) => submit(i, 'run'), t0, subSamples, subErrors);
+        measuring = false;
+        // Let the last ones arrive (the poller ends once every receipt is seen, or after 10 s).
+        for (const until = now() + 10_000; [...receipts.values()].some((w) => w.length) && now() < until; ) await sleep(20);
+        polling = false;
+        await poller;
       };
       if (r % 2 === 0) {
         await runBare();
@@ -290,6 +334,8 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
       say(`  round ${r + 1}/${o.rounds}: ${per * o.concurrency} bare updates, ${per * o.concurrency} submissions (${r % 2 === 0 ? 'bare' : 'submissions'} first)`);
     }
     const submission = summarize(subSamples.map((s) => s.ms), subErrors.length, subWall);
+    const unseen = [...receipts.values()].reduce((n, w) => n + w.length, 0);
+    const lag = { ...summarize(lags, 0, 0), unseen };
     const bareSummary = summarize(bareSamples.map((s) => s.ms), bareErrors.length, bareWall);
 
     const groupRuns: number[] = [];
@@ -317,6 +363,7 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
       slowestBare: slowest(bareSamples),
       errorSamples: [...new Set([...subErrors, ...bareErrors])].slice(0, 5),
       grpcRetries: { submission: retried.submission, bare: retried.bare },
+      lag,
       samples: { submission: subSamples.map((x) => ({ ...x, ms: round(x.ms, 2) })), bare: bareSamples.map((x) => ({ ...x, ms: round(x.ms, 2) })) },
     };
   } finally {
@@ -331,6 +378,8 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
     await connection?.close().catch(() => {});
     await nativeConnection?.close().catch(() => {});
     await server?.stop();
+    await store?.close().catch(() => {});
+    await pg?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

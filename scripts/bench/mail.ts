@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createActivities, createFileSentLog, createSmtpMailer } from '../../activities/index.js';
+import { createActivities, createSmtpMailer } from '../../activities/index.js';
+import { freePorts } from '../../client/dev-server.js';
+import { createDbSentLog, openStore, temporaryEmbeddedPostgres } from '../../store/index.js';
 import type { NoticeBatch, NoticeSpec } from '../../workflows/contract/notice.js';
 import { startCountingSink } from './smtp-sink.js';
 import { now, round } from './stats.js';
@@ -47,10 +49,15 @@ export async function mailThroughput(total: number, batchSize: number, atOnce: n
   const sink = await startCountingSink();
   const dir = mkdtempSync(join(tmpdir(), 'rc-bench-mail-'));
   const mailer = createSmtpMailer(sink.url);
+  // The sent log every worker shares, in a real (temporary) PostgreSQL: each batch is claimed in one round trip,
+  // each outcome written after its hand-over.
+  const pg = await temporaryEmbeddedPostgres((await freePorts(1))[0]);
+  const store = await openStore(pg.url);
   try {
     const { sendNotices } = createActivities({
       mailer,
-      sentLog: createFileSentLog(join(dir, 'sent.jsonl')),
+      sentLog: createDbSentLog(store.pool),
+      db: store.pool,
       from: 'bench@review-cycles.invalid',
       documentsDir: () => dir,
     });
@@ -89,6 +96,8 @@ export async function mailThroughput(total: number, batchSize: number, atOnce: n
   } finally {
     await mailer.close();
     await sink.close();
+    await store.close();
+    await pg.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,239 @@
+/**
+ * Headquarters' dashboard from the system of record, aggregated in SQL: counts per state by aspect, unit and quarter
+ * for the whole plan, and one aspect's (task, unit, quarter) states for its drill-down. The state of a stored record
+ * at `now` is computed in SQL exactly as `periodState()` (workflows/cycle/status.ts) computes it; quarters without a
+ * record are `scheduled` (tracked) or `untracked`, which is plan arithmetic (`cycleTimeline`), not SQL.
+ */
+import type pg from 'pg';
+import type { Plan } from '../workflows/contract/plan.js';
+import { PERIOD_STATES, type PeriodState } from '../workflows/contract/status.js';
+import { cycleTimeline } from '../workflows/cycle/timeline.js';
+import { storedPlan } from './records.js';
+
+/**
+ * The state of a record at `$now` (a timestamptz parameter), as `periodState()` has it for a requested quarter:
+ * returned and awaiting its revision → escalated if its round was escalated, overdue once the revision is due, else
+ * requested; submitted → late or submitted; escalated; overdue once due; else requested.
+ */
+export const stateSql = (now: string) => `CASE
+  WHEN awaiting THEN CASE WHEN escalated_round THEN 'escalated' WHEN revision_due_at IS NOT NULL AND ${now} >= revision_due_at THEN 'overdue' ELSE 'requested' END
+  WHEN submitted_at IS NOT NULL THEN CASE WHEN COALESCE(days_late, 0) > 0 THEN 'late' ELSE 'submitted' END
+  WHEN escalations > 0 THEN 'escalated'
+  WHEN ${now} >= due_at THEN 'overdue'
+  ELSE 'requested' END`;
+
+/** Returned and its revision not in yet (the heatmap's `awaitingRevision`). */
+const AWAITING_REVISION = `(review IS NOT DISTINCT FROM 'returned' AND revision_due_at IS NOT NULL)`;
+
+/** A record that makes its unit lagging (`isLagging` in client/portal/heatmap.ts): overdue, escalated, late, or awaiting its revision. */
+const laggingSql = (state: string) => `(${state} IN ('overdue', 'escalated', 'late') OR ${AWAITING_REVISION})`;
+
+export type StateCounts = Record<PeriodState, number>;
+
+/** Counts over all quarters, per quarter, and how many of them make the unit lagging. */
+export interface CountsBlock {
+  /** (task, unit) pairs: the number of tasks, for a unit; of unit-tasks, for an aspect. */
+  pairs: number;
+  counts: StateCounts;
+  byPeriod: Record<string, StateCounts>;
+  /** Records that are overdue, escalated, late, or awaiting their revision. */
+  laggingRecords: number;
+}
+
+export interface AspectSummary extends CountsBlock {
+  aspectId: string;
+  title: string;
+  tasks: number;
+  /** The aspect's counts for each of its units. */
+  units: (CountsBlock & { unitId: string; lagging: boolean })[];
+}
+
+export interface UnitSummary extends CountsBlock {
+  unitId: string;
+  name: string;
+  /** True when one of the unit's quarters is overdue, escalated, late, or returned and awaiting its revision. */
+  lagging: boolean;
+}
+
+export interface DashboardSummary {
+  planId: string;
+  /** The moment the states are computed for. */
+  at: string;
+  periods: { period: string; tracked: boolean }[];
+  totals: CountsBlock;
+  aspects: AspectSummary[];
+  units: UnitSummary[];
+  laggingUnits: string[];
+}
+
+const zero = (): StateCounts => Object.fromEntries(PERIOD_STATES.map((s) => [s, 0])) as StateCounts;
+
+function block(periods: string[]): CountsBlock {
+  return { pairs: 0, counts: zero(), byPeriod: Object.fromEntries(periods.map((p) => [p, zero()])), laggingRecords: 0 };
+}
+
+function add(b: CountsBlock, period: string, state: PeriodState, n: number): void {
+  b.counts[state] += n;
+  b.byPeriod[period][state] += n;
+}
+
+/** The started_at of a recorded plan (no plan body), or undefined. */
+export async function planStartedAt(pool: pg.Pool, planId: string): Promise<number | undefined> {
+  const { rows } = await pool.query('SELECT started_at FROM plans WHERE plan_id = $1', [planId]);
+  return rows[0] ? (rows[0].started_at as Date).getTime() : undefined;
+}
+
+/**
+ * Counts per state for every aspect and unit of the plan (over all quarters and per quarter) at `now`, and which
+ * units are lagging: one aggregate query over the plan's records of tracked quarters; the quarters with no record
+ * are counted from the plan.
+ */
+export async function dashboardSummary(pool: pg.Pool, plan: Plan, startedAt: number, now = Date.now()): Promise<DashboardSummary> {
+  const timeline = cycleTimeline(plan, startedAt);
+  const periods = timeline.map((p) => p.schedule.period);
+  const tracked = timeline.filter((p) => p.tracked).map((p) => p.schedule.period);
+  const state = stateSql('$3::timestamptz');
+  const { rows } = await pool.query<{ aspect_id: string; unit_id: string; period: string; state: PeriodState; lagging: boolean; n: number }>(
+    `SELECT aspect_id, unit_id, period, state, lagging, count(*)::int AS n
+     FROM (SELECT aspect_id, unit_id, period, ${state} AS state, ${laggingSql(state)} AS lagging
+           FROM report_records WHERE plan_id = $1 AND period = ANY($2::text[])) r
+     GROUP BY aspect_id, unit_id, period, state, lagging`,
+    [plan.id, tracked, new Date(now).toISOString()],
+  );
+
+  const totals = block(periods);
+  const units = new Map<string, UnitSummary>(plan.units.map((u) => [u.id, { unitId: u.id, name: u.name, lagging: false, ...block(periods) }]));
+  const aspects = new Map<string, AspectSummary & { byUnit: Map<string, CountsBlock & { unitId: string; lagging: boolean }> }>(
+    plan.aspects.map((a) => [a.id, { aspectId: a.id, title: a.title, tasks: 0, units: [], byUnit: new Map(), ...block(periods) }]),
+  );
+  const cellOf = (aspectId: string, unitId: string) => {
+    const a = aspects.get(aspectId);
+    if (!a) return undefined;
+    let c = a.byUnit.get(unitId);
+    if (!c) a.byUnit.set(unitId, (c = { unitId, lagging: false, ...block(periods) }));
+    return c;
+  };
+  // The plan's (task, unit) pairs per aspect and unit: every quarter of each is scheduled or untracked until a record says otherwise.
+  for (const t of plan.tasks) {
+    const a = aspects.get(t.aspect);
+    if (!a) continue;
+    a.tasks++;
+    for (const u of t.units) {
+      cellOf(t.aspect, u)!.pairs++;
+      a.pairs++;
+      totals.pairs++;
+      const unit = units.get(u);
+      if (unit) unit.pairs++;
+    }
+  }
+  const blocksOf = (aspectId: string, unitId: string) => [cellOf(aspectId, unitId), aspects.get(aspectId), units.get(unitId), totals].filter((b) => b !== undefined);
+  for (const a of aspects.values()) {
+    for (const c of a.byUnit.values()) {
+      for (const p of timeline) for (const b of blocksOf(a.aspectId, c.unitId)) add(b, p.schedule.period, p.tracked ? 'scheduled' : 'untracked', c.pairs);
+    }
+  }
+  for (const r of rows) {
+    const cell = aspects.get(r.aspect_id)?.byUnit.get(r.unit_id);
+    if (!cell || !units.has(r.unit_id)) continue; // a record of an aspect or unit the plan does not pair
+    for (const b of blocksOf(r.aspect_id, r.unit_id)) {
+      add(b, r.period, 'scheduled', -r.n);
+      add(b, r.period, r.state, r.n);
+      if (r.lagging) b.laggingRecords += r.n;
+    }
+    if (r.lagging) {
+      cell.lagging = true;
+      units.get(r.unit_id)!.lagging = true;
+    }
+  }
+  const unitOrder = plan.units.map((u) => u.id);
+  return {
+    planId: plan.id,
+    at: new Date(now).toISOString(),
+    periods: timeline.map((p) => ({ period: p.schedule.period, tracked: p.tracked })),
+    totals,
+    aspects: [...aspects.values()].map(({ byUnit, ...a }) => ({
+      ...a,
+      units: unitOrder.filter((u) => byUnit.has(u)).map((u) => byUnit.get(u)!),
+    })),
+    units: [...units.values()],
+    laggingUnits: [...units.values()].filter((u) => u.lagging).map((u) => u.unitId),
+  };
+}
+
+/** One quarter of one (task, unit) in a drill-down (the shape of the heatmap's cell). */
+export interface DrillCell {
+  period: string;
+  state: PeriodState;
+  review: 'accepted' | 'returned' | null;
+  awaitingRevision: boolean;
+}
+
+export interface DrillDown {
+  planId: string;
+  aspectId: string;
+  at: string;
+  periods: string[];
+  /** Units with a lagging record in this aspect. */
+  laggingUnits: string[];
+  /** The aspect's tasks in plan order, each with its units (only the lagging ones with `laggingOnly`) and a cell per quarter. */
+  tasks: { taskId: string; title: string; units: { unitId: string; cells: DrillCell[] }[] }[];
+}
+
+/**
+ * One aspect's tasks with the state of every (task, unit, quarter) at `now`: one query over that aspect's records
+ * (the (plan_id, aspect_id, …) index), with the lagging filter in SQL: `laggingOnly` keeps the units that have a
+ * lagging record in this aspect. The plan is read from the database unless given (with the moment it started).
+ */
+export async function aspectDrillDown(
+  pool: pg.Pool,
+  planId: string,
+  aspectId: string,
+  now = Date.now(),
+  options: { laggingOnly?: boolean; plan?: Plan; startedAt?: number } = {},
+): Promise<DrillDown | undefined> {
+  let plan = options.plan;
+  let startedAt = options.startedAt;
+  if (!plan || startedAt === undefined) {
+    const stored = await storedPlan(pool, planId);
+    if (!stored) return undefined;
+    plan ??= stored.plan;
+    startedAt ??= stored.startedAt;
+  }
+  if (!plan.aspects.some((a) => a.id === aspectId)) return undefined;
+  const timeline = cycleTimeline(plan, startedAt);
+  const tracked = timeline.filter((p) => p.tracked).map((p) => p.schedule.period);
+  const state = stateSql('$4::timestamptz');
+  const { rows } = await pool.query<{ task_id: string; unit_id: string; period: string; state: PeriodState; review: 'accepted' | 'returned' | null; awaiting_revision: boolean; lagging: boolean }>(
+    `WITH r AS (
+       SELECT task_id, unit_id, period, ${state} AS state, review, ${AWAITING_REVISION} AS awaiting_revision, ${laggingSql(state)} AS lagging
+       FROM report_records WHERE plan_id = $1 AND aspect_id = $2 AND period = ANY($3::text[]))
+     SELECT * FROM r WHERE NOT $5::boolean OR unit_id IN (SELECT unit_id FROM r WHERE lagging)`,
+    [planId, aspectId, tracked, new Date(now).toISOString(), options.laggingOnly === true],
+  );
+  const byKey = new Map(rows.map((r) => [`${r.task_id}|${r.unit_id}|${r.period}`, r]));
+  const lagging = new Set(rows.filter((r) => r.lagging).map((r) => r.unit_id));
+  const tasks: DrillDown['tasks'] = [];
+  for (const t of plan.tasks) {
+    if (t.aspect !== aspectId) continue;
+    const units = t.units
+      .filter((u) => !options.laggingOnly || lagging.has(u))
+      .map((unitId) => ({
+        unitId,
+        cells: timeline.map((p): DrillCell => {
+          const period = p.schedule.period;
+          const r = p.tracked ? byKey.get(`${t.id}|${unitId}|${period}`) : undefined;
+          if (!r) return { period, state: p.tracked ? 'scheduled' : 'untracked', review: null, awaitingRevision: false };
+          return { period, state: r.state, review: r.review ?? null, awaitingRevision: r.awaiting_revision };
+        }),
+      }));
+    if (units.length) tasks.push({ taskId: t.id, title: t.title, units });
+  }
+  return {
+    planId,
+    aspectId,
+    at: new Date(now).toISOString(),
+    periods: timeline.map((p) => p.schedule.period),
+    laggingUnits: plan.units.map((u) => u.id).filter((u) => lagging.has(u)),
+    tasks,
+  };
+}
