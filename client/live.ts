@@ -40,7 +40,7 @@ export async function liveStatus(client: Client, planId: string): Promise<PlanSt
   return { planId, tasks: parts.flat() };
 }
 
-/** Every revision of one report, as its group workflow keeps it (texts as excerpts once recorded). */
+/** Every revision of one report, as its group workflow keeps it (without texts once recorded). */
 export async function liveRevisions(client: Client, planId: string, taskId: string, unitId: string, period: string): Promise<Revision[]> {
   const layout = await liveLayout(client, planId);
   const g = layout.groups.find((x) => x.taskIds.includes(taskId));
@@ -59,8 +59,8 @@ export async function liveReviews(client: Client, planId: string): Promise<Publi
 
 /**
  * Re-projects what the running workflows know into the database, idempotently: the plan, every record with its
- * decisions, and the revisions' texts as the workflows still hold them (excerpts once recorded: a text the database
- * already has is kept). Returns how many records it wrote.
+ * decisions, and the revisions with the texts the workflows still hold (none once recorded: a revision the database
+ * already has is kept as it is). Returns how many records it wrote.
  */
 export async function syncPlan(client: Client, db: import('pg').Pool, planId: string): Promise<{ records: number; groups: number }> {
   const { recordPlan, recordProgress, storedPlan } = await import('../store/records.js');

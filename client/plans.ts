@@ -12,7 +12,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { latestRevisions, storedPlan, storedPlans, storedRecords, storedReviews, storedRevisions, type StoredPlan } from '../store/index.js';
+import { latestRevisions, revisionSummaries, storedPlan, storedPlans, storedRecords, storedReviews, storedRevisions, type StoredPlan } from '../store/index.js';
 import { planWorkflowId } from '../workflows/contract/ids.js';
 import { reviewReportUpdate, submitReportUpdate } from '../workflows/contract/messages.js';
 import type { Plan } from '../workflows/contract/plan.js';
@@ -137,10 +137,18 @@ export async function planReviews(db: pg.Pool, planId: string): Promise<Publishe
   return storedReviews(db, planId);
 }
 
+/** Characters of a summary a timeline line shows. */
+const SUMMARY_IN_TIMELINE = 200;
+
 /** Every notice, report and decision of one task, oldest first. */
 export async function taskTimeline(db: pg.Pool, planId: string, taskId: string): Promise<TimelineEntry[]> {
   const stored = await recordedPlan(db, planId);
   const records = await storedRecords(db, planId, { taskId });
+  // The records keep no texts: each report line shows the start of its summary, from the revisions.
+  const summaries = await revisionSummaries(db, planId, taskId, SUMMARY_IN_TIMELINE);
+  for (const [key, record] of Object.entries(records)) {
+    record.revisions = record.revisions.map((v) => ({ ...v, summary: summaries.get(`${key}|${v.requestId}`) ?? v.summary }));
+  }
   return timelineOf(stored.plan, taskId, records, cycleTimeline(stored.plan, stored.startedAt));
 }
 

@@ -238,3 +238,12 @@ export async function lastDecisionsOfPlan(pool: pg.Pool, planId: string): Promis
 export async function ledgerDetails(pool: pg.Pool, planId: string) {
   return { latest: await latestRevisionsOfPlan(pool, planId), decisions: await lastDecisionsOfPlan(pool, planId) };
 }
+
+/** The first `chars` characters of every revision's summary of one task, keyed `task|unit|period|requestId`. */
+export async function revisionSummaries(pool: pg.Pool, planId: string, taskId: string, chars: number): Promise<Map<string, string>> {
+  const { rows } = await pool.query(
+    'SELECT unit_id, period, request_id, left(summary, $3) AS summary FROM report_revisions WHERE plan_id = $1 AND task_id = $2',
+    [planId, taskId, chars],
+  );
+  return new Map(rows.map((r) => [`${recordKey(taskId, r.unit_id, r.period)}|${r.request_id}`, r.summary as string]));
+}

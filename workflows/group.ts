@@ -78,7 +78,7 @@ export interface GroupCarry {
   records: Record<string, UnitPeriodRecord>;
   /** Notices still to come of the ladders that follow returned reports. */
   pending?: RevisionEvent[];
-  /** Set by runs that record into the system of record: every record is there, and revisions keep excerpts only. */
+  /** Set by runs that record into the system of record: every record is there, and revisions keep no texts. */
   recorded?: boolean;
 }
 
@@ -319,7 +319,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
         flushing = false;
       }
       for (const { key, upTo } of changes) {
-        // Recorded: keep excerpts only, so the carried state stays small for any text length.
+        // Recorded: keep only the figures, so the carried state stays small for any text length.
         const revisions = records[key].revisions;
         for (let k = textsSent.get(key) ?? 0; k < upTo; k++) revisions[k] = excerptOf(revisions[k]);
         textsSent.set(key, upTo);

@@ -23,7 +23,8 @@ export interface ReviewDeps extends NoticeDeps {
 export function createReviewActivities(deps: ReviewDeps) {
   return {
     /** Writes the review as JSON, Markdown and HTML, sends it to headquarters (leaders in cc) and each leader's lagging notice. */
-    async publishReview({ review, audience }: PublishRequest): Promise<PublishOutcome> {
+    async publishReview({ review: given, audience }: PublishRequest): Promise<PublishOutcome> {
+      const review = await withRecordedProblems(deps.db, given);
       const input: ReviewDocumentInput = {
         review,
         names: { units: audience.units, tasks: audience.tasks, aspects: audience.aspects, leaders: Object.fromEntries(audience.leaders.map((l) => [l.id, l.name])) },
@@ -73,4 +74,17 @@ export function createReviewActivities(deps: ReviewDeps) {
       return outcome;
     },
   };
+}
+
+/** The review with the problems of its flagged reports read from the database, where the group no longer keeps them. */
+async function withRecordedProblems(db: pg.Pool, review: PublishRequest['review']): Promise<PublishRequest['review']> {
+  const wanted = review.flagged.filter((f) => f.problems === null && f.requestId);
+  if (!wanted.length) return review;
+  const { rows } = await db.query(
+    `SELECT task_id, unit_id, period, request_id, problems FROM report_revisions
+     WHERE plan_id = $1 AND (task_id, unit_id, period, request_id) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]))`,
+    [review.planId, wanted.map((f) => f.taskId), wanted.map((f) => f.unitId), wanted.map((f) => f.period), wanted.map((f) => f.requestId!)],
+  );
+  const problems = new Map(rows.map((r) => [`${r.task_id}|${r.unit_id}|${r.period}|${r.request_id}`, r.problems as string | null]));
+  return { ...review, flagged: review.flagged.map((f) => (f.problems === null && f.requestId ? { ...f, problems: problems.get(`${f.taskId}|${f.unitId}|${f.period}|${f.requestId}`) ?? null } : f)) };
 }

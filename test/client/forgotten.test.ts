@@ -72,7 +72,7 @@ beforeAll(async () => {
       await submitReport(engine, plan.id, { requestId: 'q1-ontime-2', taskId: 't1', unitId: 'ontime', period: '2030-Q1', status: 'on-track', summary: 'With the March figures.', progress: 35 });
       await acceptReport(engine, plan.id, { taskId: 't1', unitId: 'ontime', period: '2030-Q1', by: 'HQ office' });
       await sleepUntil(env, '2030-04-12T04:00:00Z');
-      await submitReport(engine, plan.id, { requestId: 'q1-late-1', taskId: 't1', unitId: 'late', period: '2030-Q1', status: 'off-track', summary: 'Late, sorry.' });
+      await submitReport(engine, plan.id, { requestId: 'q1-late-1', taskId: 't1', unitId: 'late', period: '2030-Q1', status: 'off-track', summary: 'Late, sorry.', problems: 'The contractor withdrew.' });
       await env.client.workflow.getHandle(planWorkflowId(plan.id)).result();
       await sleepUntil(env, '2031-01-15T00:00:00Z');
       await group.result(); // every quarter closed: the plan is complete
@@ -133,6 +133,10 @@ test('decisions and notices are in the database; the reviews too', async () => {
   const { rows: docs } = await db.query('SELECT window_id, length(html) AS html, length(markdown) AS md FROM reviews WHERE plan_id = $1 ORDER BY review_at', [plan.id]);
   expect(docs).toHaveLength(3);
   for (const d of docs) expect(Math.min(d.html, d.md)).toBeGreaterThan(100);
+  // The group keeps no texts once they are recorded: the review reads the flagged report's problems from the database.
+  const { rows: h1 } = await db.query("SELECT review, markdown FROM reviews WHERE plan_id = $1 AND window_id = '2030-H1'", [plan.id]);
+  expect(h1[0].review.flagged).toContainEqual(expect.objectContaining({ unitId: 'late', period: '2030-Q1', status: 'off-track', problems: 'The contractor withdrew.' }));
+  expect(h1[0].markdown).toContain('The contractor withdrew.');
 });
 
 test('the ledger: one row per task, unit and quarter, with the texts and the last decision', async () => {

@@ -1,7 +1,7 @@
 /**
  * The system of record follows the workflows: a plan with reports, a return, an accept, reminders, escalations,
  * refused notices and reviews runs on the time-skipping server, and once the writes have settled the database says
- * what the workflows say. The workflows themselves keep only excerpts of the texts the database holds in full.
+ * what the workflows say. The workflows themselves keep none of the texts the database holds in full.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -16,7 +16,7 @@ import { storedRecords } from '../../store/records.js';
 import { groupWorkflowId, planWorkflowId, recordKey } from '../../workflows/contract/ids.js';
 import { recordsQuery } from '../../workflows/contract/messages.js';
 import { windowNoticeKeyText, type NoticeKey } from '../../workflows/contract/notice.js';
-import { excerptOf, SUMMARY_EXCERPT } from '../../workflows/contract/progress.js';
+import { excerptOf } from '../../workflows/contract/progress.js';
 import type { Revision, UnitPeriodRecord } from '../../workflows/contract/status.js';
 import { yearPlan } from '../fixtures/plans.js';
 import { testActivities } from '../helpers/activities.js';
@@ -181,7 +181,7 @@ test('Q1: reports, a return and its revision, an accept, reminders and escalatio
   expect(stored.decisions[0]).toMatchObject({ revisionDueDay: '2030-04-01', revisionDueAt: '2030-04-01T16:00:00.000Z' });
 });
 
-test('the database keeps every revision in full; the workflow carries excerpts only', async () => {
+test('the database keeps every revision in full; the workflow carries only the figures its rules need', async () => {
   const full = await reportRevisions(db, plan.id, 't1', 'ontime', '2030-Q1');
   const live = await liveRevisions(env.client, plan.id, 't1', 'ontime', '2030-Q1');
   expect(full.map((v) => ({ requestId: v.requestId, status: v.status, summary: v.summary, problems: v.problems, nextSteps: v.nextSteps, submittedBy: v.submittedBy, progress: v.progress }))).toEqual([
@@ -189,15 +189,15 @@ test('the database keeps every revision in full; the workflow carries excerpts o
     { requestId: 'r2', status: 'at-risk', summary: r2.summary, problems: undefined, nextSteps: 'Hire two more.', submittedBy: undefined, progress: 20 },
   ]);
   expect(full[0].summary).toHaveLength(20_000);
-  // The carried state: summaries cut to 200 characters, problems to 1,000, no next steps or names; figures kept.
-  expect(live.map((v) => v.summary.length)).toEqual([SUMMARY_EXCERPT, SUMMARY_EXCERPT]);
+  // The carried state: arrival, status and progress; no texts at all.
+  expect(live.map((v) => v.summary)).toEqual(['', '']);
   expect(live).toEqual(full.map((v: Revision) => excerptOf(v)));
   expect(live[0]).not.toHaveProperty('nextSteps');
-  expect(live[0].problems).toHaveLength(1_000);
+  expect(live[0]).not.toHaveProperty('problems');
   expect(live.map((v) => v.arrivedAt)).toEqual(full.map((v) => v.arrivedAt));
   // The whole carried record stays small although the unit wrote 43,000 characters.
   const records = await liveRecords();
-  expect(JSON.stringify(records[recordKey('t1', 'ontime', '2030-Q1')]).length).toBeLessThan(3_000);
+  expect(JSON.stringify(records[recordKey('t1', 'ontime', '2030-Q1')]).length).toBeLessThan(1_500);
   expect((await reportRevisions(db, plan.id, 't1', 'late', '2030-Q1')).map((v) => [v.summary, v.submittedBy])).toEqual([[r3.summary, 'Mr Li']]);
 });
 

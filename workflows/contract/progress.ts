@@ -45,23 +45,15 @@ export function changeCountOf(r: UnitPeriodRecord): number {
   return 1 + r.revisions.length + (r.decisions?.length ?? 0) + (r.sent?.length ?? 0) + r.deliveryIssues.length;
 }
 
-/** Characters of a recorded revision's summary and problems that a group keeps (timeline lines, flagged reports). */
-export const SUMMARY_EXCERPT = 200;
-export const PROBLEMS_EXCERPT = 1_000;
-
-/** A revision as a group keeps it once its texts are in the database: the figures its rules need and short excerpts. */
+/**
+ * A revision as a group keeps it once its texts are in the database: only what its rules need (arrival, status,
+ * progress), so that the carried state stays small for any text length. Reads take the texts from the database.
+ */
 export function excerptOf(v: Revision): Revision {
-  return {
-    requestId: v.requestId,
-    arrivedAt: v.arrivedAt,
-    status: v.status,
-    summary: v.summary.slice(0, SUMMARY_EXCERPT),
-    ...(v.progress !== undefined ? { progress: v.progress } : {}),
-    ...(v.problems !== undefined ? { problems: v.problems.slice(0, PROBLEMS_EXCERPT) } : {}),
-  };
+  return { requestId: v.requestId, arrivedAt: v.arrivedAt, status: v.status, summary: '', ...(v.progress !== undefined ? { progress: v.progress } : {}) };
 }
 
-/** The record as the record row keeps it: revisions as excerpts. */
+/** The record as the record row keeps it: revisions without texts (they are in report_revisions). */
 export function withoutTexts(r: UnitPeriodRecord): UnitPeriodRecord {
   return { ...r, revisions: r.revisions.map(excerptOf) };
 }

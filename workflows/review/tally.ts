@@ -31,6 +31,8 @@ export interface FlaggedReport {
   period: string;
   status: string;
   problems: string | null;
+  /** The revision flagged; once its texts are in the database the group keeps none, and the review reads them there. */
+  requestId?: string;
 }
 
 /** Heatmap cell of a task and quarter, the worst among its units: M missing, L late, S on time, P not yet due, U untracked. */
@@ -89,7 +91,7 @@ export function groupTally(
         }
         const last = lastRevisionBy(record, at);
         if (last && (last.status === 'off-track' || last.status === 'at-risk')) {
-          flagged.push({ taskId: task.id, unitId, period: p.schedule.period, status: last.status, problems: last.problems ?? null });
+          flagged.push({ taskId: task.id, unitId, period: p.schedule.period, status: last.status, problems: last.problems ?? null, requestId: last.requestId });
         }
       }
       cells.push(WORST[worst]);

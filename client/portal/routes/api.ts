@@ -5,7 +5,7 @@ import { HttpError, parseJsonObject, readBody, requireMediaType, sendJson } from
 import { asHttpError, loadPlan, reportParts, sayRefusal, speakPlan } from '../plan-data.js';
 import type { Route } from '../router.js';
 import { refuseCrossSite } from '../same-origin.js';
-import { reportData, requireHq } from './hq.js';
+import { drillDownData, reportData, requireHq, summaryData } from './hq.js';
 
 async function plans(ctx: Ctx): Promise<void> {
   requireHq(ctx);
@@ -16,6 +16,18 @@ async function status(ctx: Ctx, params: Record<string, string>): Promise<void> {
   requireHq(ctx);
   const plan = await loadPlan(ctx.portal.db, params.planId);
   sendJson(ctx.res, 200, await planStatus(ctx.portal.db, plan.id));
+}
+
+/** Counts by state per aspect, unit and quarter, and the lagging units (aggregated in SQL). */
+async function summary(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  requireHq(ctx);
+  sendJson(ctx.res, 200, await summaryData(ctx, params.planId));
+}
+
+/** One aspect's tasks with the state of each (task, unit, quarter); `?lagging=1` keeps the units lagging in it. */
+async function aspect(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  requireHq(ctx);
+  sendJson(ctx.res, 200, (await drillDownData(ctx, params, ctx.url.searchParams.get('lagging') === '1')).drill);
 }
 
 async function timeline(ctx: Ctx, params: Record<string, string>): Promise<void> {
@@ -64,6 +76,8 @@ const REPORT = '/api/hq/plans/:planId/reports/:taskId/:unitId/:period';
 export const apiRoutes: Route<Ctx>[] = [
   { method: 'GET', pattern: '/api/hq/plans', handle: plans },
   { method: 'GET', pattern: '/api/hq/plans/:planId/status', handle: status },
+  { method: 'GET', pattern: '/api/hq/plans/:planId/summary', handle: summary },
+  { method: 'GET', pattern: '/api/hq/plans/:planId/aspects/:aspectId', handle: aspect },
   { method: 'GET', pattern: '/api/hq/plans/:planId/tasks/:taskId/timeline', handle: timeline },
   { method: 'GET', pattern: REPORT, handle: report },
   { method: 'POST', pattern: `${REPORT}/accept`, handle: decide('accept') },

@@ -1,15 +1,16 @@
-/** Headquarters' dashboard: sign-in, plans, heatmap, timelines, reports and the accept / return decisions. */
+/** Headquarters' dashboard: sign-in, plans, a plan's summary, an aspect's heatmap, timelines, reports and the accept / return decisions. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { acceptReport, listPlans, planStatus, reportRevisions, returnReport, taskTimeline, UserError } from '../../plans.js';
 import type { Ctx } from '../context.js';
-import { heatmap, laggingUnits } from '../heatmap.js';
+import { aspectDrillDown, dashboardSummary, planStartedAt, type DashboardSummary } from '../../../store/dashboard.js';
+import { drillHeatmap } from '../heatmap.js';
 import { HQ_COOKIE, LOGIN_CSRF_COOKIE, type HqProof } from '../hq-auth.js';
 import { HttpError, parseCookies, parseForm, readBody, redirect, requireMediaType, sendHtml, setCookie } from '../http.js';
 import { asHttpError, loadPlan, periodOf, reportParts, sayRefusal, speakPlan } from '../plan-data.js';
 import type { Route } from '../router.js';
 import { requireSameOrigin } from '../same-origin.js';
 import { sameSecret } from '../sessions.js';
-import { decisionPage, hqPaths, loginPage, planPage, plansPage, reportPage, timelinePage, type ReportPageView } from '../views/hq.js';
+import { aspectPage, decisionPage, hqPaths, loginPage, planPage, plansPage, reportPage, timelinePage, type ReportPageView } from '../views/hq.js';
 
 /** The challenge of a 401: browsers and scripts may answer it with Basic auth. */
 export const HQ_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="review-cycles headquarters", charset="UTF-8"' };
@@ -61,14 +62,44 @@ async function plans(ctx: Ctx): Promise<void> {
   sendHtml(ctx.res, 200, plansPage(ctx.c, ctx.portal.hq.csrf(proof), await listPlans(ctx.portal.db)));
 }
 
+/** When the plan started (for the plan arithmetic of the summary); a plan that loadPlan found has one. */
+async function startedAtOf(ctx: Ctx, planId: string): Promise<number> {
+  const startedAt = await planStartedAt(ctx.portal.db, planId);
+  if (startedAt === undefined) throw new HttpError(404, 'notFound', `plan ${planId}: no such plan has been started`);
+  return startedAt;
+}
+
+/** The plan's summary: counts by state per aspect, unit and quarter, aggregated in SQL. */
+export async function summaryData(ctx: Ctx, planId: string): Promise<DashboardSummary> {
+  const p = await loadPlan(ctx.portal.db, planId);
+  return dashboardSummary(ctx.portal.db, p, await startedAtOf(ctx, p.id));
+}
+
+/** One aspect's drill-down (only its records are read); a 404 when the plan has no such aspect. */
+export async function drillDownData(ctx: Ctx, params: Record<string, string>, laggingOnly: boolean) {
+  const p = await loadPlan(ctx.portal.db, params.planId);
+  speakPlan(ctx, p);
+  const aspect = p.aspects.find((a) => a.id === params.aspectId);
+  if (!aspect) throw new HttpError(404, 'notFound', `plan ${p.id} has no aspect "${params.aspectId}"`, 'aspectId');
+  const drill = await aspectDrillDown(ctx.portal.db, p.id, aspect.id, Date.now(), { laggingOnly, plan: p, startedAt: await startedAtOf(ctx, p.id) });
+  if (!drill) throw new HttpError(404, 'notFound', `plan ${p.id} has no aspect "${params.aspectId}"`, 'aspectId');
+  return { plan: p, aspect, drill };
+}
+
 async function plan(ctx: Ctx, params: Record<string, string>): Promise<void> {
   const proof = requireHq(ctx);
   const p = await loadPlan(ctx.portal.db, params.planId);
   speakPlan(ctx, p);
-  const status = await planStatus(ctx.portal.db, p.id);
   const laggingOnly = ctx.url.searchParams.get('lagging') === '1';
-  const map = heatmap(p, status, laggingOnly ? laggingUnits(status) : undefined);
-  sendHtml(ctx.res, 200, planPage(ctx.c, ctx.portal.hq.csrf(proof), p, map, laggingOnly));
+  const summary = await summaryData(ctx, p.id);
+  sendHtml(ctx.res, 200, planPage(ctx.c, ctx.portal.hq.csrf(proof), p, summary, laggingOnly));
+}
+
+async function aspect(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  const proof = requireHq(ctx);
+  const laggingOnly = ctx.url.searchParams.get('lagging') === '1';
+  const { plan: p, aspect: a, drill } = await drillDownData(ctx, params, laggingOnly);
+  sendHtml(ctx.res, 200, aspectPage(ctx.c, ctx.portal.hq.csrf(proof), p, { id: a.id, title: a.title }, drillHeatmap(p, drill), laggingOnly));
 }
 
 async function timeline(ctx: Ctx, params: Record<string, string>): Promise<void> {
@@ -159,6 +190,7 @@ export const hqRoutes: Route<Ctx>[] = [
   { method: 'POST', pattern: '/hq/logout', handle: logout },
   { method: 'GET', pattern: '/hq', handle: plans },
   { method: 'GET', pattern: '/hq/plans/:planId', handle: plan },
+  { method: 'GET', pattern: '/hq/plans/:planId/aspects/:aspectId', handle: aspect },
   { method: 'GET', pattern: '/hq/plans/:planId/tasks/:taskId', handle: timeline },
   { method: 'GET', pattern: REPORT, handle: report },
   { method: 'POST', pattern: `${REPORT}/accept`, handle: decide('accept') },

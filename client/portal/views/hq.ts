@@ -1,9 +1,11 @@
-/** Headquarters' pages: plans, heatmap, a task's timeline, a report with its decisions, sign-in. */
+/** Headquarters' pages: plans, a plan's summary, an aspect's heatmap, a task's timeline, a report with its decisions, sign-in. */
 import type { Plan } from '../../../workflows/contract/plan.js';
 import type { DecisionReceipt } from '../../../workflows/contract/report.js';
 import type { PeriodStatus, Revision, TimelineEntry } from '../../../workflows/contract/status.js';
 import type { Catalogue } from '../catalogue/en.js';
-import type { Heatmap } from '../heatmap.js';
+import { PERIOD_STATES } from '../../../workflows/contract/status.js';
+import type { DashboardSummary, StateCounts } from '../../../store/dashboard.js';
+import { summaryTables, type Heatmap, type SummaryRow } from '../heatmap.js';
 import { html, type Html } from '../html.js';
 import { formatDueDay, formatTime } from '../i18n.js';
 import { page } from '../layout.js';
@@ -11,9 +13,10 @@ import { heatmapTable, legend } from './heatmap.js';
 
 const enc = encodeURIComponent;
 
-/** The dashboard address of a plan, a task's timeline, or a report. */
+/** The dashboard address of a plan, an aspect, a task's timeline, or a report. */
 export const hqPaths = {
   plan: (planId: string) => `/hq/plans/${enc(planId)}`,
+  aspect: (planId: string, aspectId: string) => `/hq/plans/${enc(planId)}/aspects/${enc(aspectId)}`,
   timeline: (planId: string, taskId: string) => `/hq/plans/${enc(planId)}/tasks/${enc(taskId)}`,
   report: (planId: string, taskId: string, unitId: string, period: string) => `/hq/plans/${enc(planId)}/reports/${enc(taskId)}/${enc(unitId)}/${enc(period)}`,
 };
@@ -33,18 +36,60 @@ ${plans.map((p) => html`<tr><td><a href="${hqPaths.plan(p.planId)}">${p.planId}<
   return page(c, c.hq.plans, body, nav(c, csrf));
 }
 
-/** The heatmap of a plan, all units or only the lagging ones. */
-export function planPage(c: Catalogue, csrf: string, plan: Plan, map: Heatmap, laggingOnly: boolean): Html {
-  const toggle = laggingOnly ? html`<a href="${hqPaths.plan(plan.id)}">${c.hq.showAll}</a>` : html`<a href="${hqPaths.plan(plan.id)}?lagging=1">${c.hq.laggingOnly}</a>`;
+/** A summary table: a row per aspect or unit, its tasks, a count per state, and its lagging reports. */
+function summaryTable(c: Catalogue, kind: 'aspect' | 'unit', head: string, rows: SummaryRow[], link?: (row: SummaryRow) => string): Html {
+  return html`<table class="summary" id="by-${kind}">
+<thead><tr><th>${head}</th><th>${c.hq.tasks}</th>${PERIOD_STATES.map((s) => html`<th class="s-${s}">${c.states[s]}</th>`)}<th>${c.hq.laggingReports}</th></tr></thead>
+<tbody>
+${rows.map(
+  (r) => html`<tr data-${kind}="${r.id}"${r.lagging ? html` data-lagging="true" class="lagging"` : ''}><th>${link ? html`<a href="${link(r)}">${r.title}</a>` : r.title}${
+    kind === 'unit' && r.lagging ? html` <b class="lagging-mark">${c.hq.laggingMark}</b>` : ''
+  }</th><td>${r.tasks}</td>${PERIOD_STATES.map((s) => html`<td data-state="${s}">${r.counts[s]}</td>`)}<td data-lagging-reports>${r.laggingRecords}</td></tr>`,
+)}
+</tbody></table>`;
+}
+
+/** The counts by state of each quarter (over the units shown). */
+function quarterTable(c: Catalogue, quarters: { period: string; counts: StateCounts }[]): Html {
+  return html`<table class="summary" id="by-quarter">
+<thead><tr><th>${c.common.quarter}</th>${PERIOD_STATES.map((s) => html`<th class="s-${s}">${c.states[s]}</th>`)}</tr></thead>
+<tbody>
+${quarters.map((q) => html`<tr data-period="${q.period}"><th>${q.period}</th>${PERIOD_STATES.map((s) => html`<td data-state="${s}">${q.counts[s]}</td>`)}</tr>`)}
+</tbody></table>`;
+}
+
+function laggingToggle(c: Catalogue, path: string, laggingOnly: boolean): Html {
+  return laggingOnly ? html`<a href="${path}" id="show-all">${c.hq.showAll}</a>` : html`<a href="${path}?lagging=1" id="lagging-only">${c.hq.laggingOnly}</a>`;
+}
+
+/** The dashboard of a plan: counts by state per aspect, per unit (the lagging ones marked) and per quarter; all units or only the lagging ones. */
+export function planPage(c: Catalogue, csrf: string, plan: Plan, summary: DashboardSummary, laggingOnly: boolean): Html {
+  const t = summaryTables(summary, laggingOnly);
+  const suffix = laggingOnly ? '?lagging=1' : '';
+  const body = html`<p>${laggingToggle(c, hqPaths.plan(plan.id), laggingOnly)}</p>
+<p>${c.hq.summaryHelp}</p>
+${legend(c)}
+<h2>${c.hq.byAspect}</h2>
+${summaryTable(c, 'aspect', c.common.aspect, t.aspects, (r) => `${hqPaths.aspect(plan.id, r.id)}${suffix}`)}
+<h2>${c.hq.byUnit}</h2>
+${t.units.length ? summaryTable(c, 'unit', c.common.unit, t.units) : html`<p id="no-rows">${c.hq.noRows}</p>`}
+<h2>${c.hq.byQuarter}</h2>
+${quarterTable(c, t.byPeriod)}`;
+  return page(c, `${plan.title} — ${c.hq.summary}`, body, nav(c, csrf, plan));
+}
+
+/** One aspect's heatmap: its tasks by unit and quarter, all units or only those lagging in it; links to reports and timelines. */
+export function aspectPage(c: Catalogue, csrf: string, plan: Plan, aspect: { id: string; title: string }, map: Heatmap, laggingOnly: boolean): Html {
   const rows = map.groups.length
     ? heatmapTable(c, map, (row, cell) => hqPaths.report(plan.id, row.taskId, row.unitId, cell.period))
-    : html`<p>${c.hq.noRows}</p>`;
-  const body = html`<p>${toggle}</p>
+    : html`<p id="no-rows">${c.hq.noRows}</p>`;
+  const tasks = plan.tasks.filter((t) => t.aspect === aspect.id);
+  const body = html`<p>${laggingToggle(c, hqPaths.aspect(plan.id, aspect.id), laggingOnly)} · <a href="${hqPaths.plan(plan.id)}${laggingOnly ? '?lagging=1' : ''}">${c.hq.allAspects}</a></p>
 ${legend(c)}
 ${rows}
 <h2>${c.hq.timeline}</h2>
-<ul>${plan.tasks.map((t) => html`<li><a href="${hqPaths.timeline(plan.id, t.id)}">${t.title}</a></li>`)}</ul>`;
-  return page(c, `${plan.title} — ${c.hq.heatmap}`, body, nav(c, csrf, plan));
+<ul>${tasks.map((t) => html`<li><a href="${hqPaths.timeline(plan.id, t.id)}">${t.title}</a></li>`)}</ul>`;
+  return page(c, `${plan.title} — ${c.hq.aspectPage(aspect.title)}`, body, nav(c, csrf, plan));
 }
 
 /** The kind of a timeline entry, in words. */
