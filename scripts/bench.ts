@@ -4,19 +4,24 @@
  *   1. rehearsals on the time-skipping server: the demo plan, and a generated 200 x 3 x 3 plan (target < 90 s);
  *   2. mail throughput of the real sendNotices activity over one pooled SMTP transport to an in-process server;
  *   3. on a real dev server: report submissions vs a bare Update to a trivial workflow (target ratio <= 1.5x, p50 and p99);
- *   4. the machine.
+ *   4. reads of the system of record on a 10,000-task x 5-unit plan (200,000 records, temporary embedded PostgreSQL): the
+ *      unit's form, headquarters' summary (target < 1 s) and one aspect's drill-down, p50/p99 over BENCH_READS_RUNS runs;
+ *   5. the machine.
  *
- * Environment: BENCH_ONLY=rehearse,mail,live (parts to run; default all), BENCH_CALLS (measured calls per caller and
- * kind, default 100), BENCH_CONCURRENCY (default 20), BENCH_CLOSING_BACKOFF_MS (an experiment: retry an Update refused
- * with "workflow is closing" after this many ms instead of the SDK's default back-off; off by default).
+ * Environment: BENCH_ONLY=rehearse,mail,live,reads (parts to run; default all; `--help` prints this), BENCH_CALLS
+ * (measured calls per caller and kind, default 100), BENCH_CONCURRENCY (default 20), BENCH_CLOSING_BACKOFF_MS (an
+ * experiment: retry an Update refused with "workflow is closing" after this many ms instead of the SDK's default
+ * back-off; off by default), BENCH_READS_RUNS (measured runs of each read, default 200), BENCH_READS_TASKS (tasks of
+ * the reads plan, default 10000).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { liveBench, type LiveFigures } from './bench/live.js';
 import { machineInfo } from './bench/machine.js';
 import { mailThroughput, type MailFigures } from './bench/mail.js';
+import { readsBench, readsTables, READ_TARGETS, type ReadFigures } from './bench/reads.js';
 import { rehearseDemo, rehearseGenerated, timeBundle, type RehearsalFigures } from './bench/rehearsals.js';
 import { fmt, now, table } from './bench/stats.js';
 
@@ -24,11 +29,20 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, '.data');
 const resultsFile = join(dataDir, 'bench-results.json');
 
-const TARGETS = { generatedRehearsalMaxS: 90, submissionOverBareMaxRatio: 1.2, recordLagMaxMs: 2000 };
+const TARGETS = { generatedRehearsalMaxS: 90, submissionOverBareMaxRatio: 1.2, recordLagMaxMs: 2000, ...READ_TARGETS };
 
-const only = new Set((process.env.BENCH_ONLY ?? 'rehearse,mail,live').split(',').map((s) => s.trim()));
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  // The comment at the top of this file is the help.
+  const doc = /\/\*\*([\s\S]*?)\*\//.exec(readFileSync(fileURLToPath(import.meta.url), 'utf8'))![1];
+  console.log(`${doc.replace(/^ \* ?/gm, '').trim()}\n\nExample, the reads part only: BENCH_ONLY=reads npx tsx scripts/bench.ts`);
+  process.exit(0);
+}
+
+const only = new Set((process.env.BENCH_ONLY ?? 'rehearse,mail,live,reads').split(',').map((s) => s.trim()));
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '20,50').split(',').map(Number);
 const perSubmitter = Number(process.env.BENCH_CALLS ?? 100);
+const readsRuns = Number(process.env.BENCH_READS_RUNS ?? 200);
+const readsTasks = Number(process.env.BENCH_READS_TASKS ?? 10_000);
 
 const say = (s: string) => console.log(s);
 const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
@@ -71,6 +85,11 @@ async function main(): Promise<void> {
       if (closingBackoffMs !== undefined) say(`  experiment: "workflow is closing" retried after ${closingBackoffMs} ms x attempt (not the SDK default)`);
       lives.push(await liveBench({ tasks: 100, unitsPerTask: 2, concurrency, perSubmitter, warmup: 50, rounds: 2, closingBackoffMs }, say));
     }
+  }
+  let reads: ReadFigures | undefined;
+  if (only.has('reads')) {
+    say(`4. reads of the system of record (${readsTasks} tasks x 5 units, 4 requested quarters, temporary embedded PostgreSQL)`);
+    reads = await readsBench({ tasks: readsTasks, units: 5, requestedQuarters: 4, runs: readsRuns, batchSize: 500 }, say);
   }
   const totalS = (now() - t0) / 1000;
   const loadAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
@@ -158,12 +177,18 @@ async function main(): Promise<void> {
     if (live.errorSamples.length) say(`errors: ${live.errorSamples.join(' | ')}`);
   }
 
+  if (reads) {
+    verdicts.dashboardP99 = reads.dashboard.p99Ms < TARGETS.dashboardMaxMs;
+    say('');
+    for (const line of readsTables(reads, table, passFail)) say(line);
+  }
+
   mkdirSync(dataDir, { recursive: true });
   const liveFigures = lives.map(({ samples: _samples, ...rest }) => rest);
   const samples = lives.length ? Object.fromEntries(lives.map((l) => [l.options.concurrency, l.samples])) : undefined;
   writeFileSync(
     resultsFile,
-    `${JSON.stringify({ date: started.toISOString(), totalSeconds: Math.round(totalS), machine, loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd }, targets: TARGETS, verdicts, bundleMs, rehearsals, mail, live: liveFigures }, null, 2)}\n`,
+    `${JSON.stringify({ date: started.toISOString(), totalSeconds: Math.round(totalS), machine, loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd }, targets: TARGETS, verdicts, bundleMs, rehearsals, mail, live: liveFigures, reads }, null, 2)}\n`,
   );
   if (samples) writeFileSync(join(dataDir, 'bench-live-samples.json'), `${JSON.stringify(samples)}\n`);
   say(`\nfigures written to ${resultsFile}`);

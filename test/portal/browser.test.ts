@@ -1,7 +1,8 @@
 /**
  * The portal in a real headless Chromium (Debian's package, driven by playwright-core): a unit opens the link from
- * its caught request, continues, fills and submits the form; headquarters sees the cell turn to submitted, opens the
- * report and returns it; the `returned` notice reaches the SMTP sink. Fails (never skips) without Chromium.
+ * its caught request, continues, fills and submits the form; headquarters sees it counted on the plan's summary, opens
+ * the aspect's heatmap, then the report, and returns it; the `returned` notice reaches the SMTP sink, and the unit is
+ * marked lagging and kept by the lagging filter. Fails (never skips) without Chromium.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -69,11 +70,17 @@ test('a unit reports from the link in its e-mail; headquarters sees it and retur
 
   const hq = await browser.newContext({ httpCredentials: { username: 'headquarters', password: HQ_CREDENTIAL } });
   const dash = await hq.newPage();
+  // The plan's summary counts alpha's report as submitted; the aspect's heatmap shows its cell.
   await dash.goto(`${h.base}/hq/plans/${planId}`);
-  const cell = dash.locator(`td[data-task="t1"][data-unit="alpha"][data-period="${h.current}"]`);
-  await expect.poll(() => cell.getAttribute('data-state')).toBe('submitted');
-  expect(await dash.locator(`td[data-task="t2"][data-unit="beta"][data-period="${h.current}"]`).getAttribute('data-state')).toBe('requested');
+  expect(await dash.locator('#by-unit tr[data-unit="alpha"] td[data-state="submitted"]').textContent()).toBe('1');
+  expect(await dash.locator('#by-unit tr[data-unit="beta"] td[data-state="requested"]').textContent()).toBe('1');
   await dash.screenshot({ path: join(artifacts, 'portal-dashboard.png'), fullPage: true });
+  await dash.locator('#by-aspect tr[data-aspect="a"] a').click();
+  await dash.waitForURL(`${h.base}/hq/plans/${planId}/aspects/a`);
+  const cell = dash.locator(`td[data-task="t1"][data-unit="alpha"][data-period="${h.current}"]`);
+  expect(await cell.getAttribute('data-state')).toBe('submitted');
+  expect(await dash.locator(`td[data-task="t2"][data-unit="beta"][data-period="${h.current}"]`).getAttribute('data-state')).toBe('requested');
+  await dash.screenshot({ path: join(artifacts, 'portal-aspect.png'), fullPage: true });
 
   await cell.locator('a').click();
   await dash.waitForURL(`${h.base}/hq/plans/${planId}/reports/t1/alpha/${h.current}`);
@@ -89,6 +96,16 @@ test('a unit reports from the link in its e-mail; headquarters sees it and retur
 
   // The unit's form now says what to revise, and by when (once the database has the return).
   await waitFor('the return recorded', async () => ((await periodStatus(h.db, planId, 't1', 'alpha', h.current))?.review === 'returned' ? true : undefined));
+  // Awaiting its revision, alpha is lagging: marked on the dashboard, and the only unit its lagging filter keeps.
+  await dash.goto(`${h.base}/hq/plans/${planId}`);
+  expect(await dash.locator('#by-unit tr[data-unit="alpha"]').getAttribute('data-lagging')).toBe('true');
+  await dash.locator('#lagging-only').click();
+  await dash.waitForURL(`${h.base}/hq/plans/${planId}?lagging=1`);
+  expect(await dash.locator('#by-unit tr[data-unit]').count()).toBe(1);
+  await dash.locator('#by-aspect tr[data-aspect="a"] a').click();
+  await dash.waitForURL(`${h.base}/hq/plans/${planId}/aspects/a?lagging=1`);
+  expect(await dash.locator(`td[data-task="t1"][data-unit="alpha"][data-period="${h.current}"]`).getAttribute('data-review')).toBe('returned');
+  expect(await dash.locator('td[data-unit="beta"]').count()).toBe(0);
   await form.goto(`${h.base}/report`);
   expect(await form.textContent('main')).toContain('Headquarters returned the report; the revision is due on');
   expect(await form.inputValue('#summary')).toContain('<script>alert(1)</script>');

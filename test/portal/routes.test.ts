@@ -270,18 +270,38 @@ describe('headquarters', () => {
     expect((await get('/hq', { cookie: 'rc_hq=abc.99999999999.def' })).status).toBe(401);
   });
 
-  test('the heatmap: a cell per task, unit and quarter coloured by state, a legend, links to reports, a lagging filter', async () => {
+  test('the dashboard: counts by state per aspect, unit and quarter; an aspect opens its heatmap with links to reports; a lagging filter on both', async () => {
     const res = await get(`/hq/plans/${planId}`, HQ);
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toMatch(new RegExp(`<td class="cell s-submitted" data-task="t1" data-unit="alpha" data-period="${h.current}" data-state="submitted"`));
-    expect(html).toMatch(new RegExp(`<td class="cell s-requested" data-task="t2" data-unit="beta" data-period="${h.current}" data-state="requested"`));
-    expect(html).toContain(`href="/hq/plans/${planId}/reports/t1/alpha/${h.current}"`);
-    expect(html).toContain('Aspect A');
-    for (const s of ['Not tracked', 'Scheduled', 'Requested', 'Submitted', 'Submitted late', 'Overdue', 'Escalated', 'Accepted', 'Returned']) expect(html).toContain(s);
+    expect(html).toContain(`<a href="/hq/plans/${planId}/aspects/a">Aspect A</a>`);
+    // One report of each unit requested this quarter (alpha's is in), the next quarter scheduled.
+    expect(html).toMatch(/<tr data-aspect="a"><th>[^]*?<\/th><td>2<\/td>[^]*?<td data-state="requested">1<\/td><td data-state="submitted">1<\/td>/);
+    expect(html).toMatch(/<tr data-unit="alpha"><th>Alpha Office<\/th><td>1<\/td><td data-state="untracked">0<\/td><td data-state="scheduled">1<\/td><td data-state="requested">0<\/td><td data-state="submitted">1<\/td>/);
+    expect(html).toMatch(/<tr data-unit="beta"><th>Beta Office<\/th><td>1<\/td><td data-state="untracked">0<\/td><td data-state="scheduled">1<\/td><td data-state="requested">1<\/td>/);
+    expect(html).toMatch(new RegExp(`<tr data-period="${h.current}"><th>${h.current}</th><td data-state="untracked">0</td><td data-state="scheduled">0</td><td data-state="requested">1</td><td data-state="submitted">1</td>`));
+    expect(html).not.toContain('data-lagging="true"');
+    expect(html).not.toContain('<table class="heat">'); // the whole plan's heatmap is no longer on this page
+    for (const s of ['Not tracked', 'Scheduled', 'Requested', 'Submitted', 'Submitted late', 'Overdue', 'Escalated', 'Accepted', 'Returned', 'Lagging reports']) expect(html).toContain(s);
     const lagging = await (await get(`/hq/plans/${planId}?lagging=1`, HQ)).text();
     expect(lagging).toContain('No unit is lagging.');
+    expect(lagging).toContain(`<a href="/hq/plans/${planId}/aspects/a?lagging=1">Aspect A</a>`);
+    expect(lagging).not.toContain('data-unit=');
+
+    const drill = await get(`/hq/plans/${planId}/aspects/a`, HQ);
+    expect(drill.status).toBe(200);
+    const map = await drill.text();
+    expect(map).toMatch(new RegExp(`<td class="cell s-submitted" data-task="t1" data-unit="alpha" data-period="${h.current}" data-state="submitted"`));
+    expect(map).toMatch(new RegExp(`<td class="cell s-requested" data-task="t2" data-unit="beta" data-period="${h.current}" data-state="requested"`));
+    expect(map).toMatch(new RegExp(`<td class="cell s-scheduled" data-task="t2" data-unit="beta" data-period="${h.next}" data-state="scheduled"`));
+    expect(map).toContain(`href="/hq/plans/${planId}/reports/t1/alpha/${h.current}"`);
+    expect(map).toContain(`href="/hq/plans/${planId}/tasks/t1"`);
+    expect(map).toContain('Aspect A');
+    expect(await (await get(`/hq/plans/${planId}/aspects/a?lagging=1`, HQ)).text()).toContain('No unit is lagging.');
     expect((await get('/hq/plans/no-such-plan', HQ)).status).toBe(404);
+    expect((await get(`/hq/plans/${planId}/aspects/nope`, HQ)).status).toBe(404);
+    expect((await get('/hq/plans/no-such-plan/aspects/a', HQ)).status).toBe(404);
+    expect((await get(`/hq/plans/${planId}/aspects/a`)).status).toBe(401);
   });
 
   test("a task's timeline lists its notices and reports", async () => {
@@ -323,10 +343,20 @@ describe('headquarters', () => {
     expect(form).toContain('Headquarters returned the report; the revision is due on');
     expect(form).toContain('Add the &lt;figures&gt;.');
 
-    const lagging = await (await get(`/hq/plans/${planId}?lagging=1`, HQ)).text();
+    // Returned and awaiting its revision: alpha is lagging, on the dashboard and in the aspect's heatmap.
+    const dash = await (await get(`/hq/plans/${planId}`, HQ)).text();
+    expect(dash).toMatch(/<tr data-unit="alpha" data-lagging="true" class="lagging"><th>Alpha Office <b class="lagging-mark">Lagging<\/b><\/th>[^]*?<td data-lagging-reports>1<\/td>/);
+    expect(dash).toMatch(/<tr data-unit="beta"><th>Beta Office<\/th>/);
+    const laggingDash = await (await get(`/hq/plans/${planId}?lagging=1`, HQ)).text();
+    expect(laggingDash).toContain('data-unit="alpha"');
+    expect(laggingDash).not.toContain('data-unit="beta"');
+    expect(laggingDash).toMatch(/<tr data-aspect="a" data-lagging="true" class="lagging"><th><a href="[^"]+\/aspects\/a\?lagging=1">Aspect A<\/a><\/th><td>2<\/td>/);
+    const lagging = await (await get(`/hq/plans/${planId}/aspects/a?lagging=1`, HQ)).text();
     expect(lagging).toContain('data-unit="alpha"');
     expect(lagging).not.toContain('data-unit="beta"');
     expect(lagging).toMatch(/data-unit="alpha" data-period="[^"]+" data-state="requested" data-review="returned"/);
+    const all = await (await get(`/hq/plans/${planId}/aspects/a`, HQ)).text();
+    expect(all).toContain('data-unit="beta"');
   });
 
   test('the JSON API: shapes, credential, and errors with status codes', async () => {
@@ -335,6 +365,19 @@ describe('headquarters', () => {
 
     const status = await (await get(`/api/hq/plans/${planId}/status`, HQ)).json();
     expect(status).toMatchObject({ planId, tasks: [{ taskId: 't1', units: [{ unitId: 'alpha' }] }, { taskId: 't2', units: [{ unitId: 'beta' }] }] });
+
+    const summary = (await (await get(`/api/hq/plans/${planId}/summary`, HQ)).json()) as { totals: { counts: Record<string, number> } };
+    expect(summary).toMatchObject({
+      planId,
+      periods: [{ period: h.current, tracked: true }, { period: h.next, tracked: true }],
+      aspects: [{ aspectId: 'a', title: 'Aspect A', tasks: 2, pairs: 2, units: [{ unitId: 'alpha', pairs: 1 }, { unitId: 'beta', pairs: 1 }] }],
+      units: [{ unitId: 'alpha', name: 'Alpha Office', pairs: 1 }, { unitId: 'beta', name: 'Beta Office', pairs: 1 }],
+      laggingUnits: expect.any(Array),
+    });
+    expect(Object.values(summary.totals.counts).reduce((a, b) => a + b, 0)).toBe(4);
+    expect(summary.totals.counts.scheduled).toBe(2);
+    const drill = await (await get(`/api/hq/plans/${planId}/aspects/a`, HQ)).json();
+    expect(drill).toMatchObject({ planId, aspectId: 'a', periods: [h.current, h.next], tasks: [{ taskId: 't1', units: [{ unitId: 'alpha', cells: [{ period: h.current }, { period: h.next, state: 'scheduled' }] }] }, { taskId: 't2' }] });
 
     const timeline = (await (await get(`/api/hq/plans/${planId}/tasks/t1/timeline`, HQ)).json()) as { kind: string }[];
     expect(timeline.map((e) => e.kind)).toEqual(expect.arrayContaining(['request', 'report', 'returned']));
@@ -353,6 +396,9 @@ describe('headquarters', () => {
       if (field) expect(j.field).toBe(field);
     };
     await expectError(get('/api/hq/plans/no-such-plan/status', HQ), 404);
+    await expectError(get('/api/hq/plans/no-such-plan/summary', HQ), 404);
+    await expectError(get(`/api/hq/plans/${planId}/aspects/nope`, HQ), 404, 'aspectId');
+    await expectError(get(`/api/hq/plans/${planId}/summary`), 401);
     await expectError(get(`/api/hq/plans/${planId}/reports/nope/alpha/${h.current}`, HQ), 404);
     await expectError(get(`/api/hq/plans/${planId}/nothing`, HQ), 404);
     await expectError(api(`${planId}/reports/t1/alpha/${h.current}/return`, '{"comment":"x"}', { authorization: basic('wrong') }), 401);
@@ -476,8 +522,13 @@ describe('every response', () => {
     const refused = await get(`/r/${expired}`);
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('此链接无效');
-    const heat = await (await get(`/hq/plans/${zhPlanId}`, HQ)).text();
-    expect(heat).toContain('已发出请求');
+    const dash = await (await get(`/hq/plans/${zhPlanId}`, HQ)).text();
+    expect(dash).toContain('已发出请求');
+    expect(dash).toContain('按方面和单位的报告情况');
+    expect(dash).toContain('滞后报告');
+    const heat = await (await get(`/hq/plans/${zhPlanId}/aspects/a`, HQ)).text();
+    expect(heat).toContain('Aspect A：按任务、单位和季度的报告情况');
+    expect(heat).toMatch(/data-state="requested" title="已发出请求"/);
   });
 
   test("a refusal on a zh-CN plan's form is told in Chinese next to its field, in the plan's time zone, with its status", async () => {

@@ -47,7 +47,11 @@ describe('without a worker', () => {
     expect(await plans.text()).toContain(planId);
     const dash = await get(`/hq/plans/${planId}`, HQ);
     expect(dash.status).toBe(200);
-    expect(await dash.text()).toMatch(new RegExp(`data-task="t1" data-unit="alpha" data-period="${h.current}" data-state="submitted"`));
+    expect(await dash.text()).toMatch(/<tr data-unit="alpha"><th>Alpha Office<\/th><td>1<\/td>[^]*?<td data-state="submitted">1<\/td>/);
+    const drill = await get(`/hq/plans/${planId}/aspects/a`, HQ);
+    expect(drill.status).toBe(200);
+    expect(await drill.text()).toMatch(new RegExp(`data-task="t1" data-unit="alpha" data-period="${h.current}" data-state="submitted"`));
+    expect((await get(`/api/hq/plans/${planId}/summary`, HQ)).status).toBe(200);
     const page = await get(`/hq/plans/${planId}/reports/t1/alpha/${h.current}`, HQ);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Reported while the engine ran.');
