@@ -142,15 +142,31 @@ export interface StoredPlan {
   layout: PlanLayout;
 }
 
-/** The plan, or undefined when no plan of that id was ever recorded. */
+/** Parsed plans by pool and plan id: a province's plan is a megabyte of JSON, read again only when its version moves. */
+const planCache = new WeakMap<pg.Pool, Map<string, StoredPlan>>();
+const MAX_CACHED_PLANS = 100;
+
+/** The plan, or undefined when no plan of that id was ever recorded (one indexed query while its version stands). */
 export async function storedPlan(pool: pg.Pool, planId: string): Promise<StoredPlan | undefined> {
+  let cache = planCache.get(pool);
+  if (!cache) planCache.set(pool, (cache = new Map()));
+  const head = await pool.query('SELECT current_version, started_at FROM plans WHERE plan_id = $1', [planId]);
+  if (!head.rows.length) return undefined;
+  const version = head.rows[0].current_version as number;
+  const startedAt = (head.rows[0].started_at as Date).getTime();
+  const known = cache.get(planId);
+  if (known && known.version === version && known.startedAt === startedAt) return known;
   const { rows } = await pool.query(
     `SELECT v.plan, p.current_version, p.started_at, p.layout FROM plans p JOIN plan_versions v ON v.plan_id = p.plan_id AND v.version = p.current_version
      WHERE p.plan_id = $1`,
     [planId],
   );
   if (!rows.length) return undefined;
-  return { plan: rows[0].plan, version: rows[0].current_version, startedAt: (rows[0].started_at as Date).getTime(), layout: rows[0].layout };
+  const stored = { plan: rows[0].plan, version: rows[0].current_version, startedAt: (rows[0].started_at as Date).getTime(), layout: rows[0].layout };
+  cache.delete(planId);
+  if (cache.size >= MAX_CACHED_PLANS) cache.delete(cache.keys().next().value!);
+  cache.set(planId, stored);
+  return stored;
 }
 
 /** Every recorded plan, newest first. */
