@@ -38,6 +38,8 @@ export interface EmbeddedOptions {
   database?: string;
   /** How long to wait for the server to accept connections (default 30 s). */
   readyTimeoutMs?: number;
+  /** A throwaway server (rehearsals, tests): no fsync, its data is removed when it stops. */
+  throwaway?: boolean;
 }
 
 const USER = 'review_cycles';
@@ -234,7 +236,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     if (user) chownSync(layout.log, user.uid, user.gid);
     const child = spawn(
       join(layout.native, 'bin', 'postgres'),
-      ['-D', layout.data, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      [
+        '-D', layout.data, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200',
+        ...(options.throwaway ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ],
       { detached: true, stdio: ['ignore', logFd, logFd], ...(user ?? {}) },
     );
     closeSync(logFd); // the server has its own copy
@@ -313,7 +318,7 @@ export async function temporaryEmbeddedPostgres(port: number, database?: string)
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'review-cycles-pg-'));
   chmodSync(dir, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir: dir, port, database });
+  const server = await startEmbeddedPostgres({ dataDir: dir, port, database, throwaway: true });
   return {
     ...server,
     async stop() {

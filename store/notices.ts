@@ -2,7 +2,13 @@
 import type pg from 'pg';
 import type { NoticeFacts, SentEntry, SentLog } from '../activities/mail/sent-log.js';
 
-/** The sent log in the database: a `sending` claim before each hand-over and its outcome after, for every worker. */
+/**
+ * The sent log in the database: a `sending` claim before each hand-over and its outcome after, for every worker.
+ * These writes commit without waiting for the disk flush (`synchronous_commit = off`, per transaction): they survive
+ * a crash of any worker, and only a crash of the database server itself within its WAL writer's delay (0.6 s at most
+ * by default) could forget one, which leaves a notice to be sent again under its Message-ID, never lost. Records
+ * (reports, decisions) are committed with the server's own setting.
+ */
 export function createDbSentLog(pool: pg.Pool): SentLog {
   return {
     async get(messageId) {
@@ -20,7 +26,8 @@ export function createDbSentLog(pool: pg.Pool): SentLog {
       }));
       // One round trip: the entries as they were (the CTE reads the snapshot before the upsert), and the claims.
       const { rows: prior } = await pool.query(
-        `WITH prior AS (SELECT message_id, status, reason, rejected FROM notices WHERE message_id = ANY($1::text[])),
+        `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+         prior AS (SELECT message_id, status, reason, rejected FROM notices WHERE message_id = ANY($1::text[])),
          claimed AS (
            INSERT INTO notices (message_id, plan_id, key_text, kind, task_id, unit_id, period, number, round, window_id, leader_id, notice_at, recipients, subject, status, attempts)
            SELECT x.message_id, x.plan_id, x.key_text, x.kind, x.task_id, x.unit_id, x.period, x.number, x.round, x.window_id, x.leader_id, x.notice_at, x.recipients, x.subject, 'sending', 1
@@ -29,7 +36,7 @@ export function createDbSentLog(pool: pg.Pool): SentLog {
            ON CONFLICT (message_id) DO UPDATE SET status = 'sending', attempts = notices.attempts + 1, updated_at = now()
            WHERE notices.status NOT IN ('sent', 'refused')
            RETURNING 1)
-         SELECT * FROM prior`,
+         SELECT prior.* FROM prior, relaxed`,
         [items.map((i) => i.messageId), JSON.stringify(rows)],
       );
       return new Map(prior.map((r) => [r.message_id as string, { messageId: r.message_id, status: r.status, ...(r.reason !== null ? { reason: r.reason } : {}), rejected: r.rejected } as SentEntry]));
@@ -49,7 +56,8 @@ export function createDbSentLog(pool: pg.Pool): SentLog {
         return;
       }
       await pool.query(
-        `UPDATE notices SET status = $2, reason = $3, rejected = $4, updated_at = now() WHERE message_id = $1`,
+        `UPDATE notices SET status = $2, reason = $3, rejected = $4, updated_at = now()
+         FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed WHERE message_id = $1`,
         [e.messageId, e.status, e.reason ?? null, JSON.stringify(e.rejected ?? [])],
       );
     },

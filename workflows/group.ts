@@ -27,10 +27,9 @@ import {
   timelineQuery,
 } from './contract/messages.js';
 import type { NoticeSpec } from './contract/notice.js';
-import { excerptOf, textOf, withoutTexts } from './contract/progress.js';
 import type { Plan } from './contract/plan.js';
-import { refuse } from './cycle/refuse.js';
-import { schemaRefusals, type RefusalCode, type RefusalParams } from './contract/refusals.js';
+import { throwIfRefused } from './cycle/refuse.js';
+import { decisionRefusals, reportRefusals, type ReportScope } from './cycle/validate.js';
 import {
   reportInputSchema,
   reviewDecisionSchema,
@@ -41,6 +40,7 @@ import {
 } from './contract/report.js';
 import type { UnitPeriodRecord } from './contract/status.js';
 import { recipientsOf } from './cycle/recipients.js';
+import { Recorder } from './cycle/recorder.js';
 import { revisionLadder, type RevisionEvent } from './cycle/revision.js';
 import { groupStatus, lastDecision, roundOf, taskTimeline } from './cycle/status.js';
 import { allEvents, cycleTimeline, nextNotice, type CycleEvent, type TrackedPeriod } from './cycle/timeline.js';
@@ -61,8 +61,6 @@ const { recordProgress } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** Most records written by one recordProgress call. */
-const RECORDS_PER_FLUSH = 500;
 /** Most notices handed to one activity call. */
 const BATCH_SIZE = 500;
 /** Revisions kept per report before further ones are refused (bounds the state). */
@@ -121,48 +119,14 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
 
   // The system of record: changed records are written in batches, at most one write in flight; texts once.
   const recording = patched('system-of-record');
-  const dirty = new Map<string, { taskId: string; unitId: string; period: string }>();
-  const textsSent = new Map<string, number>();
-  let flushing = false;
+  const recorder = new Recorder(plan, byPeriod, records, input.carry?.recorded === true);
   const touch = (taskId: string, unitId: string, period: string) => {
-    if (recording) dirty.set(recordKey(taskId, unitId, period), { taskId, unitId, period });
+    if (recording) recorder.touch(taskId, unitId, period);
   };
-  if (recording) {
-    for (const [key, record] of Object.entries(records)) {
-      if (input.carry?.recorded) {
-        textsSent.set(key, record.revisions.length);
-      } else {
-        // Carried from a run that did not record (or a fresh start): project every record once.
-        const [taskId, unitId, period] = key.split('|');
-        dirty.set(key, { taskId, unitId, period });
-      }
-    }
-  }
 
-  const reject = (field: string, code: RefusalCode, params: RefusalParams = {}): never => refuse([{ field, code, params }]);
-  const at = (ms: number) => iso(ms);
-
-  function validateReport(raw: ReportInput): void {
-    const parsed = reportInputSchema.safeParse(raw);
-    if (!parsed.success) refuse(schemaRefusals(parsed.error.issues));
-    const r = parsed.data!;
-    const planId = plan.id;
-    const task = tasks.get(r.taskId) ?? reject('taskId', 'unknownTask', { taskId: r.taskId, planId });
-    if (!units.has(r.unitId) && !task.units.includes(r.unitId)) reject('unitId', 'unknownUnit', { unitId: r.unitId, planId });
-    if (!task.units.includes(r.unitId)) reject('unitId', 'notResponsible', { unitId: r.unitId, taskId: r.taskId });
-    const period = byPeriod.get(r.period) ?? reject('period', 'notAQuarter', { period: r.period, planId, start: plan.start, end: plan.end });
-    if (!period.tracked) reject('period', 'notTracked', { period: r.period });
-    const record = records[recordKey(r.taskId, r.unitId, r.period)];
-    if (!record) reject('period', 'notRequestedYet', { period: r.period, requestAt: at(period.requestAt) });
-    if (record!.revisions.some((v) => v.requestId === r.requestId)) return; // a repeat: answered with the first receipt
-    const decision = lastDecision(record);
-    if (decision?.decision === 'accept') reject('period', 'locked', { period: r.period, at: at(decision.at) });
-    // A returned report reopens its quarter for the revision, even past the quarter's close.
-    if (record!.awaitingSince === undefined && Date.now() >= period.schedule.closeAt) {
-      reject('period', 'closed', { period: r.period, closeAt: at(period.schedule.closeAt), noMore: 1 });
-    }
-    if (record!.revisions.length >= MAX_REVISIONS) reject('requestId', 'tooManyRevisions', { max: MAX_REVISIONS });
-  }
+  const scope: ReportScope = { plan, tasks, units, byPeriod, records, maxRevisions: MAX_REVISIONS };
+  const validateReport = (raw: ReportInput) => throwIfRefused(reportRefusals(scope, raw, Date.now()));
+  const validateDecision = (raw: ReviewDecision) => throwIfRefused(decisionRefusals(scope, raw, Date.now()));
 
   function receipt(r: ReportInput, record: UnitPeriodRecord, index: number, duplicate: boolean, answersReturnLate?: number): ReportReceipt {
     const late = answersReturnLate ?? record.daysLate ?? 0;
@@ -207,23 +171,6 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
     },
     { validator: validateReport },
   );
-  function validateDecision(raw: ReviewDecision): void {
-    const parsed = reviewDecisionSchema.safeParse(raw);
-    if (!parsed.success) refuse(schemaRefusals(parsed.error.issues));
-    const d = parsed.data!;
-    const planId = plan.id;
-    const task = tasks.get(d.taskId) ?? reject('taskId', 'unknownTask', { taskId: d.taskId, planId });
-    if (!task.units.includes(d.unitId)) reject('unitId', 'notResponsible', { unitId: d.unitId, taskId: d.taskId });
-    const period = byPeriod.get(d.period) ?? reject('period', 'notAQuarter', { period: d.period, planId });
-    const record = records[recordKey(d.taskId, d.unitId, d.period)];
-    if (!record || record.submittedAt === undefined) reject('period', 'noReportYet', { taskId: d.taskId, unitId: d.unitId, period: d.period });
-    if (record!.decisions?.some((x) => x.requestId === d.requestId)) return; // a repeat
-    const last = lastDecision(record);
-    if (last?.decision === 'accept') reject('decision', 'locked', { at: at(last.at) });
-    if (d.decision === 'return' && record!.awaitingSince !== undefined) reject('decision', 'awaitingRevision', { at: at(record!.awaitingSince) });
-    if (d.decision === 'return' && Date.now() >= period.schedule.closeAt) reject('period', 'closed', { period: d.period, closeAt: at(period.schedule.closeAt) });
-  }
-
   function decisionReceipt(d: ReviewDecision, record: UnitPeriodRecord, index: number, duplicate: boolean): DecisionReceipt {
     const x = record.decisions![index];
     const round = record.decisions!.slice(0, index + 1).filter((y) => y.decision === 'return').length;
@@ -269,7 +216,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
   );
   setHandler(timelineQuery, ({ taskId }) => taskTimeline(plan, taskId, records, periods));
   setHandler(groupStatusQuery, () => groupStatus(plan, periods, records, Date.now()));
-  setHandler(busyQuery, () => busy || dirty.size > 0 || flushing);
+  setHandler(busyQuery, () => busy || !recorded());
   setHandler(recordsQuery, () => records);
   setHandler(revisionsQuery, ({ taskId, unitId, period }) => records[recordKey(taskId, unitId, period)]?.revisions ?? []);
 
@@ -286,43 +233,20 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
 
   /** True when every change has reached the system of record. */
   function recorded(): boolean {
-    return dirty.size === 0 && !flushing;
+    return !recording || recorder.idle();
   }
 
   /** Writes the changed records, one batch at a time, as long as the group runs. */
   async function flushRecords(): Promise<void> {
     for (;;) {
-      await condition(() => dirty.size > 0);
-      const batch = [...dirty].slice(0, RECORDS_PER_FLUSH);
-      for (const [key] of batch) dirty.delete(key);
-      const changes = batch.map(([key, { taskId, unitId, period }]) => {
-        const record = records[key];
-        const sent = textsSent.get(key) ?? 0;
-        return {
-          key,
-          upTo: record.revisions.length,
-          change: {
-            taskId,
-            unitId,
-            period,
-            aspectId: tasks.get(taskId)!.aspect,
-            deadline: byPeriod.get(period)!.schedule.deadline,
-            record: withoutTexts(record),
-            texts: record.revisions.slice(sent).map(textOf),
-          },
-        };
-      });
-      flushing = true;
+      await condition(() => recorder.hasWork());
+      const batch = recorder.take();
+      let ok = false;
       try {
-        await recordProgress({ planId: plan.id, changes: changes.map((c) => c.change) });
+        await recordProgress({ planId: plan.id, changes: batch.changes });
+        ok = true;
       } finally {
-        flushing = false;
-      }
-      for (const { key, upTo } of changes) {
-        // Recorded: keep only the figures, so the carried state stays small for any text length.
-        const revisions = records[key].revisions;
-        for (let k = textsSent.get(key) ?? 0; k < upTo; k++) revisions[k] = excerptOf(revisions[k]);
-        textsSent.set(key, upTo);
+        recorder.done(batch, ok);
       }
     }
   }

@@ -311,6 +311,51 @@ test('a Temporal address where nothing listens: "cannot reach Temporal", exit 1'
   expect(r.stderr).toMatch(/^review-cycles: cannot reach Temporal at 127\.0\.0\.1:\d+ \(namespace default\): .*Start it with "npm start", or set TEMPORAL_ADDRESS \/ TEMPORAL_PROFILE\.\n$/);
 });
 
+describe('db sync', () => {
+  test('rows deleted from the database come back from the running workflows; a second sync changes nothing', async () => {
+    const statusOf = async () => JSON.parse((await cli(['plan', 'status', planId, '--json'])).stdout) as PlanStatus;
+    const before = await statusOf();
+    const revisionsOf = async () => JSON.parse((await cli(['report', 'revisions', planId, '--task', 't1', '--unit', 'alpha', '--period', current, '--json'])).stdout);
+    const revisionsBefore = await revisionsOf();
+    const counts = async () => {
+      const { rows } = await db.query(
+        `SELECT (SELECT count(*) FROM plans WHERE plan_id = $1)::int AS plans, (SELECT count(*) FROM report_records WHERE plan_id = $1)::int AS records,
+           (SELECT count(*) FROM report_revisions WHERE plan_id = $1)::int AS revisions`,
+        [planId],
+      );
+      return rows[0];
+    };
+    const full = await counts();
+    expect(full).toMatchObject({ plans: 1, records: 2, revisions: 2 });
+    // As if restored from a backup taken before the plan started.
+    for (const table of ['report_revisions', 'report_decisions', 'report_records', 'plan_versions', 'plans']) await db.query(`DELETE FROM ${table} WHERE plan_id = $1`, [planId]);
+    const gone = await cli(['plan', 'status', planId]);
+    expect(gone.stderr).toBe(`review-cycles: plan ${planId}: no such plan has been started\n`);
+
+    const sync = await cli(['db', 'sync', planId]);
+    expect(sync.stderr).toBe('');
+    expect(sync.stdout).toBe(`synced plan ${planId}: 2 records from 1 group workflow\n`);
+    expect(await statusOf()).toEqual(before);
+    expect(await counts()).toEqual(full);
+    // What the workflows no longer carry (the texts, once recorded) cannot come back; arrival, status and figures do.
+    const revisions = await revisionsOf();
+    expect(revisions.map((r: { requestId: string; arrivedAt: number; status: string; progress?: number }) => [r.requestId, r.arrivedAt, r.status, r.progress])).toEqual(
+      revisionsBefore.map((r: { requestId: string; arrivedAt: number; status: string; progress?: number }) => [r.requestId, r.arrivedAt, r.status, r.progress]),
+    );
+
+    const again = await cli(['db', 'sync', planId, '--json']);
+    expect(JSON.parse(again.stdout)).toEqual({ planId, records: 2, groups: 1 });
+    expect(await counts()).toEqual(full);
+    expect(await statusOf()).toEqual(before);
+  });
+
+  test('an unknown plan: a clear error', async () => {
+    const r = await cli(['db', 'sync', 'no-such-plan']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('review-cycles: plan no-such-plan: no such plan is running in Temporal\n');
+  });
+});
+
 describe('with the worker stopped, and then with the workflows deleted from Temporal', () => {
   const readEverything = async () => {
     const status = await cli(['plan', 'status', planId, '--json']);

@@ -7,3 +7,8 @@ import { refusalLine, type Refusal } from '../contract/refusals.js';
 export function refuse(refusals: Refusal[]): never {
   throw ApplicationFailure.create({ type: REPORT_REJECTED, message: refusals.map(refusalLine).join('; '), details: [refusals], nonRetryable: true });
 }
+
+/** Rejects the update when there is any refusal. */
+export function throwIfRefused(refusals: Refusal[]): void {
+  if (refusals.length) refuse(refusals);
+}

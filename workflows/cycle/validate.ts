@@ -1,0 +1,84 @@
+/**
+ * Whether a group accepts a report or a decision now: the refusals, in the order they are checked, or none. Pure: a
+ * function of the group's plan and records and of the moment; the update validators call it.
+ */
+import { recordKey } from '../contract/ids.js';
+import type { Plan, Task, Unit } from '../contract/plan.js';
+import { schemaRefusals, type Refusal, type RefusalCode, type RefusalParams } from '../contract/refusals.js';
+import { reportInputSchema, reviewDecisionSchema } from '../contract/report.js';
+import type { UnitPeriodRecord } from '../contract/status.js';
+import { lastDecision } from './status.js';
+import type { TrackedPeriod } from './timeline.js';
+
+/** What the checks read of a group. */
+export interface ReportScope {
+  plan: Plan;
+  tasks: Map<string, Task>;
+  units: Map<string, Unit>;
+  byPeriod: Map<string, TrackedPeriod>;
+  records: Record<string, UnitPeriodRecord>;
+  maxRevisions: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Thrown inside the checks to stop at the first refusal; caught before it leaves this module. */
+class Refused {
+  constructor(readonly refusals: Refusal[]) {}
+}
+const no = (field: string, code: RefusalCode, params: RefusalParams = {}): never => {
+  throw new Refused([{ field, code, params }]);
+};
+function checked(run: () => void): Refusal[] {
+  try {
+    run();
+    return [];
+  } catch (err) {
+    if (err instanceof Refused) return err.refusals;
+    throw err;
+  }
+}
+
+/** The refusals of a unit's report at `now` (none: accept it, or answer a repeated request id with its first receipt). */
+export function reportRefusals(g: ReportScope, raw: unknown, now: number): Refusal[] {
+  const parsed = reportInputSchema.safeParse(raw);
+  if (!parsed.success) return schemaRefusals(parsed.error.issues);
+  const r = parsed.data;
+  const planId = g.plan.id;
+  return checked(() => {
+    const task = g.tasks.get(r.taskId) ?? no('taskId', 'unknownTask', { taskId: r.taskId, planId });
+    if (!g.units.has(r.unitId) && !task.units.includes(r.unitId)) no('unitId', 'unknownUnit', { unitId: r.unitId, planId });
+    if (!task.units.includes(r.unitId)) no('unitId', 'notResponsible', { unitId: r.unitId, taskId: r.taskId });
+    const period = g.byPeriod.get(r.period) ?? no('period', 'notAQuarter', { period: r.period, planId, start: g.plan.start, end: g.plan.end });
+    if (!period.tracked) no('period', 'notTracked', { period: r.period });
+    const record = g.records[recordKey(r.taskId, r.unitId, r.period)] ?? no('period', 'notRequestedYet', { period: r.period, requestAt: iso(period.requestAt) });
+    if (record.revisions.some((v) => v.requestId === r.requestId)) return; // a repeat: answered with the first receipt
+    const decision = lastDecision(record);
+    if (decision?.decision === 'accept') no('period', 'locked', { period: r.period, at: iso(decision.at) });
+    // A returned report reopens its quarter for the revision, even past the quarter's close.
+    if (record.awaitingSince === undefined && now >= period.schedule.closeAt) {
+      no('period', 'closed', { period: r.period, closeAt: iso(period.schedule.closeAt), noMore: 1 });
+    }
+    if (record.revisions.length >= g.maxRevisions) no('requestId', 'tooManyRevisions', { max: g.maxRevisions });
+  });
+}
+
+/** The refusals of headquarters' decision at `now` (none: apply it, or answer a repeated request id). */
+export function decisionRefusals(g: ReportScope, raw: unknown, now: number): Refusal[] {
+  const parsed = reviewDecisionSchema.safeParse(raw);
+  if (!parsed.success) return schemaRefusals(parsed.error.issues);
+  const d = parsed.data;
+  const planId = g.plan.id;
+  return checked(() => {
+    const task = g.tasks.get(d.taskId) ?? no('taskId', 'unknownTask', { taskId: d.taskId, planId });
+    if (!task.units.includes(d.unitId)) no('unitId', 'notResponsible', { unitId: d.unitId, taskId: d.taskId });
+    const period = g.byPeriod.get(d.period) ?? no('period', 'notAQuarter', { period: d.period, planId });
+    const record = g.records[recordKey(d.taskId, d.unitId, d.period)];
+    if (!record || record.submittedAt === undefined) no('period', 'noReportYet', { taskId: d.taskId, unitId: d.unitId, period: d.period });
+    if (record.decisions?.some((x) => x.requestId === d.requestId)) return; // a repeat
+    const last = lastDecision(record);
+    if (last?.decision === 'accept') no('decision', 'locked', { at: iso(last.at) });
+    if (d.decision === 'return' && record.awaitingSince !== undefined) no('decision', 'awaitingRevision', { at: iso(record.awaitingSince) });
+    if (d.decision === 'return' && now >= period.schedule.closeAt) no('period', 'closed', { period: d.period, closeAt: iso(period.schedule.closeAt) });
+  });
+}
