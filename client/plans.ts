@@ -157,6 +157,20 @@ export async function listPlans(db: pg.Pool): Promise<{ planId: string; title: s
   return (await storedPlans(db)).map((p) => ({ planId: p.planId, title: p.title, startTime: p.startedAt, version: p.version }));
 }
 
+/** Layouts for routing writes, kept a few seconds (a plan's layout does not change while it runs). */
+const layouts = new WeakMap<pg.Pool, Map<string, { layout: PlanLayout; at: number }>>();
+const LAYOUT_MS = 10_000;
+
+async function routingLayout(db: pg.Pool, planId: string): Promise<PlanLayout> {
+  let perPool = layouts.get(db);
+  if (!perPool) layouts.set(db, (perPool = new Map()));
+  const known = perPool.get(planId);
+  if (known && Date.now() - known.at < LAYOUT_MS) return known.layout;
+  const layout = await planLayout(db, planId);
+  perPool.set(planId, { layout, at: Date.now() });
+  return layout;
+}
+
 function groupOf(layout: PlanLayout, taskId: string): string {
   const g = layout.groups.find((x) => x.taskIds.includes(taskId));
   if (!g) throw refused('taskId', 'unknownTask', { taskId, planId: layout.planId });
@@ -196,7 +210,7 @@ export async function submitReport(engine: Engine, planId: string, input: unknow
   const parsed = reportInputSchema.safeParse(input);
   if (!parsed.success) throw refusalError(schemaRefusals(parsed.error.issues));
   const report = parsed.data;
-  const layout = await planLayout(engine.db, planId);
+  const layout = await routingLayout(engine.db, planId);
   const workflowId = groupOf(layout, report.taskId);
   // No update id: the workflow itself answers a repeated request id, with `duplicate: true`, in every run.
   return update(engine, planId, (client) => client.workflow.getHandle(workflowId).executeUpdate(submitReportUpdate, { args: [report] }));
@@ -223,7 +237,7 @@ export async function returnReport(
 async function decide(engine: Engine, planId: string, input: Record<string, unknown>): Promise<DecisionReceipt> {
   const parsed = reviewDecisionSchema.safeParse({ requestId: randomUUID(), ...input });
   if (!parsed.success) throw refusalError(schemaRefusals(parsed.error.issues));
-  const layout = await planLayout(engine.db, planId);
+  const layout = await routingLayout(engine.db, planId);
   const workflowId = groupOf(layout, parsed.data.taskId);
   return update(engine, planId, (client) => client.workflow.getHandle(workflowId).executeUpdate(reviewReportUpdate, { args: [parsed.data] }));
 }

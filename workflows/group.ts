@@ -11,6 +11,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -26,7 +27,9 @@ import {
   submitReportUpdate,
   timelineQuery,
 } from './contract/messages.js';
-import type { NoticeSpec } from './contract/notice.js';
+import type { NoticeBatch, NoticeSpec } from './contract/notice.js';
+import type { RecordChange } from './contract/progress.js';
+import { applyOutcome, type OutcomeRule } from './cycle/outcomes.js';
 import type { Plan } from './contract/plan.js';
 import { throwIfRefused } from './cycle/refuse.js';
 import { decisionRefusals, reportRefusals, type ReportScope } from './cycle/validate.js';
@@ -61,6 +64,8 @@ const { recordProgress } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/** Under load, the records are written at most this often (the lag a reader sees stays under it plus one write). */
+const WRITE_INTERVAL_MS = 1_000;
 /** Most notices handed to one activity call. */
 const BATCH_SIZE = 500;
 /** Revisions kept per report before further ones are refused (bounds the state). */
@@ -236,10 +241,17 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
     return !recording || recorder.idle();
   }
 
-  /** Writes the changed records, one batch at a time, as long as the group runs. */
+  /**
+   * Writes the changed records, one batch at a time, as long as the group runs: at once after a quiet spell (a lone
+   * report is written within a round trip), at most once per WRITE_INTERVAL_MS under load (one write carries them all).
+   */
   async function flushRecords(): Promise<void> {
+    let lastWrite = -Infinity;
     for (;;) {
       await condition(() => recorder.hasWork());
+      const wait = lastWrite + WRITE_INTERVAL_MS - Date.now();
+      if (wait > 0) await sleep(wait);
+      lastWrite = Date.now();
       const batch = recorder.take();
       let ok = false;
       try {
@@ -313,27 +325,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
     try {
       for (let start = 0; start < notices.length; start += BATCH_SIZE) {
         const slice = notices.slice(start, start + BATCH_SIZE);
-        const outcomes = await sendNotices({ at: iso(at), notices: slice.map((n) => n.spec) });
-        // Recorded once the outcomes are in the record (a write in flight meanwhile would miss them).
-        for (const { spec } of slice) touch(spec.key.taskId, spec.key.unitId, spec.key.period);
-        outcomes.forEach((outcome, k) => {
-          const { spec, record } = slice[k];
-          if (outcome.status === 'refused' || outcome.status === 'unconfirmed') {
-            record.deliveryIssues.push({ kind: spec.key.kind, number: spec.key.number, at: spec.at, reason: outcome.reason });
-            if (outcome.status === 'refused') return;
-          }
-          if (outcome.status === 'sent' && outcome.rejected.length) {
-            const reason = `refused recipients: ${outcome.rejected.join(', ')}`;
-            record.deliveryIssues.push({ kind: spec.key.kind, number: spec.key.number, at: spec.at, reason });
-          }
-          (record.sent ??= []).push({ kind: spec.key.kind, number: spec.key.number, round: spec.key.round ?? 0, at });
-          if (spec.key.kind === 'reminder') {
-            record.reminders++;
-          } else if (spec.key.kind === 'escalation') {
-            record.escalations++;
-            (record.escalatedAt ??= []).push(at);
-          }
-        });
+        await deliver(slice, at, 'cycle');
       }
     } finally {
       busy = false;
@@ -362,21 +354,37 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
     if (!notices.length) return;
     busy = true;
     try {
-      const outcomes = await sendNotices({ at: iso(at), notices: notices.map((n) => n.spec) });
-      for (const { spec } of notices) touch(spec.key.taskId, spec.key.unitId, spec.key.period);
-      outcomes.forEach((outcome, k) => {
-        const { spec, record } = notices[k];
-        if (outcome.status !== 'sent') record.deliveryIssues.push({ kind: spec.key.kind, number: spec.key.number, at: spec.at, reason: outcome.reason });
-        if (outcome.status === 'refused') return;
-        (record.sent ??= []).push({ kind: spec.key.kind, number: spec.key.number, round: spec.key.round ?? 0, at });
-        if (spec.key.kind === 'reminder') record.reminders++;
-        if (spec.key.kind === 'escalation') {
-          record.escalations++;
-          (record.escalatedAt ??= []).push(at);
-        }
-      });
+      await deliver(notices, at, 'revision');
     } finally {
       busy = false;
+    }
+  }
+
+  /**
+   * Hands the notices to the mail activity and applies the outcomes to their records. Recording, the activity applies
+   * the same outcomes to the records it is handed and writes them in the same call; a record changed meanwhile (a
+   * report arriving during the batch) is written again by the flush loop, with both changes.
+   */
+  async function deliver(notices: { spec: NoticeSpec; record: UnitPeriodRecord }[], at: number, rule: OutcomeRule): Promise<void> {
+    const mark = recorder.mark();
+    let records: NoticeBatch['records'];
+    if (recording) {
+      const position = new Map<UnitPeriodRecord, number>();
+      const changes: RecordChange[] = [];
+      const index = notices.map(({ spec, record }) => {
+        if (!position.has(record)) {
+          position.set(record, changes.length);
+          changes.push(recorder.snapshot(spec.key.taskId, spec.key.unitId, spec.key.period));
+        }
+        return position.get(record)!;
+      });
+      records = { rule, changes, index };
+    }
+    const outcomes = await sendNotices({ at: iso(at), notices: notices.map((n) => n.spec), ...(records ? { records } : {}) });
+    outcomes.forEach((outcome, k) => applyOutcome(notices[k].record, notices[k].spec, outcome, at, rule));
+    for (const { spec } of notices) {
+      const { taskId, unitId, period } = spec.key;
+      if (recorder.touchedSince(taskId, unitId, period, mark)) touch(taskId, unitId, period);
     }
   }
 

@@ -28,8 +28,11 @@ export async function deliverOnce(
   log: SentLog,
   message: OutgoingMessage,
   notice: NoticeFacts,
-  /** Given when the caller has claimed the message already (claimAll): its entry before the claim. */
-  claimed?: { prior: SentEntry | undefined },
+  /**
+   * Given when the caller has claimed the message already (claimAll): its entry before the claim, and the writer that
+   * records the outcome while the next hand-over begins (the caller flushes it before it reports the batch done).
+   */
+  claimed?: { prior: SentEntry | undefined; writer?: OutcomeWriter },
 ): Promise<{ outcome: NoticeOutcome; fresh: boolean; resent: boolean }> {
   const { messageId } = message;
   const entry = claimed ? claimed.prior : await log.get(messageId);
@@ -38,15 +41,48 @@ export async function deliverOnce(
   const resent = entry?.status === 'sending';
   if (!claimed) await log.add({ messageId, status: 'sending', notice });
   try {
+    const settle = (e: SentEntry) => (claimed?.writer ? claimed.writer.write(e) : log.add(e));
     const { rejected } = await mailer.send(message);
-    await log.add({ messageId, status: 'sent', rejected });
+    await settle({ messageId, status: 'sent', rejected });
     return { outcome: { status: 'sent', messageId, rejected }, fresh: true, resent };
   } catch (err) {
     if (err instanceof PermanentRefusal) {
-      await log.add({ messageId, status: 'refused', reason: err.message });
+      await (claimed?.writer ? claimed.writer.write({ messageId, status: 'refused', reason: err.message }) : log.add({ messageId, status: 'refused', reason: err.message }));
       return { outcome: { status: 'refused', messageId, reason: err.message }, fresh: false, resent };
     }
     if (err instanceof NotDelivered) await log.add({ messageId, status: 'unsent' }).catch(() => {});
     throw err;
   }
+}
+
+/** Writes outcomes into the log a few at a time without holding up the next hand-over; flush() waits for them all. */
+export interface OutcomeWriter {
+  /** Starts writing `entry`; resolves at once unless `max` writes are already in flight. */
+  write(entry: SentEntry): Promise<void>;
+  /** Waits until every outcome is written; throws the first failure. */
+  flush(): Promise<void>;
+}
+
+/** An OutcomeWriter over `log` with at most `max` writes in flight. */
+export function outcomeWriter(log: SentLog, max = 8): OutcomeWriter {
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  return {
+    async write(entry) {
+      if (failure) throw failure;
+      while (inFlight.size >= max) await Promise.race(inFlight);
+      const p: Promise<void> = log.add(entry).then(
+        () => void inFlight.delete(p),
+        (err) => {
+          inFlight.delete(p);
+          failure ??= err;
+        },
+      );
+      inFlight.add(p);
+    },
+    async flush() {
+      await Promise.all(inFlight);
+      if (failure) throw failure;
+    },
+  };
 }

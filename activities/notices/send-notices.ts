@@ -4,7 +4,10 @@ import type { LinkMaker } from '../../security/links.js';
 import { noticeKeyText, type NoticeBatch, type NoticeLine, type NoticeOutcome, type NoticeSpec } from '../../workflows/contract/notice.js';
 import type { Mailer } from '../mail/mailer.js';
 import { claimAll, type SentLog } from '../mail/sent-log.js';
-import { deliverOnce } from './deliver-once.js';
+import type pg from 'pg';
+import { recordProgress } from '../../store/records.js';
+import { applyOutcome } from '../../workflows/cycle/outcomes.js';
+import { deliverOnce, outcomeWriter } from './deliver-once.js';
 import { messageIdFor } from './message-id.js';
 import { renderNotice } from './render.js';
 
@@ -19,6 +22,8 @@ export interface SentNotice {
 
 export interface NoticeDeps {
   mailer: Mailer;
+  /** The system of record, where a batch's records are written after its outcomes. */
+  db?: pg.Pool;
   sentLog: SentLog;
   from: string;
   /** Domain part of Message-IDs. */
@@ -74,13 +79,30 @@ export function createNoticeActivities(deps: NoticeDeps) {
       // The whole batch is claimed in one round trip; each outcome is written as soon as its hand-over ends.
       const prior = await claimAll(deps.sentLog, messages.map((m) => ({ messageId: m.message.messageId, notice: m.notice })));
       const outcomes: NoticeOutcome[] = [];
-      for (const { spec, notice, message } of messages) {
-        const { outcome, fresh } = await deliverOnce(deps.mailer, deps.sentLog, message, notice, { prior: prior.get(message.messageId) });
-        outcomes.push(outcome);
-        if (fresh) deps.onSent?.({ line: lineOf(spec), messageId: message.messageId, subject: message.subject, spec });
-        heartbeat(outcomes.length);
+      const writer = outcomeWriter(deps.sentLog);
+      try {
+        for (const { spec, notice, message } of messages) {
+          const { outcome, fresh } = await deliverOnce(deps.mailer, deps.sentLog, message, notice, { prior: prior.get(message.messageId), writer });
+          outcomes.push(outcome);
+          if (fresh) deps.onSent?.({ line: lineOf(spec), messageId: message.messageId, subject: message.subject, spec });
+          heartbeat(outcomes.length);
+        }
+      } finally {
+        await writer.flush().catch(() => {}); // a failed write leaves its notice at `sending`: the retry sends it again
       }
+      await writer.flush();
+      if (batch.records) await recordOutcomes(deps, batch, outcomes);
       return outcomes;
     },
   };
+}
+
+/** Applies the outcomes to the records the workflow handed over (as the workflow does) and writes them. */
+async function recordOutcomes(deps: NoticeDeps, batch: NoticeBatch, outcomes: NoticeOutcome[]): Promise<void> {
+  const { rule, changes, index } = batch.records!;
+  if (!deps.db) throw new Error('sendNotices: a batch with records needs the database');
+  const at = Date.parse(batch.at);
+  outcomes.forEach((outcome, k) => applyOutcome(changes[index[k]].record, batch.notices[k], outcome, at, rule));
+  const planId = batch.notices[0]?.key.planId;
+  if (planId) await recordProgress(deps.db, { planId, changes });
 }

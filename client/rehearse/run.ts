@@ -62,6 +62,9 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
   const { plan } = opts;
   const env = opts.env ?? (await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } }));
   const mailer = opts.mailer ?? createDiscardMailer();
+  // The temporary database starts while the workflows are bundled.
+  const bundling = opts.workflowBundle ? Promise.resolve(opts.workflowBundle) : bundleWorkflowCode({ workflowsPath, logger: quiet }).then(({ code }) => ({ code }));
+  bundling.catch(() => {}); // awaited below; a failure is reported there
   const temporary = opts.db ? undefined : await temporaryEmbeddedPostgres((await freePorts(1))[0]);
   const store = temporary ? await openStore(temporary.url, { max: 20 }) : undefined;
   const db = opts.db ?? store!.pool;
@@ -69,7 +72,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
   const sent: { seq: number; n: SentNotice }[] = [];
   let seq = 0;
   try {
-    const workflowBundle = opts.workflowBundle ?? { code: (await bundleWorkflowCode({ workflowsPath, logger: quiet })).code };
+    const workflowBundle = await bundling;
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { DEV_SERVER_HOST, freePorts } from '../../client/dev-server.js';
 import { liveDemoPlanFile, livePlan } from '../../client/live-plan.js';
@@ -213,6 +214,14 @@ describe('npm start', () => {
 
     const ui = await fetch(`http://${DEV_SERVER_HOST}:${uiPort}/`);
     expect(ui.status).toBe(200);
+    // The embedded server keeps closed workflows for an explicit 30 days (the database keeps their records for good).
+    const connection = await Connection.connect({ address: `${DEV_SERVER_HOST}:${port}` });
+    try {
+      const ns = await connection.workflowService.describeNamespace({ namespace: 'default' });
+      expect(Number(ns.config?.workflowExecutionRetentionTtl?.seconds)).toBe(30 * 86_400);
+    } finally {
+      await connection.close();
+    }
 
     // One request per (task, unit) of the demo plan, each to its unit, with the link to exactly its report form.
     const requests = await liveRequests(s);

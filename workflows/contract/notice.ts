@@ -1,4 +1,6 @@
 /** What a workflow hands the mail activity: one notice per business key, rendered and sent by the activity. */
+import type { OutcomeRule } from '../cycle/outcomes.js';
+import type { RecordChange } from './progress.js';
 
 export type NoticeKind = 'request' | 'reminder' | 'escalation' | 'returned';
 
@@ -49,6 +51,11 @@ export interface NoticeSpec {
 export interface NoticeBatch {
   at: string;
   notices: NoticeSpec[];
+  /**
+   * The records these notices belong to, as they are before the batch: the activity applies each outcome to them
+   * (`applyOutcome` with `rule`) and writes them into the system of record. `index[k]` is notice k's record in `changes`.
+   */
+  records?: { rule: OutcomeRule; changes: RecordChange[]; index: number[] };
 }
 
 export type NoticeOutcome =

@@ -22,6 +22,8 @@ export interface TakenBatch {
 export class Recorder {
   private readonly dirty = new Map<string, { taskId: string; unitId: string; period: string }>();
   private readonly textsWritten = new Map<string, number>();
+  private readonly lastTouch = new Map<string, number>();
+  private touches = 0;
   private inFlight = false;
 
   /**
@@ -45,7 +47,32 @@ export class Recorder {
 
   /** Marks a record changed: call after the change is in the record. */
   touch(taskId: string, unitId: string, period: string): void {
-    this.dirty.set(recordKey(taskId, unitId, period), { taskId, unitId, period });
+    const key = recordKey(taskId, unitId, period);
+    this.dirty.set(key, { taskId, unitId, period });
+    this.lastTouch.set(key, ++this.touches);
+  }
+
+  /** A mark to ask later which records were touched since. */
+  mark(): number {
+    return this.touches;
+  }
+
+  /** Whether the record was touched after `mark` (or is waiting for a write, or in the write in flight). */
+  touchedSince(taskId: string, unitId: string, period: string, mark: number): boolean {
+    return (this.lastTouch.get(recordKey(taskId, unitId, period)) ?? 0) > mark;
+  }
+
+  /** The record as the mail activity writes it after applying the outcomes: without texts (the texts wait for take()). */
+  snapshot(taskId: string, unitId: string, period: string): RecordChange {
+    return {
+      taskId,
+      unitId,
+      period,
+      aspectId: this.plan.tasks.find((t) => t.id === taskId)!.aspect,
+      deadline: this.byPeriod.get(period)!.schedule.deadline,
+      record: withoutTexts(this.records[recordKey(taskId, unitId, period)]),
+      texts: [],
+    };
   }
 
   /** True when some change waits for a write. */
