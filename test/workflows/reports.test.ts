@@ -7,14 +7,14 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type pg from 'pg';
 import { createDiscardMailer, createMemorySentLog } from '../../activities/index.js';
 import { liveRevisions, liveStatus } from '../../client/live.js';
-import { startPlan, submitReport, UserError, type Engine } from '../../client/plans.js';
+import { reportRevisions, startPlan, submitReport, UserError, type Engine } from '../../client/plans.js';
 import { groupWorkflowId } from '../../workflows/contract/ids.js';
 import { submitReportUpdate } from '../../workflows/contract/messages.js';
 import { yearPlan } from '../fixtures/plans.js';
 import { recordHistories } from '../helpers/histories.js';
 import { testWorker, timeSkippingEnv, uniqueQueue } from '../helpers/temporal.js';
 import { testDb } from '../helpers/db.js';
-import { engineOf, recordedPlan, sleepUntil as sleepTo } from './support.js';
+import { engineOf, eventually, recordedPlan, sleepUntil as sleepTo } from './support.js';
 
 // One plan, one server: steps run in order along the plan's time (Q1 request 2030-03-21 09:00 +08:00, due 04-08).
 const plan = yearPlan('reports-2030');
@@ -114,7 +114,12 @@ test('a report is applied once per request id, revisions are kept, lateness coun
     expect(revised).toMatchObject({ revision: 2, onTime: true, daysLate: 0, firstArrivedAt: first.arrivedAt });
     const late = await submitReport(engine, plan.id, report({ requestId: 'req-3', unitId: 'late' }));
     expect(late).toMatchObject({ revision: 1, onTime: false, daysLate: 2 });
-    const revisions = await liveRevisions(env.client, plan.id, 't1', 'ontime', '2030-Q1');
+    // The texts are in the database (the group keeps only figures once they are written there).
+    const revisions = await eventually(() => reportRevisions(db, plan.id, 't1', 'ontime', '2030-Q1'), (r) => r.length === 2);
+    expect((await liveRevisions(env.client, plan.id, 't1', 'ontime', '2030-Q1')).map((r) => [r.requestId, r.status, r.progress])).toEqual([
+      ['req-1', 'on-track', undefined],
+      ['req-2', 'at-risk', 40],
+    ]);
     expect(revisions.map((r) => [r.requestId, r.status, r.summary, r.progress])).toEqual([
       ['req-1', 'on-track', 'Done what was planned.', undefined],
       ['req-2', 'at-risk', 'Revised.', 40],
