@@ -8,12 +8,25 @@ import { lastDecision, roundOf } from '../workflows/cycle/status.js';
 
 const ts = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
-/** Records the plan a plan workflow runs (once per version; repeating it changes nothing). */
-export async function recordPlan(pool: pg.Pool, p: PlanRecord): Promise<void> {
-  const plan = p.plan as Plan;
+/** Runs `work` in one transaction on one pooled client: committed if it returns, rolled back if it throws. */
+async function inTransaction(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<void>): Promise<void> {
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
+    await work(c);
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+/** Records the plan a plan workflow runs (once per version; repeating it changes nothing). */
+export async function recordPlan(pool: pg.Pool, p: PlanRecord): Promise<void> {
+  const plan = p.plan as Plan;
+  await inTransaction(pool, async (c) => {
     await c.query(
       `INSERT INTO plans (plan_id, title, locale, timezone, started_at, current_version, layout)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -25,13 +38,7 @@ export async function recordPlan(pool: pg.Pool, p: PlanRecord): Promise<void> {
       `INSERT INTO plan_versions (plan_id, version, plan, effective_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
       [p.planId, p.version, JSON.stringify(plan), ts(p.startedAt)],
     );
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    c.release();
-  }
+  });
 }
 
 /** Writes a batch of changed records in one transaction; a retry or a replay writes nothing twice. */
@@ -85,9 +92,7 @@ export async function recordProgress(pool: pg.Pool, batch: ProgressBatch, option
       revision_due_at: ts(d.revisionDeadline),
     })),
   );
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
+  await inTransaction(pool, async (c) => {
     await c.query(
       `INSERT INTO report_records (plan_id, task_id, unit_id, period, aspect_id, change_count, record, requested_at, due_at, submitted_at,
          days_late, reminders, escalations, revisions, report_status, progress, review, awaiting, revision_due_at, round, escalated_round, delivery_issues)
@@ -125,13 +130,7 @@ export async function recordProgress(pool: pg.Pool, batch: ProgressBatch, option
         [batch.planId, JSON.stringify(decisions)],
       );
     }
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    c.release();
-  }
+  });
 }
 
 /** A plan as recorded: the version in force, when it started and its layout. */
