@@ -5,8 +5,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, closeSync, cpSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, cpSync, mkdtempSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import pg from 'pg';
 
@@ -314,8 +315,6 @@ async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boole
  * server's user, and removed when the server stops.
  */
 export async function temporaryEmbeddedPostgres(port: number, database?: string): Promise<EmbeddedPostgres> {
-  const { mkdtempSync, chmodSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'review-cycles-pg-'));
   chmodSync(dir, 0o755);
   const server = await startEmbeddedPostgres({ dataDir: dir, port, database, throwaway: true });

@@ -5,4 +5,4 @@ export { migrate, migrationsIn, MIGRATIONS_DIR } from './migrate.js';
 export { openStore, redact, StoreError, type Store } from './pool.js';
 export { createDbSentLog, storedNotices, type StoredNotice } from './notices.js';
 export { latestRevisions, latestRevisionsOfPlan, lastDecisionsOfPlan, ledgerDetails, type LastDecision, recordPlan, recordProgress, revisionSummaries, storedPlan, storedPlans, storedRecords, storedRevisions, type StoredPlan } from './records.js';
-export { recordReview, storedReviewDocument, storedReviews } from './reviews.js';
+export { recordReview, storedReviews } from './reviews.js';

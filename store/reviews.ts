@@ -31,10 +31,3 @@ export async function storedReviews(pool: pg.Pool, planId: string): Promise<Publ
   const { rows } = await pool.query('SELECT published FROM reviews WHERE plan_id = $1 ORDER BY review_at, window_id', [planId]);
   return rows.map((r) => r.published);
 }
-
-/** One review's document in one format, or undefined. */
-export async function storedReviewDocument(pool: pg.Pool, planId: string, window: string, format: 'json' | 'md' | 'html'): Promise<string | undefined> {
-  const column = { json: 'json_text', md: 'markdown', html: 'html' }[format];
-  const { rows } = await pool.query(`SELECT ${column} AS text FROM reviews WHERE plan_id = $1 AND window_id = $2`, [planId, window]);
-  return rows[0]?.text;
-}
