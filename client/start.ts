@@ -35,6 +35,8 @@ export const DEFAULT_PLAN_FILE = fileURLToPath(new URL('../examples/demo-plan.ya
 export const DEFAULT_TEMPORAL_PORT = 7233;
 export const DEFAULT_TEMPORAL_UI_PORT = 8233;
 export const DEFAULT_PORTAL_PORT = 8080;
+/** The shortest headquarters' credential accepted; a generated one has 24 characters. */
+export const MIN_HQ_CREDENTIAL_LENGTH = 16;
 /** 0: the mail catcher listens on any free port (only the worker of this process sends to it). */
 export const DEFAULT_SMTP_CATCHER_PORT = 0;
 
@@ -96,6 +98,9 @@ export function loadStartConfig(env: NodeJS.ProcessEnv = process.env, cwd = proc
   const hqCredential = env.REVIEW_CYCLES_HQ_CREDENTIAL;
   if (hqCredential !== undefined && hqCredential !== '' && hqCredential.trim() === '') {
     problems.push('REVIEW_CYCLES_HQ_CREDENTIAL: must not be blank (leave it unset to have one generated)');
+  } else if (hqCredential && hqCredential.length < MIN_HQ_CREDENTIAL_LENGTH) {
+    // The value itself is not repeated: it is a password.
+    problems.push(`REVIEW_CYCLES_HQ_CREDENTIAL: must be at least ${MIN_HQ_CREDENTIAL_LENGTH} characters long (got ${hqCredential.length}; leave it unset to have one generated)`);
   }
   if (problems.length === 0) {
     // Every port this process listens on must differ from the others (0 is any free port, so never the same).
@@ -124,12 +129,15 @@ export function loadStartConfig(env: NodeJS.ProcessEnv = process.env, cwd = proc
 
 /**
  * Headquarters' credential for the portal: the given one, else the one kept in `file`, generated on first use and
- * readable by the owner only.
+ * readable by the owner only. A kept one shorter than MIN_HQ_CREDENTIAL_LENGTH is a ConfigError.
  */
 export function hqCredentialFrom(given: string | undefined, file: string): { credential: string; fromEnv: boolean } {
   if (given) return { credential: given, fromEnv: true };
   if (existsSync(file)) {
     const kept = readFileSync(file, 'utf8').trim();
+    if (kept && kept.length < MIN_HQ_CREDENTIAL_LENGTH) {
+      throw new ConfigError(`invalid configuration:\n  ${file}: the credential kept there must be at least ${MIN_HQ_CREDENTIAL_LENGTH} characters long (delete the file to have one generated)`);
+    }
     if (kept) return { credential: kept, fromEnv: false };
   }
   const credential = randomBytes(18).toString('base64url');

@@ -26,6 +26,16 @@ export interface TokenPayload extends TokenScope {
 export type Verified = { ok: true; payload: TokenPayload } | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'expired' | 'wrong-purpose' };
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+/**
+ * The bytes of a canonical base64url string (no padding), or null: Buffer.from alone ignores stray characters and the
+ * unused bits of the last one, so several strings would decode to the same bytes (and verify as the same token).
+ */
+export function decodeBase64url(text: string): Buffer | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : null;
+}
 const sign = (key: Buffer, data: string) => createHmac('sha256', key).update(data).digest();
 
 /** `<kid>.<payload>.<signature>`, all base64url. */
@@ -42,14 +52,15 @@ export function verifyToken(ring: Keyring, token: unknown, purpose: Purpose, now
   const parts = token.split('.');
   if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) return { ok: false, reason: 'malformed' };
   const [head, body, sig] = parts;
-  const key = ring.keys.get(Buffer.from(head, 'base64url').toString('utf8'));
+  const [kid, json, given] = parts.map(decodeBase64url);
+  if (!kid || !json || !given) return { ok: false, reason: 'malformed' };
+  const key = ring.keys.get(kid.toString('utf8'));
   if (!key) return { ok: false, reason: 'unknown-key' };
   const expected = sign(key, `${head}.${body}`);
-  const given = Buffer.from(sig, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
   let payload: TokenPayload;
   try {
-    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenPayload;
+    payload = JSON.parse(json.toString('utf8')) as TokenPayload;
   } catch {
     return { ok: false, reason: 'malformed' };
   }

@@ -24,8 +24,10 @@ export interface Portal {
   mailStore?: MailStore;
   sessionMinutes: number;
   maxBodyBytes: number;
-  /** Cookies get `Secure` when the public address is https. */
+  /** Cookies get `Secure`, and every response HSTS, when the public address is https. */
   secureCookies: boolean;
+  /** The outbox is served without credential: the portal listens on loopback and the public address is loopback. */
+  openOutbox: boolean;
   log(line: string): void;
 }
 

@@ -26,8 +26,12 @@ export class HttpError extends Error {
   }
 }
 
-/** Sets the headers every response carries. */
-export function setSecurityHeaders(res: ServerResponse): void {
+/** HSTS for a portal served over https: a year, so a browser never tries plain http first. */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000';
+
+/** Sets the headers every response carries (HSTS too when the portal is served over https). */
+export function setSecurityHeaders(res: ServerResponse, https = false): void {
+  if (https) res.setHeader('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
   res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('X-Frame-Options', 'DENY');
@@ -47,6 +51,11 @@ export function sendHtml(res: ServerResponse, status: number, body: Html, header
 /** Sends a JSON document. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(body, null, 2)}\n`, headers);
+}
+
+/** Sends a plain-text sentence. */
+export function sendText(res: ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}): void {
+  send(res, status, 'text/plain; charset=utf-8', body, headers);
 }
 
 /** A 303 to a path of the portal (so a reload never repeats the POST). */

@@ -13,7 +13,7 @@ import { en } from './catalogue/en.js';
 import type { Ctx, Portal } from './context.js';
 import { HqAuth } from './hq-auth.js';
 import { html } from './html.js';
-import { HttpError, sendHtml, sendJson, setSecurityHeaders } from './http.js';
+import { HttpError, sendHtml, sendJson, sendText, setSecurityHeaders } from './http.js';
 import { page } from './layout.js';
 import type { MailStore } from './mail-store.js';
 import { asHttpError, sayRefusal } from './plan-data.js';
@@ -23,6 +23,7 @@ import { hqRoutes } from './routes/hq.js';
 import { leaderRoutes } from './routes/leader.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { unitRoutes } from './routes/unit.js';
+import { allowedHosts, isLoopback } from './same-origin.js';
 import { portalSecret } from './sessions.js';
 import { errorPage } from './views/error.js';
 
@@ -39,9 +40,12 @@ export interface PortalOptions {
   keyring: Keyring;
   /** Headquarters' password (HTTP Basic with any user name, or the sign-in form). */
   hqCredential: string;
-  /** The address users reach the portal at; https makes cookies Secure. */
+  /** The address users reach the portal at; https makes cookies Secure and adds HSTS. Its host is answered for. */
   publicUrl?: string;
-  /** The local mail catcher; its outbox is served (without credential) only when given. */
+  /**
+   * The local mail catcher; its outbox is served only when given, and without credential only while the portal
+   * listens on loopback and the public address is loopback too (otherwise it needs headquarters' credential).
+   */
   mailStore?: MailStore;
   /** How long a unit's or leader's session (and headquarters' sign-in) lasts; default 60. */
   sessionMinutes?: number;
@@ -49,6 +53,8 @@ export interface PortalOptions {
   maxBodyBytes?: number;
   /** Where request lines go (never with a token, query string, body or cookie); default stderr. */
   log?: (line: string) => void;
+  /** The clock of headquarters' sessions and sign-in attempts; default Date.now (tests move it). */
+  now?: () => number;
 }
 
 /** A running portal. */
@@ -87,6 +93,14 @@ function unavailable(err: unknown, depth = 0): boolean {
   return unavailable(e.cause, depth + 1);
 }
 
+/** The 421 of a Host the portal does not answer for, said in one sentence and before anything else is looked at. */
+function misdirected(res: http.ServerResponse, host: string, api: boolean): void {
+  const text = `This portal does not answer for the host ${JSON.stringify(host.slice(0, 100))}; use its public address.`;
+  res.setHeader('Connection', 'close');
+  if (api) sendJson(res, 421, { error: text });
+  else sendText(res, 421, `${text}\n`);
+}
+
 function answer(ctx: Ctx, err: HttpError): void {
   const headers = { ...err.headers };
   if (ctx.api) {
@@ -111,20 +125,26 @@ export function createPortal(o: PortalOptions): PortalServer {
     engine: { client: o.client, db: o.db },
     ring: o.keyring,
     secret,
-    hq: new HqAuth(o.hqCredential, secret, sessionMinutes),
+    hq: new HqAuth(o.hqCredential, secret, sessionMinutes, { db: o.db, now: o.now }),
     publicUrl: o.publicUrl,
     mailStore: o.mailStore,
     sessionMinutes,
     maxBodyBytes: o.maxBodyBytes ?? 64 * 1024,
     secureCookies: /^https:/i.test(o.publicUrl ?? ''),
+    openOutbox: false,
     log: o.log ?? ((line) => process.stderr.write(`${line}\n`)),
   };
 
+  // Filled in once the server listens: until then no Host is answered for.
+  let hosts = new Set<string>();
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = Date.now();
-    setSecurityHeaders(res);
+    setSecurityHeaders(res, portal.secureCookies);
     res.on('finish', () => portal.log(`portal ${req.method} ${loggablePath(req.url)} ${res.statusCode} ${Date.now() - started}ms`));
     const raw = req.url ?? '';
+    // Against DNS rebinding: a page of another domain that resolves here names its own host, and gets nothing.
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!hosts.has(host)) return misdirected(res, host, raw.startsWith('/api/'));
     const ctx: Ctx = { req, res, url: new URL('http://portal.invalid/'), portal, c: en, zone: 'UTC', api: raw.startsWith('/api/') };
     try {
       if (!raw.startsWith('/')) throw new HttpError(400, 'badRequest', 'the address must be a path');
@@ -151,6 +171,11 @@ export function createPortal(o: PortalOptions): PortalServer {
       // answer() itself failed (the client went away): nothing is left to tell anyone.
       if (!res.headersSent) res.destroy();
     });
+  });
+  server.on('listening', () => {
+    const bound = server.address() as AddressInfo;
+    hosts = allowedHosts(bound, o.publicUrl);
+    portal.openOutbox = isLoopback(bound.address) && (!o.publicUrl || isLoopback(new URL(o.publicUrl).hostname));
   });
   // A request node cannot parse (bad request line, oversized headers) gets a plain 400 instead of a crash.
   server.on('clientError', (_err, socket) => {

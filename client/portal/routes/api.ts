@@ -8,37 +8,37 @@ import { refuseCrossSite } from '../same-origin.js';
 import { drillDownData, reportData, requireHq, summaryData } from './hq.js';
 
 async function plans(ctx: Ctx): Promise<void> {
-  requireHq(ctx);
+  await requireHq(ctx);
   sendJson(ctx.res, 200, await listPlans(ctx.portal.db));
 }
 
 async function status(ctx: Ctx, params: Record<string, string>): Promise<void> {
-  requireHq(ctx);
+  await requireHq(ctx);
   const plan = await loadPlan(ctx.portal.db, params.planId);
   sendJson(ctx.res, 200, await planStatus(ctx.portal.db, plan.id));
 }
 
 /** Counts by state per aspect, unit and quarter, and the lagging units (aggregated in SQL). */
 async function summary(ctx: Ctx, params: Record<string, string>): Promise<void> {
-  requireHq(ctx);
+  await requireHq(ctx);
   sendJson(ctx.res, 200, await summaryData(ctx, params.planId));
 }
 
 /** One aspect's tasks with the state of each (task, unit, quarter); `?lagging=1` keeps the units lagging in it. */
 async function aspect(ctx: Ctx, params: Record<string, string>): Promise<void> {
-  requireHq(ctx);
+  await requireHq(ctx);
   sendJson(ctx.res, 200, (await drillDownData(ctx, params, ctx.url.searchParams.get('lagging') === '1')).drill);
 }
 
 async function timeline(ctx: Ctx, params: Record<string, string>): Promise<void> {
-  requireHq(ctx);
+  await requireHq(ctx);
   const plan = await loadPlan(ctx.portal.db, params.planId);
   if (!plan.tasks.some((t) => t.id === params.taskId)) throw new HttpError(404, 'notFound', `plan ${plan.id} has no task "${params.taskId}"`, 'taskId');
   sendJson(ctx.res, 200, await taskTimeline(ctx.portal.db, plan.id, params.taskId));
 }
 
 async function report(ctx: Ctx, params: Record<string, string>): Promise<void> {
-  requireHq(ctx);
+  await requireHq(ctx);
   const d = await reportData(ctx, params);
   sendJson(ctx.res, 200, { planId: d.plan.id, taskId: d.task.id, unitId: params.unitId, period: params.period, status: d.status, revisions: d.revisions, timeline: d.timeline });
 }
@@ -48,7 +48,7 @@ const DECISION_FIELDS = { accept: ['by', 'requestId'], return: ['comment', 'by',
 function decide(decision: 'accept' | 'return') {
   return async (ctx: Ctx, params: Record<string, string>): Promise<void> => {
     refuseCrossSite(ctx.req, ctx.portal.publicUrl);
-    requireHq(ctx);
+    await requireHq(ctx);
     // A cross-site form cannot send JSON without a preflight, which the portal never grants.
     requireMediaType(ctx.req, 'application/json');
     const body = parseJsonObject(await readBody(ctx.req, ctx.portal.maxBodyBytes));

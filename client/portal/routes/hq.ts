@@ -15,9 +15,9 @@ import { aspectPage, decisionPage, hqPaths, loginPage, planPage, plansPage, repo
 /** The challenge of a 401: browsers and scripts may answer it with Basic auth. */
 export const HQ_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="review-cycles headquarters", charset="UTF-8"' };
 
-/** Headquarters' proof on this request, or a 401. */
-export function requireHq(ctx: Ctx): HqProof {
-  const proof = ctx.portal.hq.check(ctx.req);
+/** Headquarters' proof on this request, or a 401 (a 429 while the client's address is blocked for wrong credentials). */
+export async function requireHq(ctx: Ctx): Promise<HqProof> {
+  const proof = await ctx.portal.hq.authenticate(ctx.req);
   if (!proof) throw new HttpError(401, 'unauthorized', undefined, undefined, HQ_CHALLENGE);
   return proof;
 }
@@ -42,23 +42,25 @@ async function login(ctx: Ctx): Promise<void> {
   const fields = parseForm(await readBody(ctx.req, ctx.portal.maxBodyBytes));
   const expected = parseCookies(ctx.req).get(LOGIN_CSRF_COOKIE);
   if (!expected || !sameSecret(fields.get('csrf') ?? '', expected)) throw new HttpError(403, 'forbidden', 'the sign-in form is out of date');
-  if (!ctx.portal.hq.matches(fields.get('credential') ?? '')) {
+  if (!ctx.portal.hq.tryCredential(ctx.req, fields.get('credential') ?? '')) {
     sendHtml(ctx.res, 401, loginPage(ctx.c, expected, ctx.c.hq.wrongCredential));
     return;
   }
-  const session = setCookie(HQ_COOKIE, ctx.portal.hq.issue(), { maxAgeSeconds: ctx.portal.hq.sessionSeconds, secure: ctx.portal.secureCookies });
+  const session = setCookie(HQ_COOKIE, await ctx.portal.hq.signIn(), { maxAgeSeconds: ctx.portal.hq.sessionSeconds, secure: ctx.portal.secureCookies });
   const spent = setCookie(LOGIN_CSRF_COOKIE, '', { maxAgeSeconds: 0, secure: ctx.portal.secureCookies, path: '/hq/login' });
   redirect(ctx.res, '/hq', { 'Set-Cookie': [session, spent] });
 }
 
 async function logout(ctx: Ctx): Promise<void> {
   requireSameOrigin(ctx.req, ctx.portal.publicUrl);
-  await hqForm(ctx, requireHq(ctx));
+  await hqForm(ctx, await requireHq(ctx));
+  // The session ends here, not only in this browser: the same cookie is refused from now on.
+  await ctx.portal.hq.signOut(ctx.req);
   redirect(ctx.res, '/hq/login', { 'Set-Cookie': setCookie(HQ_COOKIE, '', { maxAgeSeconds: 0, secure: ctx.portal.secureCookies }) });
 }
 
 async function plans(ctx: Ctx): Promise<void> {
-  const proof = requireHq(ctx);
+  const proof = await requireHq(ctx);
   sendHtml(ctx.res, 200, plansPage(ctx.c, ctx.portal.hq.csrf(proof), await listPlans(ctx.portal.db)));
 }
 
@@ -87,7 +89,7 @@ export async function drillDownData(ctx: Ctx, params: Record<string, string>, la
 }
 
 async function plan(ctx: Ctx, params: Record<string, string>): Promise<void> {
-  const proof = requireHq(ctx);
+  const proof = await requireHq(ctx);
   const p = await loadPlan(ctx.portal.db, params.planId);
   speakPlan(ctx, p);
   const laggingOnly = ctx.url.searchParams.get('lagging') === '1';
@@ -96,14 +98,14 @@ async function plan(ctx: Ctx, params: Record<string, string>): Promise<void> {
 }
 
 async function aspect(ctx: Ctx, params: Record<string, string>): Promise<void> {
-  const proof = requireHq(ctx);
+  const proof = await requireHq(ctx);
   const laggingOnly = ctx.url.searchParams.get('lagging') === '1';
   const { plan: p, aspect: a, drill } = await drillDownData(ctx, params, laggingOnly);
   sendHtml(ctx.res, 200, aspectPage(ctx.c, ctx.portal.hq.csrf(proof), p, { id: a.id, title: a.title }, drillHeatmap(p, drill), laggingOnly));
 }
 
 async function timeline(ctx: Ctx, params: Record<string, string>): Promise<void> {
-  const proof = requireHq(ctx);
+  const proof = await requireHq(ctx);
   const p = await loadPlan(ctx.portal.db, params.planId);
   speakPlan(ctx, p);
   const task = p.tasks.find((t) => t.id === params.taskId);
@@ -146,7 +148,7 @@ async function reportView(ctx: Ctx, proof: HqProof, params: Record<string, strin
 }
 
 async function report(ctx: Ctx, params: Record<string, string>): Promise<void> {
-  const proof = requireHq(ctx);
+  const proof = await requireHq(ctx);
   sendHtml(ctx.res, 200, reportPage(ctx.c, await reportView(ctx, proof, params)));
 }
 
@@ -159,7 +161,7 @@ function formRequestId(posted: string, decision: 'accept' | 'return'): string {
 function decide(decision: 'accept' | 'return') {
   return async (ctx: Ctx, params: Record<string, string>): Promise<void> => {
     requireSameOrigin(ctx.req, ctx.portal.publicUrl);
-    const proof = requireHq(ctx);
+    const proof = await requireHq(ctx);
     const p = await loadPlan(ctx.portal.db, params.planId);
     speakPlan(ctx, p);
     reportParts(p, params.taskId, params.unitId);
