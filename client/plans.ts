@@ -13,13 +13,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { latestRevisions, revisionSummaries, storedPlan, storedPlans, storedRecords, storedReviews, storedRevisions, type StoredPlan } from '../store/index.js';
-import { planWorkflowId } from '../workflows/contract/ids.js';
+import { ARRIVAL_WINDOW_MS } from '../workflows/contract/arrival.js';
+import { planWorkflowId, recordKey } from '../workflows/contract/ids.js';
 import { reviewReportUpdate, submitReportUpdate } from '../workflows/contract/messages.js';
 import type { Plan } from '../workflows/contract/plan.js';
 import { isRefusalList, refusalLine, schemaRefusals, type Refusal, type RefusalCode, type RefusalParams } from '../workflows/contract/refusals.js';
-import { reportInputSchema, reviewDecisionSchema, type DecisionReceipt, type ReportReceipt } from '../workflows/contract/report.js';
+import type { DecisionReceipt, ReportReceipt } from '../workflows/contract/report.js';
+import { decisionSubmissionSchema, progressRefusal, reportSubmissionSchema } from '../workflows/contract/submission.js';
 import type { PublishedReview } from '../workflows/contract/review.js';
 import type { PlanLayout, PlanStatus, Revision, TimelineEntry } from '../workflows/contract/status.js';
+import { reportReceipt } from '../workflows/cycle/receipts.js';
 import { groupStatus, taskTimeline as timelineOf } from '../workflows/cycle/status.js';
 import { cycleTimeline } from '../workflows/cycle/timeline.js';
 import type { RollLimits } from '../workflows/group.js';
@@ -48,8 +51,13 @@ const refused = (field: string, code: RefusalCode, params: RefusalParams, errCod
 export interface Engine {
   client: Client;
   db: pg.Pool;
-  /** How long a write waits for the engine before it says it is not running (default 6 s, so that a command or a page answers within 10 s). */
+  /**
+   * How long a write waits for the engine before it says it is not running (default 6 s; a submission waits at most
+   * the arrival window of contract/arrival.ts, 6 s, then looks 1.2 s for itself in the database), so that a command or a page answers within 10 s.
+   */
   writeTimeoutMs?: number;
+  /** Stamp submissions with this machine's clock (default true); off where the workflows run on a skipped clock (tests, rehearsals). */
+  stampArrival?: boolean;
 }
 
 export type StartOutcome = { started: true; workflowId: string; runId: string } | { started: false; workflowId: string; state: string };
@@ -158,17 +166,21 @@ export async function listPlans(db: pg.Pool): Promise<{ planId: string; title: s
 }
 
 /** Layouts for routing writes, kept a few seconds (a plan's layout does not change while it runs). */
-const layouts = new WeakMap<pg.Pool, Map<string, { layout: PlanLayout; at: number }>>();
+const layouts = new WeakMap<pg.Pool, Map<string, { layout: PlanLayout; plan: Plan; at: number }>>();
 const LAYOUT_MS = 10_000;
 
-async function routingLayout(db: pg.Pool, planId: string): Promise<PlanLayout> {
+async function routing(db: pg.Pool, planId: string): Promise<{ layout: PlanLayout; plan: Plan }> {
   let perPool = layouts.get(db);
   if (!perPool) layouts.set(db, (perPool = new Map()));
   const known = perPool.get(planId);
-  if (known && Date.now() - known.at < LAYOUT_MS) return known.layout;
-  const layout = await planLayout(db, planId);
-  perPool.set(planId, { layout, at: Date.now() });
-  return layout;
+  if (known && Date.now() - known.at < LAYOUT_MS) return known;
+  const { layout, plan } = await recordedPlan(db, planId);
+  perPool.set(planId, { layout, plan, at: Date.now() });
+  return { layout, plan };
+}
+
+async function routingLayout(db: pg.Pool, planId: string): Promise<PlanLayout> {
+  return (await routing(db, planId)).layout;
 }
 
 function groupOf(layout: PlanLayout, taskId: string): string {
@@ -178,14 +190,13 @@ function groupOf(layout: PlanLayout, taskId: string): string {
 }
 
 const ENGINE_DOWN =
-  'the engine is not running: no worker answered within {s} s. Nothing was recorded from this attempt, unless the engine picks it up when it returns; ' +
-  'submitting the same form (or --request-id) again later is safe and is applied once.';
+  'the engine is not running: no worker answered within {s} s, so this report has not been recorded. ' +
+  'Submit it again later (the same form, or the same --request-id): it is applied once.';
 
 /** Runs an Update, turning a refusal into a UserError and an engine that does not answer into a clear sentence. */
-async function update<T>(engine: Engine, planId: string, run: (client: Client) => Promise<T>): Promise<T> {
-  const ms = engine.writeTimeoutMs ?? 6_000;
+async function update<T>(engine: Engine, planId: string, run: (client: Client) => Promise<T>, ms = engine.writeTimeoutMs ?? 6_000): Promise<T> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ms);
+  const timer = setTimeout(() => controller.abort(), Math.max(0, ms));
   try {
     return await engine.client.withAbortSignal(controller.signal, () => run(engine.client));
   } catch (err) {
@@ -196,24 +207,63 @@ async function update<T>(engine: Engine, planId: string, run: (client: Client) =
       throw new UserError(cause?.message ?? err.message, 'EREJECTED');
     }
     if (err instanceof WorkflowNotFoundError) throw new UserError(`plan ${planId}: no such plan is running`, 'ENOPLAN', [{ field: 'planId', code: 'unknownPlan', params: { planId } }]);
-    if (controller.signal.aborted) {
-      throw refused('engine', 'engineDown', { message: ENGINE_DOWN.replace('{s}', String(Math.round(ms / 1000))) }, 'ENOENGINE');
-    }
+    if (controller.signal.aborted) throw engineDown(ms);
     throw err;
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** Submits a report; a refused one throws a UserError with typed refusals. */
+const engineDown = (ms: number) => refused('engine', 'engineDown', { message: ENGINE_DOWN.replace('{s}', String(Math.round(ms / 1000))) }, 'ENOENGINE');
+
+/** How long a submission that got no answer looks for itself in the database before it says it was not recorded. */
+const LOOK_BACK_MS = 1_200;
+
+/**
+ * Submits a report; a refused one throws a UserError with typed refusals. The report is stamped here, where it
+ * enters, and counts from that moment (contract/arrival.ts): a worker restart does not make it late. When no worker
+ * answers within the arrival window the call says so; a copy that reaches a workflow after that is refused there.
+ */
 export async function submitReport(engine: Engine, planId: string, input: unknown): Promise<ReportReceipt> {
-  const parsed = reportInputSchema.safeParse(input);
+  const stampedAt = Date.now();
+  const parsed = reportSubmissionSchema.safeParse(input);
   if (!parsed.success) throw refusalError(schemaRefusals(parsed.error.issues));
-  const report = parsed.data;
+  // The workflow's own range check, before anything is sent (the task comes from the plan the routing reads anyway).
+  const task = (await routing(engine.db, planId)).plan.tasks.find((t) => t.id === parsed.data.taskId);
+  const outOfRange = task && progressRefusal(task, parsed.data.progress);
+  if (outOfRange) throw refusalError([outOfRange]);
+  // The stamp is always ours: whatever a caller sent as receivedAt is replaced (or dropped when not stamping).
+  const { receivedAt: _ignored, ...rest } = parsed.data;
+  const stamp = engine.stampArrival !== false;
+  const report = stamp ? { ...rest, receivedAt: new Date(stampedAt).toISOString() } : rest;
   const layout = await routingLayout(engine.db, planId);
   const workflowId = groupOf(layout, report.taskId);
+  const run = (client: Client) => client.workflow.getHandle(workflowId).executeUpdate(submitReportUpdate, { args: [report] });
+  if (!stamp) return update(engine, planId, run);
   // No update id: the workflow itself answers a repeated request id, with `duplicate: true`, in every run.
-  return update(engine, planId, (client) => client.workflow.getHandle(workflowId).executeUpdate(submitReportUpdate, { args: [report] }));
+  const window = Math.min(engine.writeTimeoutMs ?? ARRIVAL_WINDOW_MS, ARRIVAL_WINDOW_MS);
+  try {
+    return await update(engine, planId, run, window - (Date.now() - stampedAt));
+  } catch (err) {
+    if (!(err instanceof UserError) || err.code !== 'ENOENGINE') throw err;
+    // Applied at the last moment, with the answer lost on the way back: the database has it within a write.
+    const found = await recordedReceipt(engine.db, planId, report, LOOK_BACK_MS);
+    if (found) return found;
+    throw engineDown(window);
+  }
+}
+
+/** The receipt of a report found in the database by its request id (as a repeat is answered), or undefined. */
+async function recordedReceipt(db: pg.Pool, planId: string, r: { taskId: string; unitId: string; period: string; requestId: string }, ms: number): Promise<ReportReceipt | undefined> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const records = await storedRecords(db, planId, { taskId: r.taskId, unitId: r.unitId, period: r.period });
+    const record = records[recordKey(r.taskId, r.unitId, r.period)];
+    const index = record?.revisions.findIndex((v) => v.requestId === r.requestId) ?? -1;
+    if (record && index >= 0) return reportReceipt(r, record, index, true);
+    if (Date.now() > until) return undefined;
+    await new Promise((res) => setTimeout(res, 100));
+  }
 }
 
 /** Headquarters accepts a report: it is then locked. */
@@ -235,7 +285,7 @@ export async function returnReport(
 }
 
 async function decide(engine: Engine, planId: string, input: Record<string, unknown>): Promise<DecisionReceipt> {
-  const parsed = reviewDecisionSchema.safeParse({ requestId: randomUUID(), ...input });
+  const parsed = decisionSubmissionSchema.safeParse({ requestId: randomUUID(), ...input });
   if (!parsed.success) throw refusalError(schemaRefusals(parsed.error.issues));
   const layout = await routingLayout(engine.db, planId);
   const workflowId = groupOf(layout, parsed.data.taskId);

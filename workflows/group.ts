@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { daysLate } from './calendar/index.js';
+import { arrivalOf, revisionInstant } from './contract/arrival.js';
 import { planWorkflowId, recordKey } from './contract/ids.js';
 import {
   busyQuery,
@@ -43,6 +44,7 @@ import {
 } from './contract/report.js';
 import type { UnitPeriodRecord } from './contract/status.js';
 import { recipientsOf } from './cycle/recipients.js';
+import { reportReceipt } from './cycle/receipts.js';
 import { Recorder } from './cycle/recorder.js';
 import { revisionLadder, type RevisionEvent } from './cycle/revision.js';
 import { groupStatus, lastDecision, roundOf, taskTimeline } from './cycle/status.js';
@@ -133,21 +135,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
   const validateReport = (raw: ReportInput) => throwIfRefused(reportRefusals(scope, raw, Date.now()));
   const validateDecision = (raw: ReviewDecision) => throwIfRefused(decisionRefusals(scope, raw, Date.now()));
 
-  function receipt(r: ReportInput, record: UnitPeriodRecord, index: number, duplicate: boolean, answersReturnLate?: number): ReportReceipt {
-    const late = answersReturnLate ?? record.daysLate ?? 0;
-    return {
-      taskId: r.taskId,
-      unitId: r.unitId,
-      period: r.period,
-      revision: index + 1,
-      arrivedAt: iso(record.revisions[index].arrivedAt),
-      firstArrivedAt: iso(record.submittedAt!),
-      onTime: late === 0,
-      daysLate: late,
-      duplicate,
-      ...(answersReturnLate !== undefined ? { answersReturn: true } : {}),
-    };
-  }
+  const receipt = reportReceipt;
 
   setHandler(
     submitReportUpdate,
@@ -156,7 +144,9 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       const record = records[recordKey(r.taskId, r.unitId, r.period)];
       const seen = record.revisions.findIndex((v) => v.requestId === r.requestId);
       if (seen >= 0) return receipt(r, record, seen, true);
-      const now = Date.now();
+      // Stamped where it entered (the validator refused stamps out of bounds); unstamped Updates arrive now. Only
+      // Updates that carry the stamp are affected, so histories recorded before it replay unchanged.
+      const now = revisionInstant(arrivalOf(r.receivedAt, Date.now()).at, record);
       const { requestId, status, summary, progress, problems, nextSteps, submittedBy } = r;
       record.revisions.push({ requestId, arrivedAt: now, status, summary, progress, problems, nextSteps, submittedBy });
       touch(r.taskId, r.unitId, r.period);

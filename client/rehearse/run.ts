@@ -118,7 +118,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
           await Promise.all(
             group.slice(k, k + CONCURRENT_SUBMISSIONS).map(async (s) => {
               try {
-                await submitReport({ client: env.client, db, writeTimeoutMs: 600_000 }, plan.id, {
+                await submitReport({ client: env.client, db, writeTimeoutMs: 600_000, stampArrival: false }, plan.id, {
                   requestId: `rehearsal:${s.taskId}:${s.unitId}:${s.period}`,
                   taskId: s.taskId,
                   unitId: s.unitId,

@@ -389,7 +389,7 @@ describe('with the worker stopped, and then with the workflows deleted from Temp
     const took = Date.now() - t0;
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('review-cycles: engine: the engine is not running: no worker answered within 6 s.');
+    expect(r.stderr).toContain('review-cycles: engine: the engine is not running: no worker answered within 6 s, so this report has not been recorded.');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(took).toBeLessThan(10_000);
   });

@@ -62,7 +62,7 @@ beforeAll(async () => {
   const worker = await testWorker(env, { taskQueue, activities: testActivities({ db, sentLog: createDbSentLog(db) }) });
   try {
     await worker.runUntil(async () => {
-      const engine: Engine = { client: env.client, db };
+      const engine: Engine = { client: env.client, db, stampArrival: false };
       await startPlan(env.client, plan, taskQueue);
       const group = env.client.workflow.getHandle(groupWorkflowId(plan.id, 0));
       await sleepUntil(env, '2030-03-22T04:00:00Z');

@@ -5,7 +5,7 @@ import { awaitRecordedPlan, type Engine } from '../../client/plans.js';
 
 /** The engine the client functions write through: the test server's client and the test database. */
 export function engineOf(env: TestWorkflowEnvironment, db: pg.Pool): Engine {
-  return { client: env.client, db };
+  return { client: env.client, db, stampArrival: false };
 }
 
 /** Lets the server's clock run on to `iso` (nothing when it is already past). */

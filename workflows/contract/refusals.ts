@@ -20,6 +20,8 @@ const s = (p: RefusalParams, k: string) => String(p[k] ?? '');
 export const REFUSALS = {
   /** A field breaks the shared schema (`message` is the schema's own words). */
   invalid: { kind: 'invalid', en: (p: RefusalParams) => s(p, 'message') },
+  /** A progress figure outside its task's range (0..target total, or 0..100 without a target). */
+  outOfRange: { kind: 'invalid', en: (p: RefusalParams) => `must be between ${s(p, 'min')} and ${s(p, 'max')}${p.metric === '%' ? ' (percent: the task has no target)' : ` (${s(p, 'metric')}, the task's target)`}, got ${s(p, 'got')}` },
   unknownPlan: { kind: 'unknown', en: (p: RefusalParams) => `no such plan has been started (${s(p, 'planId')})` },
   unknownTask: { kind: 'unknown', en: (p: RefusalParams) => `unknown task "${s(p, 'taskId')}" in plan ${s(p, 'planId')}` },
   unknownUnit: { kind: 'unknown', en: (p: RefusalParams) => `unknown unit "${s(p, 'unitId')}" in plan ${s(p, 'planId')}` },
@@ -32,6 +34,8 @@ export const REFUSALS = {
   tooManyRevisions: { kind: 'conflict', en: (p: RefusalParams) => `this report already has ${s(p, 'max')} revisions, the most kept` },
   noReportYet: { kind: 'conflict', en: (p: RefusalParams) => `no report has arrived for ${s(p, 'taskId')}/${s(p, 'unitId')}/${s(p, 'period')} yet` },
   awaitingRevision: { kind: 'conflict', en: (p: RefusalParams) => `the report was returned on ${s(p, 'at')} and its revision has not arrived yet` },
+  receivedInFuture: { kind: 'invalid', en: (p: RefusalParams) => `the report says it was received at ${s(p, 'receivedAt')}, after the engine's clock (${s(p, 'now')})` },
+  arrivedTooLate: { kind: 'unavailable', en: (p: RefusalParams) => `the report received at ${s(p, 'receivedAt')} reached the engine only at ${s(p, 'now')}, after its sender was told it was not recorded; send it again` },
   engineDown: { kind: 'unavailable', en: (p: RefusalParams) => s(p, 'message') },
 } as const;
 
@@ -45,9 +49,31 @@ export function refusalLine(r: Refusal): string {
   return `${r.field}: ${REFUSALS[r.code].en(r.params)}`;
 }
 
-/** Refusals from the shared schema's issues. */
-export function schemaRefusals(issues: readonly { path: PropertyKey[]; message: string }[]): Refusal[] {
-  return issues.map((i) => ({ field: i.path.length ? i.path.map(String).join('.') : 'report', code: 'invalid', params: { message: i.message } }));
+/** What schemaRefusals reads of a zod issue. */
+interface SchemaIssue {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+  keys?: readonly string[];
+  expected?: unknown;
+}
+
+const TYPE_WORDS: Record<string, string> = { string: 'text', number: 'a number', object: 'an object', array: 'a list', boolean: 'true or false', undefined: 'nothing', null: 'null', nan: 'NaN' };
+
+/** Refusals from the shared schema's issues: an unknown field is named as the field, a wrong type says what was given. */
+export function schemaRefusals(issues: readonly SchemaIssue[]): Refusal[] {
+  return issues.flatMap((i): Refusal[] => {
+    const field = i.path.length ? i.path.map(String).join('.') : 'report';
+    if (i.code === 'unrecognized_keys' && i.keys?.length) {
+      return i.keys.map((k) => ({ field: i.path.length ? `${field}.${k}` : k, code: 'invalid', params: { message: 'is not a field of this message' } }));
+    }
+    const received = /received (\w+)/.exec(i.message)?.[1];
+    if (i.code === 'invalid_type' && received === 'undefined') return [{ field, code: 'invalid', params: { message: 'is required' } }];
+    if (i.code === 'invalid_type' && received && typeof i.expected === 'string' && TYPE_WORDS[i.expected]) {
+      return [{ field, code: 'invalid', params: { message: `must be ${TYPE_WORDS[i.expected]}, got ${TYPE_WORDS[received] ?? received}` } }];
+    }
+    return [{ field, code: 'invalid', params: { message: i.message } }];
+  });
 }
 
 /** Whether `value` is a list of refusals (as carried in a failure's details). */

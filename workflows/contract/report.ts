@@ -18,6 +18,8 @@ export const reportInputSchema = z.strictObject({
   problems: text(MAX_TEXT).optional(),
   nextSteps: text(MAX_TEXT).optional(),
   submittedBy: text(200).optional(),
+  /** When the engine received it (set by the client code where the report entered; see contract/arrival.ts). */
+  receivedAt: z.iso.datetime({ offset: true, message: 'must be an ISO instant, e.g. 2027-03-31T23:59:58Z' }).optional(),
 });
 
 /** A report as sent by a unit. */

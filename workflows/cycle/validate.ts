@@ -2,10 +2,11 @@
  * Whether a group accepts a report or a decision now: the refusals, in the order they are checked, or none. Pure: a
  * function of the group's plan and records and of the moment; the update validators call it.
  */
+import { arrivalOf } from '../contract/arrival.js';
 import { recordKey } from '../contract/ids.js';
 import type { Plan, Task, Unit } from '../contract/plan.js';
 import { schemaRefusals, type Refusal, type RefusalCode, type RefusalParams } from '../contract/refusals.js';
-import { reportInputSchema, reviewDecisionSchema } from '../contract/report.js';
+import { decisionSubmissionSchema, progressRefusal, reportSubmissionSchema } from '../contract/submission.js';
 import type { UnitPeriodRecord } from '../contract/status.js';
 import { lastDecision } from './status.js';
 import type { TrackedPeriod } from './timeline.js';
@@ -41,7 +42,7 @@ function checked(run: () => void): Refusal[] {
 
 /** The refusals of a unit's report at `now` (none: accept it, or answer a repeated request id with its first receipt). */
 export function reportRefusals(g: ReportScope, raw: unknown, now: number): Refusal[] {
-  const parsed = reportInputSchema.safeParse(raw);
+  const parsed = reportSubmissionSchema.safeParse(raw);
   if (!parsed.success) return schemaRefusals(parsed.error.issues);
   const r = parsed.data;
   const planId = g.plan.id;
@@ -49,14 +50,22 @@ export function reportRefusals(g: ReportScope, raw: unknown, now: number): Refus
     const task = g.tasks.get(r.taskId) ?? no('taskId', 'unknownTask', { taskId: r.taskId, planId });
     if (!g.units.has(r.unitId) && !task.units.includes(r.unitId)) no('unitId', 'unknownUnit', { unitId: r.unitId, planId });
     if (!task.units.includes(r.unitId)) no('unitId', 'notResponsible', { unitId: r.unitId, taskId: r.taskId });
+    const outOfRange = progressRefusal(task, r.progress);
+    if (outOfRange) throw new Refused([outOfRange]);
     const period = g.byPeriod.get(r.period) ?? no('period', 'notAQuarter', { period: r.period, planId, start: g.plan.start, end: g.plan.end });
     if (!period.tracked) no('period', 'notTracked', { period: r.period });
     const record = g.records[recordKey(r.taskId, r.unitId, r.period)] ?? no('period', 'notRequestedYet', { period: r.period, requestAt: iso(period.requestAt) });
     if (record.revisions.some((v) => v.requestId === r.requestId)) return; // a repeat: answered with the first receipt
+    // The report counts from when the engine received it, within the bounds of contract/arrival.ts.
+    const arrival = arrivalOf(r.receivedAt, now);
+    if ('problem' in arrival) {
+      no('receivedAt', arrival.problem === 'future' ? 'receivedInFuture' : 'arrivedTooLate', { receivedAt: iso(arrival.at), now: iso(now) });
+    }
+    if (arrival.at < period.requestAt) no('period', 'notRequestedYet', { period: r.period, requestAt: iso(period.requestAt) });
     const decision = lastDecision(record);
     if (decision?.decision === 'accept') no('period', 'locked', { period: r.period, at: iso(decision.at) });
     // A returned report reopens its quarter for the revision, even past the quarter's close.
-    if (record.awaitingSince === undefined && now >= period.schedule.closeAt) {
+    if (record.awaitingSince === undefined && arrival.at >= period.schedule.closeAt) {
       no('period', 'closed', { period: r.period, closeAt: iso(period.schedule.closeAt), noMore: 1 });
     }
     if (record.revisions.length >= g.maxRevisions) no('requestId', 'tooManyRevisions', { max: g.maxRevisions });
@@ -65,7 +74,7 @@ export function reportRefusals(g: ReportScope, raw: unknown, now: number): Refus
 
 /** The refusals of headquarters' decision at `now` (none: apply it, or answer a repeated request id). */
 export function decisionRefusals(g: ReportScope, raw: unknown, now: number): Refusal[] {
-  const parsed = reviewDecisionSchema.safeParse(raw);
+  const parsed = decisionSubmissionSchema.safeParse(raw);
   if (!parsed.success) return schemaRefusals(parsed.error.issues);
   const d = parsed.data;
   const planId = g.plan.id;

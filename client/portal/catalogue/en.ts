@@ -98,6 +98,8 @@ export const en = {
       tooLong: (max: number) => `This is too long: at most ${max} characters.`,
       choose: 'Please choose one of the options.',
       number: 'Please enter a number, such as 42 or 37.5.',
+      /** The text rule of workflows/contract/submission.ts: the character and where it is. */
+      character: (what: string) => `This contains a character that is not allowed: ${what}.`,
     },
   },
   received: {
@@ -172,6 +174,7 @@ export const en = {
   /** Every refusal of a report or a decision, by its code (workflows/contract/refusals.ts). */
   refusals: {
     invalid: (p) => v(p, 'message'),
+    outOfRange: (p) => `The progress must be between ${v(p, 'min')} and ${v(p, 'max')}${p.metric === '%' ? ' (percent)' : ` ${v(p, 'metric')}`}.`,
     unknownPlan: (p) => `No such plan has been started (${v(p, 'planId')}).`,
     unknownTask: (p) => `Plan ${v(p, 'planId')} has no task "${v(p, 'taskId')}".`,
     unknownUnit: (p) => `Plan ${v(p, 'planId')} has no unit "${v(p, 'unitId')}".`,
@@ -184,9 +187,11 @@ export const en = {
     tooManyRevisions: (p) => `This report already has ${v(p, 'max')} revisions, the most that are kept.`,
     noReportYet: (p) => `No report has arrived for ${v(p, 'taskId')}/${v(p, 'unitId')}/${v(p, 'period')} yet.`,
     awaitingRevision: (p, f) => `The report was returned on ${f.time(v(p, 'at'))} and its revision has not arrived yet.`,
+    receivedInFuture: (p, f) => `The report says it was received on ${f.time(v(p, 'receivedAt'))}, which is after the engine's clock (${f.time(v(p, 'now'))}).`,
+    arrivedTooLate: () => 'This attempt reached the engine too late to count and was not recorded. Please submit the form again.',
     engineDown: () =>
-      'The engine is not running: no worker answered in time, so nothing has been recorded yet (the engine may still apply this attempt when it returns). ' +
-      'Submitting the same form again later is safe: it is applied once.',
+      'The engine is not running: no worker answered in time, so this report has not been recorded. ' +
+      'Please submit the same form again later: it is applied once.',
   } satisfies Record<RefusalCode, RefusalWords> as Record<RefusalCode, RefusalWords>,
   home: {
     lead: 'Units open the portal from the link in their e-mail. Headquarters:',

@@ -89,6 +89,7 @@ export const zhCN: Catalogue = {
       tooLong: (max: number) => `内容过长：最多 ${max} 个字符。`,
       choose: '请从选项中选择一项。',
       number: '请输入数字，例如 42 或 37.5。',
+      character: (what: string) => `内容含有不允许的字符：${what}。`,
     },
   },
   received: {
@@ -162,6 +163,7 @@ export const zhCN: Catalogue = {
   },
   refusals: {
     invalid: (p) => `填写内容不符合要求（${v(p, 'message')}）。`,
+    outOfRange: (p) => `进度须在 ${v(p, 'min')} 至 ${v(p, 'max')}${p.metric === '%' ? '（百分比）' : ` ${v(p, 'metric')}`} 之间。`,
     unknownPlan: (p) => `没有已启动的计划“${v(p, 'planId')}”。`,
     unknownTask: (p) => `计划 ${v(p, 'planId')} 中没有任务“${v(p, 'taskId')}”。`,
     unknownUnit: (p) => `计划 ${v(p, 'planId')} 中没有单位“${v(p, 'unitId')}”。`,
@@ -174,7 +176,9 @@ export const zhCN: Catalogue = {
     tooManyRevisions: (p) => `此报告已有 ${v(p, 'max')} 份修订，已达保存上限。`,
     noReportYet: (p) => `尚未收到 ${v(p, 'taskId')}/${v(p, 'unitId')}/${v(p, 'period')} 的报告。`,
     awaitingRevision: (p, f) => `报告已于 ${f.time(v(p, 'at'))} 退回，修订尚未提交。`,
-    engineDown: () => '督办引擎未运行：在规定时间内没有工作进程响应，因此本次提交尚未记录（引擎恢复后仍可能处理本次提交）。稍后再次提交同一表单是安全的：只会记录一次。',
+    receivedInFuture: (p, f) => `报告的接收时间 ${f.time(v(p, 'receivedAt'))} 晚于引擎的当前时间（${f.time(v(p, 'now'))}）。`,
+    arrivedTooLate: () => '本次提交到达引擎时已超时，未被记录。请重新提交表单。',
+    engineDown: () => '督办引擎未运行：在规定时间内没有工作进程响应，本次提交未被记录。请稍后再次提交同一表单：只会记录一次。',
   },
   home: {
     lead: '各单位通过邮件中的链接打开本系统。总部：',
