@@ -51,18 +51,34 @@ async function planOrFail(file: string) {
 
 const number = (value: string): number => {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`must be a number, got "${value}"`);
+  // Decimal only: Number() would also take "0x10", "0b1" and "" (as 0).
+  if (!/^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value) || !Number.isFinite(n)) throw new InvalidArgumentError(`must be a number, got "${value}"`);
   return n;
 };
+
+async function readSummary(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`--summary-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'EUSER');
+  }
+}
 
 function statusTable(status: PlanStatus): string[] {
   const lines = [`plan ${status.planId}`];
   for (const t of status.tasks) {
     lines.push(`  task ${t.taskId}`);
     for (const u of t.units) {
-      const cells = u.periods.map((p) => `${p.period} ${p.state}${p.daysLate ? ` +${p.daysLate}d` : ''}${p.deliveryIssues.length ? ' (mail problem)' : ''}`);
+      const cells = u.periods.map((p) => {
+        const waiting = p.retrying?.length ? ` (not delivered yet, retrying since ${p.retrying[0].since})` : '';
+        return `${p.period} ${p.state}${p.daysLate ? ` +${p.daysLate}d` : ''}${p.deliveryIssues.length ? ' (mail problem)' : ''}${waiting}`;
+      });
       lines.push(`    ${u.unitId.padEnd(16)} ${cells.join(' | ')}`);
     }
+  }
+  if (status.retrying?.length) {
+    const first = status.retrying[0];
+    lines.push(`mail: ${status.retrying.length} notice(s) not delivered yet, retrying since ${first.since}: ${first.reason}`);
   }
   return lines;
 }
@@ -131,7 +147,7 @@ export function program(): Command {
     .option('--request-id <id>', 'idempotency key: the same id is applied once (default: a new one)')
     .option('--json', 'print the receipt as JSON')
     .action(async (planId: string, o: Record<string, string | number | boolean | undefined>) => {
-      const summary = o.summaryFile ? await readFile(String(o.summaryFile), 'utf8') : o.summary;
+      const summary = o.summaryFile ? await readSummary(String(o.summaryFile)) : o.summary;
       const input = {
         requestId: (o.requestId as string) ?? randomUUID(),
         taskId: o.task,
@@ -288,4 +304,5 @@ export async function run(argv: string[]): Promise<void> {
   }
 }
 
-await run(process.argv);
+// Runs when started as the CLI (bin/review-cycles.js or `tsx client/cli.ts`), not when a test imports `run`.
+if (/(^|[\\/])(review-cycles(\.js)?|cli\.ts)$/.test(process.argv[1] ?? '')) await run(process.argv);

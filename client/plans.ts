@@ -12,7 +12,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { latestRevisions, revisionSummaries, storedPlan, storedPlans, storedRecords, storedReviews, storedRevisions, type StoredPlan } from '../store/index.js';
+import { latestRevisions, retryingNotices, revisionSummaries, storedPlan, storedPlans, storedRecords, storedReviews, storedRevisions, type RetryingNotice, type StoredPlan } from '../store/index.js';
 import { ARRIVAL_WINDOW_MS } from '../workflows/contract/arrival.js';
 import { planWorkflowId, recordKey } from '../workflows/contract/ids.js';
 import { reviewReportUpdate, submitReportUpdate } from '../workflows/contract/messages.js';
@@ -21,7 +21,7 @@ import { isRefusalList, refusalLine, schemaRefusals, type Refusal, type RefusalC
 import type { DecisionReceipt, ReportReceipt } from '../workflows/contract/report.js';
 import { decisionSubmissionSchema, progressRefusal, reportSubmissionSchema } from '../workflows/contract/submission.js';
 import type { PublishedReview } from '../workflows/contract/review.js';
-import type { PlanLayout, PlanStatus, Revision, TimelineEntry } from '../workflows/contract/status.js';
+import type { PlanLayout, PlanStatus, RetryingDelivery, Revision, TimelineEntry } from '../workflows/contract/status.js';
 import { reportReceipt } from '../workflows/cycle/receipts.js';
 import { groupStatus, taskTimeline as timelineOf } from '../workflows/cycle/status.js';
 import { cycleTimeline } from '../workflows/cycle/timeline.js';
@@ -125,8 +125,32 @@ export async function planStatus(db: pg.Pool, planId: string, only: { taskId?: s
         .map((t) => (only.unitId ? { ...t, units: t.units.filter((u) => u === only.unitId) } : t)),
     };
   }
-  return { planId, tasks: groupStatus(plan, cycleTimeline(stored.plan, stored.startedAt), records, now) };
+  const status: PlanStatus = { planId, tasks: groupStatus(plan, cycleTimeline(stored.plan, stored.startedAt), records, now) };
+  return withRetrying(status, await retryingNotices(db, planId));
 }
+
+/** Marks the notices that the mail server has not taken yet (it keeps failing): per report, and for the whole plan. */
+function withRetrying(status: PlanStatus, retrying: RetryingNotice[]): PlanStatus {
+  if (!retrying.length) return status;
+  const byReport = new Map<string, RetryingDelivery[]>();
+  for (const n of retrying) {
+    if (!n.taskId || !n.unitId || !n.period) continue;
+    const k = recordKey(n.taskId, n.unitId, n.period);
+    byReport.set(k, [...(byReport.get(k) ?? []), deliveryOf(n)]);
+  }
+  for (const t of status.tasks) {
+    for (const u of t.units) {
+      for (const p of u.periods) {
+        const mine = byReport.get(recordKey(t.taskId, u.unitId, p.period));
+        if (mine) p.retrying = mine;
+      }
+    }
+  }
+  status.retrying = retrying.map((n) => ({ taskId: n.taskId, unitId: n.unitId, period: n.period, ...deliveryOf(n) }));
+  return status;
+}
+
+const deliveryOf = (n: RetryingNotice): RetryingDelivery => ({ kind: n.kind, number: n.number, at: n.at, since: n.since, reason: n.reason, attempts: n.attempts });
 
 /** Every revision of one report. */
 export async function reportRevisions(db: pg.Pool, planId: string, taskId: string, unitId: string, period: string): Promise<Revision[]> {

@@ -64,6 +64,8 @@ export interface DashboardSummary {
   aspects: AspectSummary[];
   units: UnitSummary[];
   laggingUnits: string[];
+  /** Notices the mail server has not taken yet (it keeps failing): how many, since when, and its last words; else null. */
+  mailRetrying: { notices: number; since: string; reason: string } | null;
 }
 
 const zero = (): StateCounts => Object.fromEntries(PERIOD_STATES.map((s) => [s, 0])) as StateCounts;
@@ -88,6 +90,18 @@ export async function planStartedAt(pool: pg.Pool, planId: string): Promise<numb
  * units are lagging: one aggregate query over the plan's records of tracked quarters; the quarters with no record
  * are counted from the plan.
  */
+/** The plan's notices not delivered yet because their hand-over keeps failing, in one row (null when none). */
+async function mailRetrying(pool: pg.Pool, planId: string): Promise<DashboardSummary['mailRetrying']> {
+  const { rows } = await pool.query(
+    `SELECT count(*)::int AS n, min(failing_since) AS since,
+       (array_agg(last_failure ORDER BY updated_at DESC))[1] AS reason
+     FROM notices WHERE plan_id = $1 AND failing_since IS NOT NULL AND status IN ('sending', 'unsent')`,
+    [planId],
+  );
+  const r = rows[0];
+  return r && r.n > 0 ? { notices: r.n, since: (r.since as Date).toISOString(), reason: r.reason ?? 'not delivered' } : null;
+}
+
 export async function dashboardSummary(pool: pg.Pool, plan: Plan, startedAt: number, now = Date.now()): Promise<DashboardSummary> {
   const timeline = cycleTimeline(plan, startedAt);
   const periods = timeline.map((p) => p.schedule.period);
@@ -157,6 +171,7 @@ export async function dashboardSummary(pool: pg.Pool, plan: Plan, startedAt: num
     })),
     units: [...units.values()],
     laggingUnits: [...units.values()].filter((u) => u.lagging).map((u) => u.unitId),
+    mailRetrying: await mailRetrying(pool, plan.id),
   };
 }
 

@@ -3,6 +3,6 @@ export { connectStore, type ConnectedStore, type StoreSettings } from './connect
 export { EmbeddedPostgresError, startEmbeddedPostgres, temporaryEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 export { migrate, migrationsIn, MIGRATIONS_DIR } from './migrate.js';
 export { openStore, redact, StoreError, type Store } from './pool.js';
-export { createDbSentLog, storedNotices, type StoredNotice } from './notices.js';
+export { createDbSentLog, retryingNotices, storedNotices, type RetryingNotice, type StoredNotice } from './notices.js';
 export { latestRevisions, latestRevisionsOfPlan, lastDecisionsOfPlan, ledgerDetails, type LastDecision, recordPlan, recordProgress, revisionSummaries, storedPlan, storedPlans, storedRecords, storedRevisions, type StoredPlan } from './records.js';
 export { recordReview, storedReviews } from './reviews.js';

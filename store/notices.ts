@@ -56,9 +56,18 @@ export function createDbSentLog(pool: pg.Pool): SentLog {
         return;
       }
       await pool.query(
-        `UPDATE notices SET status = $2, reason = $3, rejected = $4, updated_at = now()
+        `UPDATE notices SET status = $2, reason = $3, rejected = $4, updated_at = now(),
+           delivered_at = CASE WHEN $2 = 'sent' THEN COALESCE(delivered_at, now()) ELSE delivered_at END
          FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed WHERE message_id = $1`,
         [e.messageId, e.status, e.reason ?? null, JSON.stringify(e.rejected ?? [])],
+      );
+    },
+    async failing(messageIds: string[], reason: string) {
+      if (!messageIds.length) return;
+      await pool.query(
+        `UPDATE notices SET failing_since = COALESCE(failing_since, now()), last_failure = $2, updated_at = now()
+         WHERE message_id = ANY($1::text[]) AND status NOT IN ('sent', 'refused')`,
+        [messageIds, reason.slice(0, 500)],
       );
     },
   };
@@ -84,6 +93,11 @@ export interface StoredNotice {
   reason: string | null;
   rejected: string[];
   attempts: number;
+  /** When its hand-over first failed (a mail server down), and why it last failed; null when it never failed. */
+  failingSince: string | null;
+  lastFailure: string | null;
+  /** When the mail server took it. */
+  deliveredAt: string | null;
 }
 
 /** The notices of a plan (optionally of one task), in the order of their instants. */
@@ -96,5 +110,33 @@ export async function storedNotices(pool: pg.Pool, planId: string, only: { taskI
     messageId: r.message_id, keyText: r.key_text, kind: r.kind, taskId: r.task_id, unitId: r.unit_id, period: r.period, number: r.number,
     round: r.round, window: r.window_id, leaderId: r.leader_id, at: (r.notice_at as Date).toISOString(), to: r.recipients.to, cc: r.recipients.cc,
     subject: r.subject, status: r.status, reason: r.reason, rejected: r.rejected, attempts: r.attempts,
+    failingSince: r.failing_since ? (r.failing_since as Date).toISOString() : null, lastFailure: r.last_failure,
+    deliveredAt: r.delivered_at ? (r.delivered_at as Date).toISOString() : null,
+  }));
+}
+
+/** A notice whose hand-over failed and is being retried: not delivered yet. */
+export interface RetryingNotice {
+  kind: string;
+  taskId: string | null;
+  unitId: string | null;
+  period: string | null;
+  number: number | null;
+  at: string;
+  since: string;
+  reason: string;
+  attempts: number;
+}
+
+/** The notices of a plan that are not delivered yet because their hand-over keeps failing, oldest first. */
+export async function retryingNotices(pool: pg.Pool, planId: string): Promise<RetryingNotice[]> {
+  const { rows } = await pool.query(
+    `SELECT kind, task_id, unit_id, period, number, notice_at, failing_since, last_failure, attempts FROM notices
+     WHERE plan_id = $1 AND failing_since IS NOT NULL AND status IN ('sending', 'unsent') ORDER BY failing_since, notice_at, key_text`,
+    [planId],
+  );
+  return rows.map((r) => ({
+    kind: r.kind, taskId: r.task_id, unitId: r.unit_id, period: r.period, number: r.number, at: (r.notice_at as Date).toISOString(),
+    since: (r.failing_since as Date).toISOString(), reason: r.last_failure ?? 'not delivered', attempts: r.attempts,
   }));
 }

@@ -17,6 +17,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { daysLate } from './calendar/index.js';
 import { arrivalOf, revisionInstant } from './contract/arrival.js';
+import { MAIL_RETRY } from './contract/notice.js';
 import { planWorkflowId, recordKey } from './contract/ids.js';
 import {
   busyQuery,
@@ -57,7 +58,7 @@ const { sendNotices } = proxyActivities<Activities>({
   // Heartbeats come after every message: a worker that dies mid-batch is noticed in seconds, not minutes.
   heartbeatTimeout: '20 seconds',
   // A mail server that is down is retried with backoff, without limit; permanent refusals come back as outcomes.
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
+  retry: MAIL_RETRY,
 });
 
 // What the group accepted reaches the system of record through this activity, batched (see flushRecords).

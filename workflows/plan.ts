@@ -17,6 +17,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { periodsOf } from './calendar/index.js';
 import { INVALID_PLAN } from './contract/errors.js';
+import { MAIL_RETRY } from './contract/notice.js';
 import { layoutQuery, planQuery, reviewsQuery, reviewTallySignal } from './contract/messages.js';
 import { checkPlan } from './contract/plan-check.js';
 import { addressList, type Plan } from './contract/plan.js';
@@ -37,7 +38,7 @@ const { publishReview } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
   // Heartbeats come after every message: a worker that dies mid-batch is noticed in seconds, not minutes.
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
+  retry: MAIL_RETRY,
 });
 
 /** Roll over to a fresh run between reviews once the history grows past this. */

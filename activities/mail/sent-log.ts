@@ -42,6 +42,8 @@ export interface SentLog {
    * was before (a log may do it in one round trip; see claimAll for the default).
    */
   claim?(items: { messageId: string; notice: NoticeFacts }[]): Promise<Map<string, SentEntry>>;
+  /** Notes that the hand-over of these messages failed and will be retried (shown as "not delivered yet"). */
+  failing?(messageIds: string[], reason: string): Promise<void>;
 }
 
 /** The entries of `items` before this claim; each one that is not sent or refused is `sending` afterwards. */

@@ -87,6 +87,11 @@ export function createNoticeActivities(deps: NoticeDeps) {
           if (fresh) deps.onSent?.({ line: lineOf(spec), messageId: message.messageId, subject: message.subject, spec });
           heartbeat(outcomes.length);
         }
+      } catch (err) {
+        // The mail server is down (or failed mid-batch): what is left of the batch shows as "not delivered yet".
+        const left = messages.slice(outcomes.length).map((m) => m.message.messageId);
+        await deps.sentLog.failing?.(left, failureText(err)).catch(() => {});
+        throw err;
       } finally {
         await writer.flush().catch(() => {}); // a failed write leaves its notice at `sending`: the retry sends it again
       }
@@ -95,6 +100,13 @@ export function createNoticeActivities(deps: NoticeDeps) {
       return outcomes;
     },
   };
+}
+
+/** One line that says why a hand-over failed (the mail server's own words when it answered). */
+function failureText(err: unknown): string {
+  const e = err as { message?: string; cause?: { message?: string } };
+  const text = e?.cause?.message ?? e?.message ?? String(err);
+  return text.split('\n')[0];
 }
 
 /** Applies the outcomes to the records the workflow handed over (as the workflow does) and writes them. */

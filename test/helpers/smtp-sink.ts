@@ -24,8 +24,8 @@ export interface SmtpSink {
 const addresses = (a: ParsedMail['to']): string[] =>
   !a ? [] : (Array.isArray(a) ? a : [a]).flatMap((x) => x.value.map((v) => v.address ?? ''));
 
-/** Starts an SMTP server on a free loopback port. */
-export async function startSmtpSink(): Promise<SmtpSink> {
+/** Starts an SMTP server on a loopback port (a free one unless given). */
+export async function startSmtpSink(port = 0): Promise<SmtpSink> {
   const messages: CaughtMessage[] = [];
   const refuse = new Set<string>();
   const server = new SMTPServer({
@@ -59,10 +59,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   });
   // A sender that dies mid-transfer resets its connection: that is the sender's business, not a failure of the sink.
   server.on('error', () => {});
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.server.address() as AddressInfo;
+  await new Promise<void>((ok) => server.listen(port, '127.0.0.1', ok));
+  const bound = (server.server.address() as AddressInfo).port;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `smtp://127.0.0.1:${bound}`,
     messages,
     refuse,
     close: () => new Promise((ok) => server.close(() => ok())),

@@ -121,12 +121,12 @@ async function writeRelease1Data(pool: pg.Pool) {
       },
     ],
   });
-  const log = createDbSentLog(pool);
-  await log.add({
-    messageId: '<rc.request.old@x>', status: 'sending',
-    notice: { planId: plan.id, keyText: 'old-2030/t1/ontime/2030-Q1/request/1', kind: 'request', taskId: 't1', unitId: 'ontime', period: '2030-Q1', number: 1, round: 0, at: '2030-03-21T01:00:00.000Z', to: ['ontime@example.org'], cc: [], subject: 'Request' },
-  });
-  await log.add({ messageId: '<rc.request.old@x>', status: 'sent', rejected: [] });
+  // The notice as release 001's sent log wrote it (today's log also writes the columns later migrations added).
+  await pool.query(
+    `INSERT INTO notices (message_id, plan_id, key_text, kind, task_id, unit_id, period, number, round, notice_at, recipients, subject, status, attempts)
+     VALUES ('<rc.request.old@x>', $1, 'old-2030/t1/ontime/2030-Q1/request/1', 'request', 't1', 'ontime', '2030-Q1', 1, 0, '2030-03-21T01:00:00Z', $2, 'Request', 'sent', 1)`,
+    [plan.id, JSON.stringify({ to: ['ontime@example.org'], cc: [] })],
+  );
   return plan;
 }
 

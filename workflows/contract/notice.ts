@@ -91,3 +91,10 @@ export interface NoticeLine {
   to: string[];
   cc: string[];
 }
+
+/**
+ * How a mail activity is retried while the mail server is down: without limit, backing off from 5 s to at most one
+ * minute, so that every notice goes out within about a minute of the server's return (a headquarters waits no
+ * longer). Permanent refusals come back as outcomes and are never retried.
+ */
+export const MAIL_RETRY = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;

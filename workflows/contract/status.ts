@@ -31,6 +31,19 @@ export interface PeriodStatus {
   revisionDueAt: string | null;
   /** How many times the report has been returned. */
   round: number;
+  /** Present while notices of this report are not delivered yet because the mail server keeps failing. */
+  retrying?: RetryingDelivery[];
+}
+
+/** A notice not delivered yet: its hand-over has failed since `since` and is being retried. */
+export interface RetryingDelivery {
+  kind: string;
+  number: number | null;
+  /** The notice's own instant. */
+  at: string;
+  since: string;
+  reason: string;
+  attempts: number;
 }
 
 /** One line of a task's timeline: a notice that went out, a report that arrived, or a decision on it. */
@@ -59,6 +72,8 @@ export interface TaskStatus {
 export interface PlanStatus {
   planId: string;
   tasks: TaskStatus[];
+  /** Present while any notice of the plan is not delivered yet (the mail server keeps failing): all of them. */
+  retrying?: (RetryingDelivery & { taskId: string | null; unitId: string | null; period: string | null })[];
 }
 
 /** A stored revision of a report. */

@@ -122,6 +122,8 @@ export const en = {
     noRows: 'No unit is lagging.',
     summary: 'Reports by aspect and unit',
     summaryHelp: 'Reports (task × unit × quarter) counted by state. Open an aspect to see its tasks, units and quarters.',
+    mailRetrying: (n: number, since: string, reason: string) =>
+      `${n} notice${n === 1 ? ' is' : 's are'} not delivered yet: the mail server has been failing since ${since} (${reason}). Delivery is retried at least once a minute.`,
     byAspect: 'By aspect',
     byUnit: 'By unit',
     byQuarter: 'By quarter',

@@ -112,6 +112,7 @@ export const zhCN: Catalogue = {
     noRows: '没有滞后单位。',
     summary: '按方面和单位的报告情况',
     summaryHelp: '按状态统计的报告数（任务×单位×季度）。打开某一方面可查看其任务、单位和季度。',
+    mailRetrying: (n: number, since: string, reason: string) => `${n} 条通知尚未送达：邮件服务器自 ${since} 起持续失败（${reason}）。系统至少每分钟重试一次。`,
     byAspect: '按方面',
     byUnit: '按单位',
     byQuarter: '按季度',

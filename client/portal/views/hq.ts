@@ -66,7 +66,9 @@ function laggingToggle(c: Catalogue, path: string, laggingOnly: boolean): Html {
 export function planPage(c: Catalogue, csrf: string, plan: Plan, summary: DashboardSummary, laggingOnly: boolean): Html {
   const t = summaryTables(summary, laggingOnly);
   const suffix = laggingOnly ? '?lagging=1' : '';
-  const body = html`<p>${laggingToggle(c, hqPaths.plan(plan.id), laggingOnly)}</p>
+  const mail = summary.mailRetrying;
+  const body = html`${mail ? html`<div class="warn" id="mail-retrying" role="alert"><p>${c.hq.mailRetrying(mail.notices, mail.since, mail.reason)}</p></div>` : ''}
+<p>${laggingToggle(c, hqPaths.plan(plan.id), laggingOnly)}</p>
 <p>${c.hq.summaryHelp}</p>
 ${legend(c)}
 <h2>${c.hq.byAspect}</h2>
