@@ -3,11 +3,26 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract/ids.js';
 
+/** True when `text` parses as a URL with a host and, if any, a port from 1 to 65535 (the regexes check the scheme). */
+function parsesWithHost(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.hostname !== '' && (url.port === '' || (Number(url.port) >= 1 && Number(url.port) <= 65535));
+  } catch {
+    return false;
+  }
+}
+
 const envSchema = z.object({
-  REVIEW_CYCLES_TASK_QUEUE: z.string().trim().min(1, 'must not be empty').default(DEFAULT_TASK_QUEUE),
+  REVIEW_CYCLES_TASK_QUEUE: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .regex(/^[^\u0000-\u001F\u007F]*$/, 'must not contain line breaks or other control characters')
+    .default(DEFAULT_TASK_QUEUE),
   REVIEW_CYCLES_SMTP_URL: z
     .string()
-    .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.org:587')
+    .refine((t) => /^smtps?:\/\/[^\s]+$/.test(t) && parsesWithHost(t), 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.org:587')
     .optional(),
   REVIEW_CYCLES_MAIL_FROM: z.email({ message: 'must be an e-mail address' }).default('review-cycles@localhost'),
   REVIEW_CYCLES_DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
@@ -15,18 +30,24 @@ const envSchema = z.object({
   REVIEW_CYCLES_DOCUMENTS_DIR: z.string().min(1, 'must not be empty').optional(),
   REVIEW_CYCLES_DATABASE_URL: z
     .string()
-    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL, e.g. postgres://user:pass@db.example.org:5432/review_cycles')
+    .refine(
+      (t) => /^postgres(ql)?:\/\/\S+$/.test(t) && parsesWithHost(t) && !/%(?![0-9A-Fa-f]{2})/.test(t),
+      'must be a postgres:// or postgresql:// URL, e.g. postgres://user:pass@db.example.org:5432/review_cycles',
+    )
     .optional(),
-  REVIEW_CYCLES_POSTGRES_PORT: z.coerce
-    .number({ message: 'must be a port number' })
-    .int('must be a whole port number')
-    .min(1, 'must be between 1 and 65535')
-    .max(65535, 'must be between 1 and 65535')
+  REVIEW_CYCLES_POSTGRES_PORT: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a port number written in digits, from 1 to 65535')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535'))
     .default(55432),
   REVIEW_CYCLES_PUBLIC_URL: z
     .string()
-    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http:// or https:// URL without query or fragment, e.g. https://review.example.org')
+    // No credentials either: the address goes into every notice.
+    .refine((t) => /^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/.test(t) && parsesWithHost(t), 'must be an http:// or https:// URL without query or fragment, e.g. https://review.example.org')
     .optional(),
+  REVIEW_CYCLES_WORKFLOW_BUNDLE: z.string().min(1, 'must not be empty').optional(),
 });
 
 /** Variables whose blank value is reported rather than treated as unset. */
@@ -51,6 +72,11 @@ export interface WorkerConfig {
   databaseUrl?: string;
   /** Port of the embedded PostgreSQL. */
   postgresPort: number;
+  /**
+   * A workflow bundle built beforehand (REVIEW_CYCLES_WORKFLOW_BUNDLE, from `bundleWorkflowCode`), so that a restarted
+   * worker polls in about a second instead of bundling again; it must be built from this release's workflows.
+   */
+  workflowBundle?: string;
 }
 
 /** Thrown when a variable breaks its rule; the message names every such variable. */
@@ -86,5 +112,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     linkKeysFile: resolve(dataDir, 'link-keys'),
     databaseUrl: e.REVIEW_CYCLES_DATABASE_URL,
     postgresPort: e.REVIEW_CYCLES_POSTGRES_PORT,
+    workflowBundle: e.REVIEW_CYCLES_WORKFLOW_BUNDLE ? abs(e.REVIEW_CYCLES_WORKFLOW_BUNDLE) : undefined,
   };
 }

@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   const target = temporalTarget();
   const store = await connectStore(config);
   const connection = await NativeConnection.connect(target.connectionOptions);
-  const { worker, mailer } = await buildWorker(connection, target.namespace, config, store.pool, { links });
+  const workflowBundle = config.workflowBundle ? { codePath: config.workflowBundle } : undefined;
+  const { worker, mailer } = await buildWorker(connection, target.namespace, config, store.pool, { links, workflowBundle });
   console.log(
     `worker: polling ${config.taskQueue} on ${target.address}/${target.namespace}; mail via ${config.smtpUrl ? 'SMTP' : config.outboxDir}; ` +
       (config.publicUrl ? `links to ${config.publicUrl}` : 'no links in notices (REVIEW_CYCLES_PUBLIC_URL not set)') +

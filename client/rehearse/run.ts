@@ -42,6 +42,13 @@ export interface RehearsalOptions {
    * production one (a rehearsal's plan has the real plan's id).
    */
   db?: pg.Pool;
+  /**
+   * Runs `body` while workers of this rehearsal's task queue poll elsewhere (the fault suite's worker processes,
+   * killed and restarted meanwhile); by default one worker runs in this process. Needs `db`.
+   */
+  runWorkers?: <T>(taskQueue: string, body: () => Promise<T>) => Promise<T>;
+  /** The task queue (default: a fresh one per run). */
+  taskQueue?: string;
 }
 
 export interface RehearsalResult {
@@ -63,32 +70,35 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
   const env = opts.env ?? (await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } }));
   const mailer = opts.mailer ?? createDiscardMailer();
   // The temporary database starts while the workflows are bundled.
-  const bundling = opts.workflowBundle ? Promise.resolve(opts.workflowBundle) : bundleWorkflowCode({ workflowsPath, logger: quiet }).then(({ code }) => ({ code }));
+  const bundling = opts.workflowBundle || opts.runWorkers ? Promise.resolve(opts.workflowBundle) : bundleWorkflowCode({ workflowsPath, logger: quiet }).then(({ code }) => ({ code }));
   bundling.catch(() => {}); // awaited below; a failure is reported there
   const temporary = opts.db ? undefined : await temporaryEmbeddedPostgres((await freePorts(1))[0]);
   const store = temporary ? await openStore(temporary.url, { max: 20 }) : undefined;
   const db = opts.db ?? store!.pool;
-  const taskQueue = `rehearsal-${plan.id}-${Date.now()}`;
+  const taskQueue = opts.taskQueue ?? `rehearsal-${plan.id}-${Date.now()}`;
   const sent: { seq: number; n: SentNotice }[] = [];
   let seq = 0;
   try {
-    const workflowBundle = await bundling;
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle,
-      activities: createActivities({
-        mailer,
-        sentLog: createDbSentLog(db),
-        db,
-        from: 'rehearsal@review-cycles.invalid',
-        documentsDir: () => opts.outDir,
-        onSent: (n) => sent.push({ seq: seq++, n }),
-      }),
-      maxConcurrentActivityTaskExecutions: 20,
-    });
+    const workflowBundle = opts.runWorkers ? undefined : await bundling;
+    const inProcess = async <T>(queue: string, body: () => Promise<T>): Promise<T> => {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: queue,
+        workflowBundle: workflowBundle!,
+        activities: createActivities({
+          mailer,
+          sentLog: createDbSentLog(db),
+          db,
+          from: 'rehearsal@review-cycles.invalid',
+          documentsDir: () => opts.outDir,
+          onSent: (n) => sent.push({ seq: seq++, n }),
+        }),
+        maxConcurrentActivityTaskExecutions: 20,
+      });
+      return worker.runUntil(body);
+    };
     const rejected: string[] = [];
-    const status = await worker.runUntil(async () => {
+    const status = await (opts.runWorkers ?? inProcess)(taskQueue, async () => {
       const startedAt = await env.currentTimeMs();
       const timeline = cycleTimeline(plan, startedAt);
       if (timeline.some((p) => !p.tracked)) {
@@ -109,6 +119,8 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
         const group = [];
         while (i < submissions.length && submissions[i].at === at) group.push(submissions[i++]);
         await advanceTo(env, at);
+        // Workers that come and go may have fallen behind the clock: let the groups catch up before reports arrive.
+        if (opts.runWorkers) await waitIdle(env, layout.groups.map((g) => g.workflowId));
         const quarter = group[0].period;
         if (quarter !== lastQuarter) {
           log(`${new Date(at).toISOString()} ${quarter}: ${sent.length} notices so far`);
@@ -164,7 +176,8 @@ async function advanceTo(env: TestWorkflowEnvironment, at: number): Promise<void
 /** Waits until no group is handing notices to the mail activity. */
 async function waitIdle(env: TestWorkflowEnvironment, workflowIds: string[]): Promise<void> {
   for (;;) {
-    const busy = await Promise.all(workflowIds.map((id) => env.client.workflow.getHandle(id).query(busyQuery)));
+    // A query fails while no worker polls (a restart): ask again.
+    const busy = await Promise.all(workflowIds.map((id) => env.client.workflow.getHandle(id).query(busyQuery))).catch(() => [true]);
     if (!busy.some(Boolean)) return;
     await new Promise((r) => setTimeout(r, 50));
   }

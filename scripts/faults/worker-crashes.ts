@@ -1,0 +1,184 @@
+/**
+ * Worker crashes: a plan of 100 unit-tasks over 8 quarters, with late and silent units, on the time-skipping server,
+ * run twice: once undisturbed, once while its worker process is killed with SIGKILL at random moments (at least 20
+ * times) and started again. Both runs record into a real PostgreSQL and mail a real SMTP server that counts every
+ * message by Message-ID. The disturbed run must deliver every notice of the undisturbed one, a second copy only where
+ * a kill cut its hand-over, record every report once, and end in the same status and the same rows.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { freePorts } from '../../client/dev-server.js';
+import { behaviourSchema } from '../../client/rehearse/behaviour.js';
+import { rehearse } from '../../client/rehearse/run.js';
+import { temporalTestServerPath } from '../../client/temporal-binaries.js';
+import { openStore, temporaryEmbeddedPostgres } from '../../store/index.js';
+import { checkPlan } from '../../workflows/contract/plan-check.js';
+import type { PlanStatus } from '../../workflows/contract/status.js';
+import { BEHAVIOUR_MIX, generatePlan } from '../generate-plan.js';
+import type { ScenarioContext } from './scenarios.js';
+import { countingSmtp, killWorker, polling, prebuiltBundle, sleep, spawnWorker, tally, type CountingSmtp, type FaultReport, type Received } from './support.js';
+
+/** The fewest kills the scenario accepts. */
+const MIN_KILLS = 20;
+/** A duplicate counts as cut by a kill when its first copy arrived at most this long before one. */
+const CUT_WINDOW_MS = 3_000;
+
+interface RunResult {
+  status: PlanStatus;
+  rejected: string[];
+  received: Received[];
+  kills: number[];
+  revisions: { key: string; arrivedAt: string }[];
+  notices: { messageId: string; status: string }[];
+  seconds: number;
+}
+
+/** A small seeded generator (mulberry32), so that a seed repeats the kill moments. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function runOnce(name: string, bundle: string, dir: string, say: (l: string) => void, chaos?: { rand: () => number }): Promise<RunResult> {
+  const t0 = Date.now();
+  const checked = checkPlan(generatePlan({ id: 'faults-worker-crashes', tasks: 50, unitsPerTask: 2, years: 2, startYear: 2027 }));
+  if (!checked.ok) throw new Error('the generated plan is invalid');
+  const plan = checked.plan;
+  const behaviour = behaviourSchema.parse(BEHAVIOUR_MIX);
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } });
+  const pgServer = await temporaryEmbeddedPostgres((await freePorts(1))[0]);
+  const store = await openStore(pgServer.url, { max: 10 });
+  const smtp: CountingSmtp = await countingSmtp();
+  const kills: number[] = [];
+  try {
+    const workerEnv = (queue: string) => ({
+      TEMPORAL_ADDRESS: env.address,
+      REVIEW_CYCLES_TASK_QUEUE: queue,
+      REVIEW_CYCLES_DATABASE_URL: pgServer.url,
+      REVIEW_CYCLES_SMTP_URL: smtp.url,
+      REVIEW_CYCLES_WORKFLOW_BUNDLE: bundle,
+      REVIEW_CYCLES_MAIL_FROM: 'hq-robot@example.org',
+    });
+    const runWorkers = async <T>(queue: string, body: () => Promise<T>): Promise<T> => {
+      let w = spawnWorker(`${name}-0`, workerEnv(queue));
+      await polling(w);
+      let done = false;
+      const loop = (async () => {
+        if (!chaos) return;
+        while (!done) {
+          await sleep(300 + chaos.rand() * 2_200);
+          if (done) break;
+          kills.push(Date.now());
+          await killWorker(w);
+          await sleep(50 + chaos.rand() * 700);
+          w = spawnWorker(`${name}-${kills.length}`, workerEnv(queue));
+          await polling(w);
+        }
+      })();
+      try {
+        return await body();
+      } finally {
+        done = true;
+        await loop;
+        await killWorker(w);
+      }
+    };
+    const result = await rehearse({ plan, behaviour, outDir: join(dir, name), env, db: store.pool, runWorkers });
+    say(`${name}: ${smtp.received.length} messages received, ${kills.length} kills, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    return {
+      status: result.status,
+      rejected: result.rejected,
+      received: [...smtp.received],
+      kills,
+      revisions: await rowsOf(store.pool, `SELECT task_id || '/' || unit_id || '/' || period || '/' || request_id AS key, arrived_at FROM report_revisions ORDER BY 1`, (r) => ({ key: String(r.key), arrivedAt: (r.arrived_at as Date).toISOString() })),
+      notices: await rowsOf(store.pool, 'SELECT message_id, status FROM notices ORDER BY 1', (r) => ({ messageId: String(r.message_id), status: String(r.status) })),
+      seconds: (Date.now() - t0) / 1000,
+    };
+  } finally {
+    await smtp.stop();
+    await store.close();
+    await pgServer.stop();
+    await env.teardown();
+  }
+}
+
+async function rowsOf<T>(pool: pg.Pool, sql: string, map: (r: Record<string, unknown>) => T): Promise<T[]> {
+  const { rows } = await pool.query(sql);
+  return rows.map(map);
+}
+
+/** The scenario: the undisturbed run, the disturbed one, and every comparison between them. */
+export async function workerCrashes(ctx: ScenarioContext): Promise<FaultReport> {
+  const t0 = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'rc-faults-worker-crashes-'));
+  const problems: string[] = [];
+  try {
+    const bundle = await prebuiltBundle(dir);
+    const calm = await runOnce('undisturbed', bundle, dir, ctx.say);
+    const rough = await runOnce('disturbed', bundle, dir, ctx.say, { rand: random(ctx.seed) });
+    const expected = tally(calm.received);
+    const got = tally(rough.received);
+    if (expected.duplicated) problems.push(`the undisturbed run itself received ${expected.duplicated} duplicate(s)`);
+    const missing = [...expected.distinct.keys()].filter((id) => !got.distinct.has(id));
+    const extra = [...got.distinct.keys()].filter((id) => !expected.distinct.has(id));
+    if (missing.length) problems.push(`${missing.length} notice(s) never reached the SMTP server, e.g. ${missing.slice(0, 3).map((id) => expected.distinct.get(id)![0].key).join(', ')}`);
+    if (extra.length) problems.push(`${extra.length} notice(s) the undisturbed run did not send, e.g. ${extra.slice(0, 3).join(', ')}`);
+    // Every second copy must come from a kill that cut its hand-over: its first copy arrived just before a kill.
+    let cut = 0;
+    for (const copies of got.distinct.values()) {
+      if (copies.length < 2) continue;
+      const first = copies[0].at;
+      if (rough.kills.some((k) => k >= first - 100 && k - first <= CUT_WINDOW_MS)) cut += copies.length - 1;
+      else problems.push(`${copies[0].key} arrived ${copies.length} times, the first not within ${CUT_WINDOW_MS} ms before a kill`);
+    }
+    if (rough.kills.length < MIN_KILLS) problems.push(`only ${rough.kills.length} kills happened (at least ${MIN_KILLS} wanted): the run ended too soon`);
+    if (JSON.stringify(rough.rejected) !== JSON.stringify(calm.rejected)) problems.push(`submissions refused differ: ${JSON.stringify(rough.rejected.slice(0, 3))} against ${JSON.stringify(calm.rejected.slice(0, 3))}`);
+    if (JSON.stringify(rough.status) !== JSON.stringify(calm.status)) problems.push(`the final status differs from the undisturbed run's: ${firstDifference(calm.status, rough.status)}`);
+    const calmRevisions = new Map(calm.revisions.map((r) => [r.key, r.arrivedAt]));
+    const roughKeys = rough.revisions.map((r) => r.key);
+    const lost = calm.revisions.filter((r) => !roughKeys.includes(r.key)).length;
+    const duplicatedSubmissions = roughKeys.length - new Set(roughKeys).size;
+    if (lost) problems.push(`${lost} report revision(s) of the undisturbed run are missing from the database`);
+    const moved = rough.revisions.filter((r) => calmRevisions.has(r.key) && calmRevisions.get(r.key) !== r.arrivedAt);
+    if (moved.length) problems.push(`${moved.length} revision(s) arrived at another moment than in the undisturbed run, e.g. ${moved[0].key}`);
+    const calmNotices = JSON.stringify(calm.notices);
+    if (JSON.stringify(rough.notices) !== calmNotices) problems.push('the notices table differs from the undisturbed run\'s (message ids or outcomes)');
+    return {
+      scenario: 'worker-crashes',
+      faults: { 'worker SIGKILL': rough.kills.length },
+      notices: { expected: expected.distinct.size, delivered: got.distinct.size, duplicated: got.duplicated, cutHandOvers: cut, late: 0, maxDelayMs: 0 },
+      submissions: { sent: calm.revisions.length, recorded: rough.revisions.length, lost, duplicated: duplicatedSubmissions },
+      wallSeconds: (Date.now() - t0) / 1000,
+      problems,
+      note:
+        `100 unit-tasks × 8 quarters, time-skipping server; undisturbed run ${calm.seconds.toFixed(0)} s, disturbed ${rough.seconds.toFixed(0)} s; ` +
+        'status, revisions and notices rows compared with the undisturbed run; "late" is not measured here (the clock is skipped).',
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Where two statuses first differ, in a few words. */
+function firstDifference(a: PlanStatus, b: PlanStatus): string {
+  for (const t of a.tasks) {
+    const tb = b.tasks.find((x) => x.taskId === t.taskId);
+    for (const u of t.units) {
+      const ub = tb?.units.find((x) => x.unitId === u.unitId);
+      for (const p of u.periods) {
+        const pb = ub?.periods.find((x) => x.period === p.period);
+        if (JSON.stringify(p) !== JSON.stringify(pb)) return `${t.taskId}/${u.unitId}/${p.period}: ${JSON.stringify(p)} against ${JSON.stringify(pb)}`;
+      }
+    }
+  }
+  return `${JSON.stringify(a).length} against ${JSON.stringify(b).length} characters`;
+}
