@@ -1,6 +1,7 @@
 /** The fault scenarios, in the order the suite runs them. */
 import type { FaultReport } from './support.js';
 import { workerCrashes } from './worker-crashes.js';
+import { smtpRefusals } from './smtp-refusals.js';
 
 /** What a scenario is given. */
 export interface ScenarioContext {
@@ -13,4 +14,5 @@ export type Scenario = (ctx: ScenarioContext) => Promise<FaultReport>;
 
 export const SCENARIOS: Record<string, Scenario> = {
   'worker-crashes': workerCrashes,
+  'smtp-refusals': smtpRefusals,
 };
