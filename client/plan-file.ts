@@ -3,11 +3,17 @@
  * Every problem comes back as one line `<file>: <path.to.field>: <what is wrong>` (or `<file>: <message>` for the file
  * as a whole), with the file path exactly as the caller gave it.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { Plan } from '../workflows/contract/plan.js';
 import { checkPlan, formatPath, type PlanIssue } from '../workflows/contract/plan-check.js';
+import { textProblem } from '../workflows/contract/submission.js';
+
+/** The largest plan file read: a province-sized plan is about 1.2 MB as JSON, and a workflow input at most 2 MB. */
+export const MAX_PLAN_FILE_BYTES = 8 * 1024 * 1024;
+/** How deep a plan file may nest lists and maps (a plan needs 4 levels); deeper is refused before it exhausts the stack. */
+export const MAX_PLAN_DEPTH = 32;
 
 export type PlanFileResult = { ok: true; plan: Plan; source: string } | { ok: false; errors: string[] };
 
@@ -26,6 +32,10 @@ interface FileIssue {
 export async function loadPlanFile(file: string): Promise<PlanFileResult> {
   let source: string;
   try {
+    const size = (await stat(file)).size;
+    if (size > MAX_PLAN_FILE_BYTES) {
+      return { ok: false, errors: formatPlanIssues(file, [{ path: '', message: `the file is too large: ${size} bytes, at most ${MAX_PLAN_FILE_BYTES} (8 MB)` }]) };
+    }
     source = await readFile(file, 'utf8');
   } catch (err) {
     return { ok: false, errors: formatPlanIssues(file, [{ path: '', message: readProblem(err) }]) };
@@ -35,6 +45,8 @@ export async function loadPlanFile(file: string): Promise<PlanFileResult> {
 
   const parsed = extname(file).toLowerCase() === '.json' ? parseJson(text) : parseYaml(text);
   if (!parsed.ok) return { ok: false, errors: formatPlanIssues(file, parsed.issues) };
+  const structure = structureProblems(parsed.value);
+  if (structure.length) return { ok: false, errors: formatPlanIssues(file, structure) };
 
   const checked = checkPlan(parsed.value);
   const issues: FileIssue[] = [...parsed.duplicates, ...(checked.ok ? [] : checked.issues)];
@@ -58,6 +70,37 @@ function readProblem(err: unknown): string {
   return `cannot read the file: ${err instanceof Error ? err.message : String(err)}`;
 }
 
+const NESTED_TOO_DEEPLY = `the file nests lists and maps more than ${MAX_PLAN_DEPTH} levels deep; a plan needs 4`;
+
+/**
+ * The first place nested deeper than MAX_PLAN_DEPTH (also where an alias makes a YAML value contain itself), else every
+ * text that breaks the text rule of contract/submission.ts (a NUL, for one, cannot even be stored).
+ */
+function structureProblems(root: unknown): FileIssue[] {
+  const texts: FileIssue[] = [];
+  const stack: { value: unknown; path: Segment[] }[] = [{ value: root, path: [] }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      const problem = textProblem(value, 'text');
+      if (problem) texts.push({ path: formatPath(path), message: problem });
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length >= MAX_PLAN_DEPTH) return [{ path: formatPath(path.slice(0, 3)), message: NESTED_TOO_DEEPLY }];
+    const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
+    for (const [k, v] of entries.reverse()) {
+      const problem = typeof k === 'string' ? textProblem(k, 'line') : undefined;
+      if (problem) texts.push({ path: formatPath([...path, k]), message: `the field name ${problem}` });
+      stack.push({ value: v, path: [...path, k] });
+    }
+  }
+  return texts;
+}
+
+/** A parser that ran out of stack on a deeply nested file: said as such, not as the engine's own words. */
+const isStackOverflow = (err: unknown) => err instanceof RangeError || /Maximum call stack size exceeded/.test(String((err as Error)?.message ?? err));
+
 type Parsed = { ok: true; value: unknown; duplicates: FileIssue[] } | { ok: false; issues: FileIssue[] };
 
 function duplicateIssue(segments: Segment[], first: string, again: string): FileIssue {
@@ -70,8 +113,15 @@ function duplicateIssue(segments: Segment[], first: string, again: string): File
 function parseYaml(text: string): Parsed {
   const lineCounter = new LineCounter();
   // YAML 1.2 core schema: `2027-01-01` and `09:00` stay strings. Duplicate keys are found below, with their paths.
-  const doc = parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: false, prettyErrors: true, lineCounter });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: false, prettyErrors: true, lineCounter });
+  } catch (err) {
+    if (isStackOverflow(err)) return { ok: false, issues: [{ path: '', message: NESTED_TOO_DEEPLY }] };
+    throw err;
+  }
   const syntax = doc.errors[0];
+  if (syntax && isStackOverflow(syntax.message)) return { ok: false, issues: [{ path: '', message: NESTED_TOO_DEEPLY }] };
   if (syntax) {
     // Only the first: after a syntax error the parser's further complaints are mostly consequences of it.
     const at = syntax.linePos ? ` at ${syntax.linePos[0].line}:${syntax.linePos[0].col}` : '';
@@ -86,8 +136,14 @@ function parseYaml(text: string): Parsed {
   try {
     value = doc.toJS();
   } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (/Excessive alias count/.test(message)) {
+      // A "billion laughs" file: aliases of aliases that would expand to an exponentially large plan.
+      return { ok: false, issues: [{ path: '', message: 'YAML error: the file uses aliases (*name) so often that expanding them would exhaust memory; write the values out instead' }] };
+    }
+    if (isStackOverflow(err)) return { ok: false, issues: [{ path: '', message: NESTED_TOO_DEEPLY }] };
     // e.g. an alias to an anchor that is not defined
-    return { ok: false, issues: [{ path: '', message: `YAML error: ${err instanceof Error ? err.message : String(err)}` }] };
+    return { ok: false, issues: [{ path: '', message: `YAML error: ${message}` }] };
   }
   const duplicates: FileIssue[] = [];
   const at = (offset: number) => {
@@ -95,6 +151,7 @@ function parseYaml(text: string): Parsed {
     return `${line}:${col}`;
   };
   const walk = (node: unknown, segments: Segment[]): void => {
+    if (segments.length > MAX_PLAN_DEPTH) return; // tooDeep reports it
     if (isMap(node)) {
       const seen = new Map<string, number>();
       for (const pair of node.items) {
@@ -195,6 +252,7 @@ function scanJson(text: string, onDuplicate: (segments: Segment[], first: number
   const value = (segments: Segment[]): void => {
     skipSpace();
     const c = text[pos];
+    if ((c === '{' || c === '[') && segments.length >= MAX_PLAN_DEPTH) fail(`nested more than ${MAX_PLAN_DEPTH} levels deep; a plan needs 4`);
     if (c === '{') {
       pos++;
       skipSpace();

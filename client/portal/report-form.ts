@@ -1,7 +1,7 @@
 /** The report form's values: from a stored revision, from a posted form, into the shared schema's input. Pure. */
 import { REFUSALS, type Refusal } from '../../workflows/contract/refusals.js';
 import type { Revision } from '../../workflows/contract/status.js';
-import { reportInputSchema } from '../../workflows/contract/report.js';
+import { reportSubmissionSchema } from '../../workflows/contract/submission.js';
 import type { ReportScope } from './sessions.js';
 
 /** The fields a unit fills in; scope fields are never among them. */
@@ -70,11 +70,14 @@ export interface InvalidWords {
   tooLong: (max: number) => string;
   choose: string;
   number: string;
+  character: (what: string) => string;
 }
 
 /** The schema's finding, in the words of `words` when given (else the schema's own English), by its issue code. */
-function worded(issue: { code: string; message: string; maximum?: unknown }, words?: InvalidWords): string {
+function worded(issue: { code: string; message: string; maximum?: unknown; params?: Record<string, unknown> }, words?: InvalidWords): string {
   if (!words) return issue.message;
+  // The text rule (workflows/contract/submission.ts): which character, and where.
+  if (issue.code === 'custom' && issue.params?.rule === 'text') return words.character(`${String(issue.params.char)} (${String(issue.params.position)})`);
   if (issue.code === 'too_big' && typeof issue.maximum === 'number') return words.tooLong(issue.maximum);
   if (issue.code === 'invalid_value') return words.choose;
   if (issue.code === 'invalid_type') return words.number;
@@ -85,7 +88,7 @@ function worded(issue: { code: string; message: string; maximum?: unknown }, wor
 
 /** Errors from the shared schema, or null when the input is valid. */
 export function schemaErrors(input: Record<string, unknown>, words?: InvalidWords): FormErrors | null {
-  const parsed = reportInputSchema.safeParse(input);
+  const parsed = reportSubmissionSchema.safeParse(input);
   if (parsed.success) return null;
   const errors: FormErrors = { fields: {}, general: [] };
   for (const issue of parsed.error.issues) {

@@ -39,6 +39,8 @@ export interface PortalHarness {
   current: string;
   /** The next quarter: its request is weeks away. */
   next: string;
+  /** The task queue the worker polls (for plans a test starts itself). */
+  queue: string;
   /** Stops the worker (for tests of a portal without engine); the dev server and the database keep running. */
   stopWorker(): Promise<void>;
 }
@@ -51,7 +53,7 @@ export interface PortalHarness {
 export function usePortal(name: string, plans: { id: string; overrides?: Record<string, unknown> }[], options: Partial<PortalOptions> = {}): PortalHarness {
   const dev = useDevServer({ headless: true });
   const queue = `portal-${name}-${process.pid}-${Date.now()}`;
-  const h = { logs: [] as string[] } as PortalHarness;
+  const h = { logs: [] as string[], queue } as PortalHarness;
   let connection: NativeConnection;
   let clientConnection: Connection;
   let worker: Worker;

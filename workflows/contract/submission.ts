@@ -65,7 +65,8 @@ const ruled = <T extends z.ZodString>(schema: T, kind: TextKind) =>
     if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { rule: 'text', char: problem.char, position: problem.position } });
   });
 
-const visible = <T extends z.ZodString>(schema: T) => schema.refine((value) => !isBlankText(value), { message: 'must not be empty' });
+// Only what the shared schema's own "not only spaces" check lets through, so a blank text is reported once.
+const visible = <T extends z.ZodString>(schema: T) => schema.refine((value) => value.trim() === '' || !isBlankText(value), { message: 'must not be empty' });
 
 const r = reportInputSchema.shape;
 
@@ -91,7 +92,7 @@ export const decisionSubmissionSchema = reviewDecisionSchema
     comment: ruled(d.comment.unwrap(), 'text').optional(),
     by: ruled(d.by.unwrap(), 'line').optional(),
   })
-  .refine((x) => x.decision !== 'return' || !isBlankText(x.comment ?? ''), { path: ['comment'], message: 'must say what to revise when returning a report' });
+  .refine((x) => x.decision !== 'return' || (x.comment ?? '').trim() === '' || !isBlankText(x.comment ?? ''), { path: ['comment'], message: 'must say what to revise when returning a report' });
 
 /** The range of a task's progress figure: a share of its target's total, or a percentage when it has no target. */
 export function progressRange(task: Pick<Task, 'target'>): { min: number; max: number; metric: string } {

@@ -177,7 +177,9 @@ function decide(decision: 'accept' | 'return') {
       if (!(err instanceof UserError)) throw err;
       // The refusal in the plan's words, next to the comment when it names it; the form keeps its request id.
       const http = asHttpError(err, (r) => sayRefusal(ctx, r)) as HttpError;
-      const view = await reportView(ctx, proof, params, { error: { field: http.field, message: http.detail ?? '' }, comment, by, requestId: formRequestId(base.requestId, decision) });
+      // A refusal of a field other than the comment names its field, since it is shown above the form.
+      const message = http.field && http.field !== 'comment' && http.kind === 'badRequest' ? `${http.field}: ${http.detail ?? ''}` : (http.detail ?? '');
+      const view = await reportView(ctx, proof, params, { error: { field: http.field, message }, comment, by, requestId: formRequestId(base.requestId, decision) });
       sendHtml(ctx.res, http.status, reportPage(ctx.c, view));
     }
   };

@@ -158,7 +158,8 @@ ${s.revisionDueAt ? html`<tr><th>${c.common.revisionDue}</th><td>${formatDueDay(
   const forms = locked
     ? html`<p class="ok" id="locked">${c.hq.lockedNote}</p>`
     : v.revisions.length === 0
-      ? ''
+      ? // No report yet, so no forms; a refused decision (posted from elsewhere) still says why.
+        html`${generalError ? html`<p class="error" id="decision-error">${generalError}</p>` : ''}`
       : html`${generalError ? html`<p class="error" id="decision-error">${generalError}</p>` : ''}
 <form method="post" action="${path}/accept">
 <input type="hidden" name="csrf" value="${v.csrf}"><input type="hidden" name="requestId" value="${v.requestId}-a">
