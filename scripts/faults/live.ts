@@ -312,7 +312,10 @@ export function emptyReport(scenario: string): FaultReport {
 }
 
 /** The notices table of a plan, as the checks read it. */
-export async function noticeRows(db: pg.Pool, planId: string): Promise<{ messageId: string; unitId: string | null; taskId: string | null; kind: string; status: string; attempts: number; reason: string | null; failingSince: Date | null }[]> {
-  const { rows } = await db.query('SELECT message_id, unit_id, task_id, kind, status, attempts, reason, failing_since FROM notices WHERE plan_id = $1', [planId]);
-  return rows.map((r) => ({ messageId: r.message_id, unitId: r.unit_id, taskId: r.task_id, kind: r.kind, status: r.status, attempts: r.attempts, reason: r.reason, failingSince: r.failing_since }));
+export async function noticeRows(db: pg.Pool, planId: string): Promise<{ messageId: string; unitId: string | null; taskId: string | null; kind: string; status: string; attempts: number; reason: string | null; failingSince: Date | null; lastFailure: string | null; deliveredAt: Date | null; at: Date }[]> {
+  const { rows } = await db.query('SELECT message_id, unit_id, task_id, kind, status, attempts, reason, failing_since, last_failure, delivered_at, notice_at FROM notices WHERE plan_id = $1', [planId]);
+  return rows.map((r) => ({
+    messageId: r.message_id, unitId: r.unit_id, taskId: r.task_id, kind: r.kind, status: r.status, attempts: r.attempts, reason: r.reason,
+    failingSince: r.failing_since, lastFailure: r.last_failure, deliveredAt: r.delivered_at, at: r.notice_at,
+  }));
 }

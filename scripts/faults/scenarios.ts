@@ -2,6 +2,9 @@
 import type { FaultReport } from './support.js';
 import { workerCrashes } from './worker-crashes.js';
 import { smtpRefusals } from './smtp-refusals.js';
+import { lostAck } from './lost-ack.js';
+import { smtpOutage } from './smtp-outage.js';
+import { workerDown } from './worker-down.js';
 
 /** What a scenario is given. */
 export interface ScenarioContext {
@@ -14,5 +17,8 @@ export type Scenario = (ctx: ScenarioContext) => Promise<FaultReport>;
 
 export const SCENARIOS: Record<string, Scenario> = {
   'worker-crashes': workerCrashes,
+  'smtp-outage': smtpOutage,
   'smtp-refusals': smtpRefusals,
+  'lost-ack': lostAck,
+  'worker-down': workerDown,
 };
