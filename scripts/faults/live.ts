@@ -52,6 +52,8 @@ function groupMembers(pgid: number): number[] {
 
 /** SIGKILLs a process group and waits until none of its processes is left. */
 async function killWholeGroup(pgid: number, ms = 10_000): Promise<void> {
+  // kill(-0) or kill(-1) would reach this very process group, or every process.
+  if (!Number.isInteger(pgid) || pgid <= 1) throw new Error(`not a process group to kill: ${pgid}`);
   killGroup(pgid, 'SIGKILL');
   const until = Date.now() + ms;
   while (groupMembers(pgid).length) {

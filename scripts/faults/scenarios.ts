@@ -5,6 +5,7 @@ import { smtpRefusals } from './smtp-refusals.js';
 import { lostAck } from './lost-ack.js';
 import { smtpOutage } from './smtp-outage.js';
 import { workerDown } from './worker-down.js';
+import { serverCrashes } from './server-crashes.js';
 
 /** What a scenario is given. */
 export interface ScenarioContext {
@@ -17,6 +18,7 @@ export type Scenario = (ctx: ScenarioContext) => Promise<FaultReport>;
 
 export const SCENARIOS: Record<string, Scenario> = {
   'worker-crashes': workerCrashes,
+  'server-crashes': serverCrashes,
   'smtp-outage': smtpOutage,
   'smtp-refusals': smtpRefusals,
   'lost-ack': lostAck,
