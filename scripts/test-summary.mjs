@@ -1,4 +1,4 @@
-// Adds up vitest's JSON results into one closing line: "tests: N passed, N failed, N skipped".
+// Adds up vitest's JSON results (and the fault suite's test-artifacts/faults.json) into one closing line: "tests: N passed, N failed, N skipped".
 import { existsSync, readFileSync } from 'node:fs';
 
 let passed = 0;
@@ -12,6 +12,11 @@ for (const file of process.argv.slice(2)) {
     continue;
   }
   const r = JSON.parse(readFileSync(file, 'utf8'));
+  if (Array.isArray(r.reports)) {
+    // The fault suite's figures: each scenario counts as one test.
+    for (const s of r.reports) s.problems.length ? failed++ : passed++;
+    continue;
+  }
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);

@@ -62,6 +62,7 @@ export async function buildWorker(
     taskQueue: config.taskQueue,
     activities,
     ...(extra.workflowBundle ? { workflowBundle: extra.workflowBundle } : { workflowsPath }),
+    ...(config.workflowCache !== undefined ? { maxCachedWorkflows: config.workflowCache } : {}),
   });
   return { worker, mailer };
 }

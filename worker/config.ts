@@ -48,6 +48,13 @@ const envSchema = z.object({
     .refine((t) => /^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/.test(t) && parsesWithHost(t), 'must be an http:// or https:// URL without query or fragment, e.g. https://review.example.org')
     .optional(),
   REVIEW_CYCLES_WORKFLOW_BUNDLE: z.string().min(1, 'must not be empty').optional(),
+  REVIEW_CYCLES_WORKFLOW_CACHE: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number of workflows, 0 or more')
+    .transform(Number)
+    .pipe(z.number().int().max(100_000, 'must be at most 100000'))
+    .optional(),
 });
 
 /** Variables whose blank value is reported rather than treated as unset. */
@@ -77,6 +84,12 @@ export interface WorkerConfig {
    * worker polls in about a second instead of bundling again; it must be built from this release's workflows.
    */
   workflowBundle?: string;
+  /**
+   * How many workflows the worker keeps in memory between tasks (REVIEW_CYCLES_WORKFLOW_CACHE; the SDK's default
+   * when unset). 0 turns sticky execution off: every task replays its history, and a task never waits for a dead
+   * worker's sticky queue (the fault suite sets it on the time-skipping test server, which can leave such a task there).
+   */
+  workflowCache?: number;
 }
 
 /** Thrown when a variable breaks its rule; the message names every such variable. */
@@ -113,5 +126,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     databaseUrl: e.REVIEW_CYCLES_DATABASE_URL,
     postgresPort: e.REVIEW_CYCLES_POSTGRES_PORT,
     workflowBundle: e.REVIEW_CYCLES_WORKFLOW_BUNDLE ? abs(e.REVIEW_CYCLES_WORKFLOW_BUNDLE) : undefined,
+    workflowCache: e.REVIEW_CYCLES_WORKFLOW_CACHE,
   };
 }

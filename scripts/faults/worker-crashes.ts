@@ -6,7 +6,8 @@
  * a kill cut its hand-over, record every report once, and end in the same status and the same rows.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -15,14 +16,18 @@ import { behaviourSchema } from '../../client/rehearse/behaviour.js';
 import { rehearse } from '../../client/rehearse/run.js';
 import { temporalTestServerPath } from '../../client/temporal-binaries.js';
 import { openStore, temporaryEmbeddedPostgres } from '../../store/index.js';
+import { planWorkflowId } from '../../workflows/contract/ids.js';
 import { checkPlan } from '../../workflows/contract/plan-check.js';
+import type { Plan } from '../../workflows/contract/plan.js';
+import { layoutOf } from '../../workflows/cycle/layout.js';
 import type { PlanStatus } from '../../workflows/contract/status.js';
 import { BEHAVIOUR_MIX, generatePlan } from '../generate-plan.js';
 import type { ScenarioContext } from './scenarios.js';
-import { countingSmtp, killWorker, polling, prebuiltBundle, sleep, spawnWorker, tally, type CountingSmtp, type FaultReport, type Received } from './support.js';
+import { countingSmtp, killWorker, root, polling, prebuiltBundle, sleep, spawnWorker, tally, type CountingSmtp, type FaultReport, type Received } from './support.js';
 
-/** The fewest kills the scenario accepts. */
+/** The fewest kills the scenario accepts, and the most it makes (the rest of the run goes on undisturbed). */
 const MIN_KILLS = 20;
+const MAX_KILLS = 30;
 /** A duplicate counts as cut by a kill when its first copy arrived at most this long before one. */
 const CUT_WINDOW_MS = 3_000;
 
@@ -48,7 +53,7 @@ function random(seed: number): () => number {
   };
 }
 
-async function runOnce(name: string, bundle: string, dir: string, say: (l: string) => void, chaos?: { rand: () => number }): Promise<RunResult> {
+async function runOnce(name: string, bundle: string, dir: string, say: (l: string) => void, chaos?: { rand: () => number; minGapMs: number; spreadMs: number; minMessages: number; spreadMessages: number }): Promise<RunResult> {
   const t0 = Date.now();
   const checked = checkPlan(generatePlan({ id: 'faults-worker-crashes', tasks: 50, unitsPerTask: 2, years: 2, startYear: 2027 }));
   if (!checked.ok) throw new Error('the generated plan is invalid');
@@ -60,40 +65,65 @@ async function runOnce(name: string, bundle: string, dir: string, say: (l: strin
   const smtp: CountingSmtp = await countingSmtp();
   const kills: number[] = [];
   try {
-    const workerEnv = (queue: string) => ({
+    // Workers that will be killed run without sticky execution (the time-skipping server can leave a task on a
+    // killed worker's sticky queue for good); the others, and the one after the last kill, with the SDK's cache.
+    const workerEnv = (queue: string, killable: boolean) => ({
       TEMPORAL_ADDRESS: env.address,
       REVIEW_CYCLES_TASK_QUEUE: queue,
       REVIEW_CYCLES_DATABASE_URL: pgServer.url,
       REVIEW_CYCLES_SMTP_URL: smtp.url,
       REVIEW_CYCLES_WORKFLOW_BUNDLE: bundle,
+      ...(killable ? { REVIEW_CYCLES_WORKFLOW_CACHE: '0' } : {}),
       REVIEW_CYCLES_MAIL_FROM: 'hq-robot@example.org',
     });
+    /** Starts a worker and waits until it polls; one that dies on the way (it may meet a restarting server) is started again. */
+    const startWorker = async (queue: string) => {
+      for (let attempt = 1; ; attempt++) {
+        const w = spawnWorker(`${name}-${kills.length}-${attempt}`, workerEnv(queue, chaos !== undefined && kills.length < MAX_KILLS));
+        try {
+          await polling(w);
+          return w;
+        } catch (err) {
+          await killWorker(w);
+          if (attempt >= 5) throw err;
+          await sleep(500);
+        }
+      }
+    };
     const runWorkers = async <T>(queue: string, body: () => Promise<T>): Promise<T> => {
-      let w = spawnWorker(`${name}-0`, workerEnv(queue));
-      await polling(w);
+      let w = await startWorker(queue);
       let done = false;
+      let failure: unknown;
       const loop = (async () => {
         if (!chaos) return;
-        while (!done) {
-          await sleep(300 + chaos.rand() * 2_200);
+        while (!done && kills.length < MAX_KILLS) {
+          // A kill at a random moment: once the SMTP server has taken a random number of further messages (so most
+          // kills fall in the middle of a batch), or after a random time when no mail is going out.
+          const base = smtp.received.length;
+          const messages = chaos.minMessages + Math.floor(chaos.rand() * chaos.spreadMessages);
+          const until = Date.now() + chaos.minGapMs + chaos.rand() * chaos.spreadMs;
+          while (!done && smtp.received.length < base + messages && Date.now() < until) await sleep(5);
           if (done) break;
           kills.push(Date.now());
           await killWorker(w);
           await sleep(50 + chaos.rand() * 700);
-          w = spawnWorker(`${name}-${kills.length}`, workerEnv(queue));
-          await polling(w);
+          w = await startWorker(queue);
         }
-      })();
+      })().catch((err) => {
+        failure = err;
+      });
       try {
         return await body();
       } finally {
         done = true;
         await loop;
         await killWorker(w);
+        if (failure) throw failure;
       }
     };
-    const result = await rehearse({ plan, behaviour, outDir: join(dir, name), env, db: store.pool, runWorkers });
+    const result = await rehearse({ plan, behaviour, outDir: join(dir, name), env, db: store.pool, runWorkers, log: (l) => say(`${name}: ${l} (${kills.length} kills)`) });
     say(`${name}: ${smtp.received.length} messages received, ${kills.length} kills, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    if (chaos && process.env.FAULTS_RECORD_HISTORIES === '1') await keepHistories(env, [planWorkflowId(plan.id), ...groupIdsOf(plan)], say);
     return {
       status: result.status,
       rejected: result.rejected,
@@ -111,6 +141,20 @@ async function runOnce(name: string, bundle: string, dir: string, say: (l: strin
   }
 }
 
+/** Writes the histories of a disturbed run into test/histories, where the replay test checks every later change. */
+async function keepHistories(env: TestWorkflowEnvironment, workflowIds: string[], say: (l: string) => void): Promise<void> {
+  const dir = join(root, 'test', 'histories');
+  mkdirSync(dir, { recursive: true });
+  for (const [i, workflowId] of workflowIds.entries()) {
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const file = join(dir, `fault-worker-crashes-${i + 1}.json`);
+    writeFileSync(file, JSON.stringify({ workflowId, history: JSON.parse(historyToJSON(history)) }));
+    say(`kept the history of ${workflowId} (${history.events?.length ?? 0} events) in test/histories`);
+  }
+}
+
+const groupIdsOf = (plan: Plan) => layoutOf(plan).groups.map((g) => g.workflowId);
+
 async function rowsOf<T>(pool: pg.Pool, sql: string, map: (r: Record<string, unknown>) => T): Promise<T[]> {
   const { rows } = await pool.query(sql);
   return rows.map(map);
@@ -124,7 +168,7 @@ export async function workerCrashes(ctx: ScenarioContext): Promise<FaultReport> 
   try {
     const bundle = await prebuiltBundle(dir);
     const calm = await runOnce('undisturbed', bundle, dir, ctx.say);
-    const rough = await runOnce('disturbed', bundle, dir, ctx.say, { rand: random(ctx.seed) });
+    const rough = await runOnce('disturbed', bundle, dir, ctx.say, { rand: random(ctx.seed), minGapMs: 4_000, spreadMs: 8_000, minMessages: 5, spreadMessages: 70 });
     const expected = tally(calm.received);
     const got = tally(rough.received);
     if (expected.duplicated) problems.push(`the undisturbed run itself received ${expected.duplicated} duplicate(s)`);
