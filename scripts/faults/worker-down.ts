@@ -87,7 +87,7 @@ export const workerDown: Scenario = async ({ say }) => {
     if (p?.revisions !== 1 || p.state !== 'submitted') problems.push(`planStatus shows ${p?.revisions} revision(s), state ${p?.state} (expected 1, submitted)`);
     await killWorker(second);
     report.note =
-      `with no worker, report submit exited ${refused.code} after ${(refused.ms / 1000).toFixed(1)} s (process start included) saying the report was not recorded; ` +
+      `with no worker, report submit exited ${refused.code} after ${(refused.ms / 1000).toFixed(1)} s (process start included; \`plan status\` takes ${(text.ms / 1000).toFixed(1)} s) saying the report was not recorded; ` +
       `plan status answered from the database; the copy Temporal kept was refused when the worker returned; the same --request-id sent twice more was applied once.`;
   } finally {
     await stack.close();
