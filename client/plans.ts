@@ -53,7 +53,7 @@ export interface Engine {
   db: pg.Pool;
   /**
    * How long a write waits for the engine before it says it is not running (default 6 s; a submission waits at most
-   * the arrival window of contract/arrival.ts, 6 s, then looks 1.2 s for itself in the database), so that a command or a page answers within 10 s.
+   * the arrival window of contract/arrival.ts, 6 s, then looks 0.8 s for itself in the database), so that a command or a page answers within 10 s.
    */
   writeTimeoutMs?: number;
   /** Stamp submissions with this machine's clock (default true); off where the workflows run on a skipped clock (tests, rehearsals). */
@@ -220,9 +220,18 @@ const ENGINE_DOWN =
 /** Runs an Update, turning a refusal into a UserError and an engine that does not answer into a clear sentence. */
 async function update<T>(engine: Engine, planId: string, run: (client: Client) => Promise<T>, ms = engine.writeTimeoutMs ?? 6_000): Promise<T> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), Math.max(0, ms));
+  // The wait ends on time even when the call does not (a retry of the gRPC layer, asleep while Temporal restarts,
+  // does not hear the abort): whatever the call does later is ignored, and a late copy is refused by the workflow.
+  let expire: () => void = () => {};
+  const expired = new Promise<never>((_, reject) => (expire = () => reject(new Error('the engine did not answer in time'))));
+  const timer = setTimeout(() => {
+    controller.abort();
+    expire();
+  }, Math.max(0, ms));
   try {
-    return await engine.client.withAbortSignal(controller.signal, () => run(engine.client));
+    const call = engine.client.withAbortSignal(controller.signal, () => run(engine.client));
+    call.catch(() => {}); // settled after the wait ended: nobody is listening any more
+    return await Promise.race([call, expired]);
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause;
@@ -241,7 +250,7 @@ async function update<T>(engine: Engine, planId: string, run: (client: Client) =
 const engineDown = (ms: number) => refused('engine', 'engineDown', { message: ENGINE_DOWN.replace('{s}', String(Math.round(ms / 1000))) }, 'ENOENGINE');
 
 /** How long a submission that got no answer looks for itself in the database before it says it was not recorded. */
-const LOOK_BACK_MS = 1_200;
+const LOOK_BACK_MS = 800;
 
 /**
  * Submits a report; a refused one throws a UserError with typed refusals. The report is stamped here, where it

@@ -45,8 +45,10 @@ export class NotDelivered extends Error {
   }
 }
 
-// SMTP commands that come before the message is handed over: a failure there means nothing was delivered.
-const BEFORE_DATA = new Set(['CONN', 'EHLO', 'HELO', 'LHLO', 'STARTTLS', 'AUTH', 'AUTH PLAIN', 'AUTH LOGIN', 'MAIL FROM', 'RCPT TO', 'GREETING']);
+// SMTP commands that come before the message is handed over: a failure there means nothing was delivered. Not
+// 'CONN': nodemailer names that command for a connection that closes at any moment, after DATA too (a lost reply),
+// so a connection failure counts as "not delivered" only by its code (refused, unreachable, ...).
+const BEFORE_DATA = new Set(['EHLO', 'HELO', 'LHLO', 'STARTTLS', 'AUTH', 'AUTH PLAIN', 'AUTH LOGIN', 'MAIL FROM', 'RCPT TO', 'GREETING']);
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EDNS', 'ETLS', 'EAUTH']);
 
 /** Sorts an SMTP failure into refused for good, surely not delivered, or uncertain (rethrown as is). */
