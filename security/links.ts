@@ -1,4 +1,4 @@
-/** The links that notices carry: to a unit's report form, and to a leader's read-only view. */
+/** The links that notices carry: to a unit's report form and its page, and to a leader's read-only view. */
 import type { Keyring } from './keyring.js';
 import { signToken } from './tokens.js';
 
@@ -11,6 +11,8 @@ export interface LinkMaker {
   report(planId: string, taskId: string, unitId: string, period: string, issuedAt: number): string;
   /** The leader's view of their units. */
   leader(planId: string, leaderId: string, issuedAt: number): string;
+  /** The unit's page for the plan: all its reports, several of which it can submit at once. */
+  unit(planId: string, unitId: string, issuedAt: number): string;
 }
 
 /** Builds links under `portalUrl`, signed with the keyring's active key. */
@@ -20,5 +22,6 @@ export function linkMaker(portalUrl: string, ring: Keyring): LinkMaker {
   return {
     report: (plan, task, unit, period, at) => `${base}/r/${signToken(ring, { p: 'report-link', plan, task, unit, period, exp: exp(at) })}`,
     leader: (plan, leader, at) => `${base}/l/${signToken(ring, { p: 'leader-link', plan, leader, exp: exp(at) })}`,
+    unit: (plan, unit, at) => `${base}/u/${signToken(ring, { p: 'unit-link', plan, unit, exp: exp(at) })}`,
   };
 }

@@ -55,6 +55,7 @@ export function noticeLinks(n: NoticeSpec, links: LinkMaker | undefined, c: Cata
   const issuedAt = Date.parse(n.at);
   const k = n.key;
   const out: [string, string][] = [[c.links.report, links.report(k.planId, k.taskId, k.unitId, k.period, issuedAt)]];
+  out.push([c.links.unit, links.unit(k.planId, k.unitId, issuedAt)]);
   if (k.kind === 'escalation' && n.leaderId) out.push([c.links.leader, links.leader(k.planId, n.leaderId, issuedAt)]);
   return out;
 }

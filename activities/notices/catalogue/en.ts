@@ -40,6 +40,7 @@ export const en = {
     /** Followed by ": <url>". */
     report: 'Submit your report',
     leader: "Your units' reports (leader view)",
+    unit: "All your unit's reports of the plan",
   },
   /** Between a label and its value ("Plan: ..."). */
   sep: ': ',

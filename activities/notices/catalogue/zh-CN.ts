@@ -53,6 +53,7 @@ export const zhCN: Catalogue = {
   links: {
     report: '提交报告',
     leader: '分管单位报告（领导视图）',
+    unit: '本单位在该计划中的全部报告',
   },
   sep: '：',
   howToReport: '请通过 review-cycles 门户报送，或使用命令：npx review-cycles report submit',

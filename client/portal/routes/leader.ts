@@ -10,6 +10,7 @@ import { planIfKnown, speakPlan } from '../plan-data.js';
 import type { Route } from '../router.js';
 import { requireSameOrigin } from '../same-origin.js';
 import { issueSession, LEADER_COOKIE, leaderScopeOf, signedPlanOf, verified, type LeaderScope } from '../sessions.js';
+import { unitReports } from '../unit-reports.js';
 import { leaderPage, type OpenReport } from '../views/leader.js';
 
 /** The plan and leader of a verified scope, or a 403 (in the plan's language when its signature is ours). */
@@ -53,7 +54,7 @@ async function continueWithLink(ctx: Ctx): Promise<void> {
   redirect(ctx.res, '/leader', { 'Set-Cookie': setCookie(LEADER_COOKIE, session, { maxAgeSeconds: ctx.portal.sessionMinutes * 60, secure: ctx.portal.secureCookies }) });
 }
 
-/** GET /leader: the open and late reports of the leader's units, and their heatmap. */
+/** GET /leader: the open and late reports of the leader's units, their heatmap, and all their reports. */
 async function view(ctx: Ctx): Promise<void> {
   const cookie = parseCookies(ctx.req).get(LEADER_COOKIE) ?? '';
   const payload = verified(ctx.portal.ring, cookie, 'leader-session');
@@ -68,7 +69,9 @@ async function view(ctx: Ctx): Promise<void> {
       for (const p of u.periods) if (isOpenOrLate(p)) open.push({ taskTitle: task.title, unitName, status: p });
     }
   }
-  sendHtml(ctx.res, 200, leaderPage(ctx.c, plan, leader.name, open, heatmap(plan, status, units)));
+  // Every report of the leader's units, open ones first, as each unit's own page lists them (read-only here).
+  const reports = unitReports(plan, status, units, Date.now());
+  sendHtml(ctx.res, 200, leaderPage(ctx.c, plan, leader.name, open, heatmap(plan, status, units), reports));
 }
 
 /** The leader's routes. */

@@ -1,4 +1,4 @@
-/** A leader's read-only view: the open and late reports of their units, and the heatmap of those units. */
+/** A leader's read-only view: the open and late reports of their units, the heatmap of those units, and all their reports. */
 import type { Plan } from '../../../workflows/contract/plan.js';
 import type { PeriodStatus } from '../../../workflows/contract/status.js';
 import type { Catalogue } from '../catalogue/en.js';
@@ -6,7 +6,9 @@ import { awaitingRevision, type Heatmap } from '../heatmap.js';
 import { html, type Html } from '../html.js';
 import { formatDueDay } from '../i18n.js';
 import { page } from '../layout.js';
+import type { UnitReport } from '../unit-reports.js';
 import { heatmapTable, legend } from './heatmap.js';
+import { reportsTable } from './unit-page.js';
 
 /** One open or late report. */
 export interface OpenReport {
@@ -16,7 +18,7 @@ export interface OpenReport {
 }
 
 /** The leader's page. */
-export function leaderPage(c: Catalogue, plan: Plan, leaderName: string, open: OpenReport[], map: Heatmap): Html {
+export function leaderPage(c: Catalogue, plan: Plan, leaderName: string, open: OpenReport[], map: Heatmap, reports: UnitReport[] = []): Html {
   const state = (p: PeriodStatus) => (awaitingRevision(p) ? c.leader.awaitingRevision : c.states[p.state]);
   const due = (p: PeriodStatus) => formatDueDay(c, p.revisionDueAt ?? p.dueAt, plan.timezone);
   const list = open.length
@@ -32,6 +34,8 @@ ${open.map((o) => html`<tr data-state="${o.status.state}"><td>${o.taskTitle}</td
 ${list}
 <h2>${c.hq.heatmap}</h2>
 ${legend(c)}
-${heatmapTable(c, map)}`,
+${heatmapTable(c, map)}
+<h2>${c.leader.reports}</h2>
+${reportsTable(c, plan.timezone, reports.map((report) => ({ report })), { withUnit: true, id: 'reports' })}`,
   );
 }
