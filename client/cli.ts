@@ -104,6 +104,15 @@ export function program(): Command {
     });
 
   plan
+    .command('init [file]')
+    .description('write a commented starter plan (never over an existing file)')
+    .action(async (file = 'plan.yaml') => {
+      const { writeStarterPlan } = await import('./plan-starter.js');
+      await writeStarterPlan(file);
+      out(`wrote a starter plan to ${file}: edit it, then check it with review-cycles plan validate ${file}`);
+    });
+
+  plan
     .command('start <file>')
     .description('start a plan (a second start of the same plan changes nothing)')
     .option('--json', 'print the result as JSON')

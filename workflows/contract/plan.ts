@@ -8,92 +8,118 @@
 import { z } from 'zod';
 
 /** A local calendar day, `YYYY-MM-DD`. */
-export const localDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD');
+export const localDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD').describe('A local calendar day, YYYY-MM-DD.');
 
 const idSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, "-", "_" or "." (starting with a letter or digit)');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, "-", "_" or "." (starting with a letter or digit)')
+  .describe('An id: 1-64 letters, digits, "-", "_" or ".", starting with a letter or digit.');
 
 const emailSchema = z.email({ message: 'must be an e-mail address' });
 const emailsSchema = z.union([emailSchema, z.array(emailSchema).min(1, 'must list at least one address')], {
   error: 'must be an e-mail address or a list of e-mail addresses',
-});
+}).describe('An e-mail address, or a list of them.');
 const nonEmpty = () => z.string().min(1, 'must not be empty');
 
-export const weekdaySchema = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+export const weekdaySchema = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']).describe('A weekday.');
 
 export const escalationStepSchema = z.strictObject({
-  afterDaysOverdue: z.number().int().min(0, 'must be 0 or more'),
-  to: z.enum(['unitLeader', 'headquarters']),
-});
+  afterDaysOverdue: z.number().int().min(0, 'must be 0 or more').describe('Days after the due day on which this level is sent.'),
+  to: z.enum(['unitLeader', 'headquarters']).describe("Who is told: the unit's leader (unit in cc) or headquarters (leader in cc)."),
+}).describe('One escalation level for a report that has not arrived.');
 
 export const cadenceSchema = z.strictObject({
-  sendTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time written HH:MM (00:00-23:59)'),
-  requestOffsetDays: z.number().int(),
-  dueOffsetDays: z.number().int(),
-  reminderDays: z.array(z.number().int()).default([]),
-  escalation: z.array(escalationStepSchema).default([]),
+  sendTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time written HH:MM (00:00-23:59)').describe('The local time, HH:MM, at which every notice goes out on its day.'),
+  requestOffsetDays: z.number().int().describe("The request day, in days after the quarter's last day (negative: before it)."),
+  dueOffsetDays: z.number().int().describe("The due day, in days after the quarter's last day; after the request day."),
+  reminderDays: z.array(z.number().int()).default([]).describe('Reminder days, relative to the due day (-3 is three days before it).'),
+  escalation: z.array(escalationStepSchema).default([]).describe('Escalation levels, in order of afterDaysOverdue.'),
   /** Days after the due day until which a quarter accepts reports (late ones included). */
-  closeAfterDays: z.number().int().min(1, 'must be 1 or more').default(90),
+  closeAfterDays: z.number().int().min(1, 'must be 1 or more').default(90).describe('Days after the due day until which a quarter accepts (late) reports.'),
   /** Days a unit has to revise a report headquarters returned (the day then moves to a working day). */
-  revisionDays: z.number().int().min(1, 'must be 1 or more').default(5),
-});
+  revisionDays: z.number().int().min(1, 'must be 1 or more').default(5).describe('Days a unit has to revise a returned report (then moved to a working day).'),
+}).describe('When requests, reminders and escalations go out, relative to each quarter.');
 
 export const calendarSchema = z.strictObject({
-  workweek: z.array(weekdaySchema).min(1, 'must name at least one working weekday').default(['mon', 'tue', 'wed', 'thu', 'fri']),
-  holidays: z.array(localDateSchema).default([]),
-  extraWorkdays: z.array(localDateSchema).default([]),
-});
+  workweek: z.array(weekdaySchema).min(1, 'must name at least one working weekday').default(['mon', 'tue', 'wed', 'thu', 'fri']).describe('The working weekdays.'),
+  holidays: z.array(localDateSchema).default([]).describe('Days off that fall on working weekdays.'),
+  extraWorkdays: z.array(localDateSchema).default([]).describe('Make-up working days that fall on a weekend.'),
+}).describe('Working days: notice days that are not working days move (without it every day is a working day).');
 
 export const targetSchema = z.strictObject({
-  metric: nonEmpty(),
-  total: z.number().positive('must be greater than 0'),
-  reportedBy: idSchema.optional(),
-});
+  metric: nonEmpty().describe('What is counted, e.g. "counties inspected".'),
+  total: z.number().positive('must be greater than 0').describe('The total to reach by the end of the plan.'),
+  reportedBy: idSchema.optional().describe("The unit whose progress figure counts (default: the task's first unit)."),
+}).describe('A numeric target for the task, checked at each review.');
 
 /** When the semi-annual reviews and the annual summaries are made, in days after their window's end. */
 export const reviewsSchema = z.strictObject({
-  semiAnnualOffsetDays: z.number().int().min(0, 'must be 0 or more').default(20),
-  annualOffsetDays: z.number().int().min(0, 'must be 0 or more').default(30),
-});
+  semiAnnualOffsetDays: z.number().int().min(0, 'must be 0 or more').default(20).describe('Days after June 30 (or the plan end) on which the half-year review is made.'),
+  annualOffsetDays: z.number().int().min(0, 'must be 0 or more').default(30).describe('Days after Dec 31 (or the plan end) on which the annual summary is made.'),
+}).describe('When the semi-annual reviews and the annual summaries are made.');
 
 /** How units are ranked into advanced and backward, and how far behind target a task may fall. */
 export const assessmentSchema = z.strictObject({
-  advancedShare: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.2),
-  backwardShare: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.2),
-  progressTolerance: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.1),
-});
+  advancedShare: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.2).describe('The share of ranked units at most named advanced (0-1).'),
+  backwardShare: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.2).describe('The share of ranked units at most named backward (0-1).'),
+  progressTolerance: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.1).describe('How far below the expected progress a task may fall before it is behind plan (0-1).'),
+}).describe('How units are ranked into advanced and backward, and how far behind target a task may fall.');
 
 export const planSchema = z.strictObject({
-  id: idSchema,
-  title: z.string().min(1, 'must not be empty'),
+  id: idSchema.describe("The plan's id, used in links, workflow ids and the database."),
+  title: z.string().min(1, 'must not be empty').describe("The plan's title, as notices show it."),
   /** An IANA time zone, e.g. `Asia/Shanghai` (checked by `checkPlan`). */
-  timezone: nonEmpty(),
-  start: localDateSchema,
-  end: localDateSchema,
-  locale: z.enum(['en', 'zh-CN']).default('en'),
-  headquarters: z.strictObject({ name: nonEmpty(), email: emailsSchema }),
-  leaders: z.array(z.strictObject({ id: idSchema, name: nonEmpty(), email: emailsSchema })).default([]),
+  timezone: nonEmpty().describe('An IANA time zone, e.g. Asia/Shanghai: every day and time of the plan is local to it.'),
+  start: localDateSchema.describe("The plan's first day, YYYY-MM-DD."),
+  end: localDateSchema.describe("The plan's last day, YYYY-MM-DD."),
+  locale: z.enum(['en', 'zh-CN']).default('en').describe('The language of notices and portal pages.'),
+  headquarters: z
+    .strictObject({ name: nonEmpty().describe("Headquarters' name."), email: emailsSchema })
+    .describe('Headquarters: told of the last escalation level, and the sender of every notice.'),
+  leaders: z
+    .array(
+      z
+        .strictObject({ id: idSchema, name: nonEmpty().describe("The leader's name."), email: emailsSchema })
+        .describe('A leader, who is told when a unit of theirs is overdue or lagging.'),
+    )
+    .default([])
+    .describe('The leaders in charge of units.'),
   units: z
-    .array(z.strictObject({ id: idSchema, name: nonEmpty(), email: emailsSchema, leader: idSchema.optional() }))
-    .min(1, 'must list at least one unit'),
-  aspects: z.array(z.strictObject({ id: idSchema, title: nonEmpty() })).min(1, 'must list at least one aspect'),
+    .array(
+      z
+        .strictObject({
+          id: idSchema,
+          name: nonEmpty().describe("The unit's name."),
+          email: emailsSchema,
+          leader: idSchema.optional().describe("The id of the unit's leader."),
+        })
+        .describe('A unit that reports on its tasks each quarter.'),
+    )
+    .min(1, 'must list at least one unit')
+    .describe('The reporting units.'),
+  aspects: z
+    .array(z.strictObject({ id: idSchema, title: nonEmpty().describe("The aspect's title.") }).describe('An aspect of the plan, grouping tasks.'))
+    .min(1, 'must list at least one aspect')
+    .describe("The plan's aspects."),
   tasks: z
     .array(
-      z.strictObject({
-        id: idSchema,
-        aspect: idSchema,
-        title: nonEmpty(),
-        units: z.array(idSchema).min(1, 'must list at least one unit'),
-        target: targetSchema.optional(),
-      }),
+      z
+        .strictObject({
+          id: idSchema,
+          aspect: idSchema.describe("The id of the task's aspect."),
+          title: nonEmpty().describe("The task's title."),
+          units: z.array(idSchema).min(1, 'must list at least one unit').describe('The ids of the units that report on the task.'),
+          target: targetSchema.optional(),
+        })
+        .describe('A task, reported on each quarter by each of its units.'),
     )
-    .min(1, 'must list at least one task'),
+    .min(1, 'must list at least one task')
+    .describe("The plan's tasks."),
   cadence: cadenceSchema,
   calendar: calendarSchema.optional(),
   reviews: reviewsSchema.default({ semiAnnualOffsetDays: 20, annualOffsetDays: 30 }),
   assessment: assessmentSchema.default({ advancedShare: 0.2, backwardShare: 0.2, progressTolerance: 0.1 }),
-});
+}).describe('A multi-year action plan run as quarterly review cycles.');
 
 /** A plan as written in the file (before defaults). */
 export type PlanInput = z.input<typeof planSchema>;
