@@ -86,7 +86,7 @@ describe('loadPlanFile', () => {
     expect(await loadPlanFile(yaml)).toEqual({
       ok: false,
       errors: [
-        `${yaml}: id: duplicate key (first at 1:1, again at 2:1)`,
+        `${yaml}: id: duplicate key (first at 2:1, again at 3:1)`, // line 1 is the schema comment
         `${yaml}: id: must be 1-64 letters, digits, "-", "_" or "." (starting with a letter or digit), got "other!"`,
       ],
     });
