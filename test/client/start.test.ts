@@ -228,8 +228,10 @@ describe('npm start', () => {
     expect(requests).toHaveLength(demoPairs.length);
     for (const m of requests) {
       expect(m.subject).toContain(`(${liveQuarter})`);
-      expect(m.links).toHaveLength(1);
+      // The report form first, then the unit's page (other links may follow).
+      expect(m.links.filter((l) => l.startsWith(`${portal}/r/`))).toHaveLength(1);
       expect(m.links[0].startsWith(`${portal}/r/`)).toBe(true);
+      expect(m.links[1].startsWith(`${portal}/u/`)).toBe(true);
     }
     const agriculture = requests.find((m) => m.to.includes('agri@example.org'))!;
     expect(agriculture.to).toEqual(['agri@example.org', 'agri-office@example.org']);
