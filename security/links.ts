@@ -4,6 +4,8 @@ import { signToken } from './tokens.js';
 
 /** How long a link in a notice stays valid. */
 export const LINK_TTL_DAYS = 120;
+/** How long a calendar feed's link stays valid: a subscription outlives a notice, so it lasts a year and a bit. */
+export const CALENDAR_LINK_TTL_DAYS = 400;
 
 /** Links valid for LINK_TTL_DAYS from `issuedAt` (the notice's instant, so a re-sent notice carries the same link). */
 export interface LinkMaker {
@@ -13,6 +15,8 @@ export interface LinkMaker {
   leader(planId: string, leaderId: string, issuedAt: number): string;
   /** The unit's page for the plan: all its reports, several of which it can submit at once. */
   unit(planId: string, unitId: string, issuedAt: number): string;
+  /** The unit's calendar feed of due days, `/cal/<token>.ics` (valid CALENDAR_LINK_TTL_DAYS: calendars poll it for long). */
+  calendar(planId: string, unitId: string, issuedAt: number): string;
 }
 
 /** Builds links under `portalUrl`, signed with the keyring's active key. */
@@ -23,5 +27,6 @@ export function linkMaker(portalUrl: string, ring: Keyring): LinkMaker {
     report: (plan, task, unit, period, at) => `${base}/r/${signToken(ring, { p: 'report-link', plan, task, unit, period, exp: exp(at) })}`,
     leader: (plan, leader, at) => `${base}/l/${signToken(ring, { p: 'leader-link', plan, leader, exp: exp(at) })}`,
     unit: (plan, unit, at) => `${base}/u/${signToken(ring, { p: 'unit-link', plan, unit, exp: exp(at) })}`,
+    calendar: (plan, unit, at) => `${base}/cal/${signToken(ring, { p: 'unit-calendar', plan, unit, exp: Math.floor(at / 1000) + CALENDAR_LINK_TTL_DAYS * 86_400 })}.ics`,
   };
 }

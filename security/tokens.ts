@@ -6,7 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Keyring } from './keyring.js';
 
 /** What a token lets its bearer do. */
-export type Purpose = 'report-link' | 'leader-link' | 'report-session' | 'leader-session' | 'unit-link' | 'unit-session';
+export type Purpose = 'report-link' | 'leader-link' | 'report-session' | 'leader-session' | 'unit-link' | 'unit-session' | 'unit-calendar';
 
 export interface TokenScope {
   plan: string;

@@ -12,6 +12,15 @@ export interface OutgoingMessage {
   text: string;
   html: string;
   headers: Record<string, string>;
+  /** Files carried along, e.g. a due day's .ics; built from the notice alone, so a retry carries the same bytes. */
+  attachments?: MailAttachment[];
+}
+
+/** A file attached to a message. */
+export interface MailAttachment {
+  filename: string;
+  content: string;
+  contentType: string;
 }
 
 /** What the server took: addresses it refused while accepting the rest. */
@@ -65,7 +74,8 @@ function classify(err: unknown): never {
 }
 
 function toNodemailer(m: OutgoingMessage): SendMailOptions {
-  return { messageId: m.messageId, from: m.from, to: m.to, cc: m.cc, subject: m.subject, text: m.text, html: m.html, headers: m.headers };
+  const attachments = m.attachments?.length ? { attachments: m.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })) } : {};
+  return { messageId: m.messageId, from: m.from, to: m.to, cc: m.cc, subject: m.subject, text: m.text, html: m.html, headers: m.headers, ...attachments };
 }
 
 /** Sends over SMTP through one pooled connection set, shared by every activity of the worker. */

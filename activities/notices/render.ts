@@ -3,6 +3,7 @@ import type { LinkMaker } from '../../security/links.js';
 import type { NoticeSpec } from '../../workflows/contract/notice.js';
 import { en, type Catalogue, type LocalParts, type V } from './catalogue/en.js';
 import { zhCN } from './catalogue/zh-CN.js';
+import { calendarWords } from './calendar.js';
 
 const catalogues: Record<string, Catalogue> = { en, 'zh-CN': zhCN };
 
@@ -56,6 +57,7 @@ export function noticeLinks(n: NoticeSpec, links: LinkMaker | undefined, c: Cata
   const k = n.key;
   const out: [string, string][] = [[c.links.report, links.report(k.planId, k.taskId, k.unitId, k.period, issuedAt)]];
   out.push([c.links.unit, links.unit(k.planId, k.unitId, issuedAt)]);
+  out.push([calendarWords(n.locale).subscribe, links.calendar(k.planId, k.unitId, issuedAt)]);
   if (k.kind === 'escalation' && n.leaderId) out.push([c.links.leader, links.leader(k.planId, n.leaderId, issuedAt)]);
   return out;
 }
@@ -65,7 +67,7 @@ export function linksHtml(list: [string, string][], sep: string): string[] {
   return list.map(([label, url]) => `<p>${escapeHtml(label)}${escapeHtml(sep)}<a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>`);
 }
 
-/** Renders one notice; with `links`, it carries the report form's link (and the leader view's, for escalations). */
+/** Renders one notice; with `links`, it carries the report form's, the unit page's and the unit's calendar feed's links (and the leader view's, for escalations). */
 export function renderNotice(n: NoticeSpec, links?: LinkMaker): RenderedNotice {
   const c = catalogueFor(n.locale);
   const f = c.format;

@@ -10,6 +10,7 @@ import { applyOutcome } from '../../workflows/cycle/outcomes.js';
 import { deliverOnce, outcomeWriter } from './deliver-once.js';
 import { messageIdFor } from './message-id.js';
 import { renderNotice } from './render.js';
+import { noticeAttachments } from './calendar.js';
 
 /** A notice that has just been handed to the mail server (for recorders such as the rehearsal). */
 export interface SentNotice {
@@ -72,9 +73,10 @@ export function createNoticeActivities(deps: NoticeDeps) {
         const k = spec.key;
         const messageId = messageIdFor(k, deps.messageIdDomain);
         const { subject, text, html } = renderNotice(spec, deps.links);
+        const attachments = noticeAttachments(spec, deps.links);
         const headers = { 'X-Review-Cycles-Key': noticeKeyText(k), 'X-Review-Cycles-At': spec.at, 'X-Review-Cycles-Kind': k.kind };
         const notice = { planId: k.planId, keyText: noticeKeyText(k), kind: k.kind, taskId: k.taskId, unitId: k.unitId, period: k.period, number: k.number, round: k.round ?? 0, at: spec.at, to: spec.to, cc: spec.cc, subject };
-        return { spec, notice, message: { messageId, from: deps.from, to: spec.to, cc: spec.cc, subject, text, html, headers } };
+        return { spec, notice, message: { messageId, from: deps.from, to: spec.to, cc: spec.cc, subject, text, html, headers, attachments } };
       });
       // The whole batch is claimed in one round trip; each outcome is written as soon as its hand-over ends.
       const prior = await claimAll(deps.sentLog, messages.map((m) => ({ messageId: m.message.messageId, notice: m.notice })));
