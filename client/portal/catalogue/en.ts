@@ -180,6 +180,8 @@ export const en = {
     submit: 'Submit the ticked reports',
     nothingTicked: 'No report was ticked: nothing was sent.',
     refused: 'Not recorded:',
+    /** The column of what this submission did to each report. */
+    result: 'This submission',
     /** Between a field's label and what is wrong with it. */
     sep: ': ',
     outOfScope: (n: number) => `Report ${n} of the form is not one of your unit's open reports; nothing was sent.`,

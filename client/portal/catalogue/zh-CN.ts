@@ -169,6 +169,7 @@ export const zhCN: Catalogue = {
     submit: '提交勾选的报告',
     nothingTicked: '未勾选任何报告：没有提交内容。',
     refused: '未记录：',
+    result: '本次提交',
     sep: '：',
     outOfScope: (n: number) => `表单中的第 ${n} 份报告不是本单位的待报送报告；没有提交任何内容。`,
   },

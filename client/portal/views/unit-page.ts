@@ -85,7 +85,7 @@ function outcomeOf(c: Catalogue, o: Outcome | undefined): Html {
 export function reportsTable(c: Catalogue, timezone: string, rows: ReportRow[], o: { withUnit: boolean; id: string }): Html {
   if (!rows.length) return html`<p>${c.unitPage.none}</p>`;
   const result = rows.some((r) => r.outcome);
-  return html`<table id="${o.id}"><thead><tr><th>${c.common.task}</th>${o.withUnit ? html`<th>${c.common.unit}</th>` : ''}<th>${c.common.quarter}</th><th>${c.common.state}</th><th>${c.common.dueDay}</th><th>${c.unitPage.lateness}</th><th>${c.unitPage.findings}</th>${result ? html`<th></th>` : ''}</tr></thead><tbody>
+  return html`<table id="${o.id}"><thead><tr><th>${c.common.task}</th>${o.withUnit ? html`<th>${c.common.unit}</th>` : ''}<th>${c.common.quarter}</th><th>${c.common.state}</th><th>${c.common.dueDay}</th><th>${c.unitPage.lateness}</th><th>${c.unitPage.findings}</th>${result ? html`<th>${c.unitPage.result}</th>` : ''}</tr></thead><tbody>
 ${rows.map(
   ({ report: r, outcome }) =>
     html`<tr data-task="${r.taskId}" data-unit="${r.unitId}" data-period="${r.status.period}" data-state="${r.status.state}" data-open="${r.open ? 'true' : 'false'}"><td>${r.taskTitle}</td>${o.withUnit ? html`<td>${r.unitName}</td>` : ''}<td>${r.status.period}</td><td>${stateOf(c, r)}</td><td>${formatDueDay(c, r.deadline, timezone)}</td><td>${latenessOf(c, r)}</td><td class="findings">${c.common.none}</td>${result ? html`<td class="outcome">${outcomeOf(c, outcome)}</td>` : ''}</tr>`,
