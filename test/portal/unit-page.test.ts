@@ -1,8 +1,8 @@
 /**
  * A unit's page over real HTTP against a real dev server and worker: the unit link every notice carries, its landing
  * page and session, the list of all the unit's reports (open ones first), several reports submitted in one POST (each
- * recorded or refused on its own, a resubmit applied once), the refusals of forged forms and links, and the leader's
- * overview of the same reports.
+ * recorded or refused on its own, a resubmit applied once), the refusals of forged forms and links, the leader's
+ * overview of the same reports, and a batch sent while no worker runs.
  */
 import { describe, expect, test } from 'vitest';
 import { acceptReport, returnReport } from '../../client/plans.js';
@@ -296,4 +296,22 @@ describe("the leader's view", () => {
     expect(overview).not.toContain('<form');
     expect(overview).toContain('Alpha Office');
   });
+});
+
+describe('without a worker', () => {
+  test('the page still answers from the database; the reports sent get a 503 each, and keep their values and request ids', async () => {
+    await h.stopWorker();
+    const cookie = await session(unitLink('alpha'));
+    const { csrf, forms } = await unitPage(cookie);
+    const t4 = forms.find((f) => f.task === 't4')!;
+    const started = Date.now();
+    const res = await post('/unit', body(csrf, [{ ...t4, fields: { summary: 'Sent while the engine is down.' } }]), { cookie });
+    expect(res.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const html = await res.text();
+    expect(rows(html).find((r) => r.task === 't4' && r.period === h.current)!.text).toContain('The engine is not running');
+    expect(html).toContain(`name="r${t4.n}.requestId" value="${t4.requestId}"`);
+    expect(html).toContain('Sent while the engine is down.</textarea>');
+    expect(await revisionsOf('t4')).toBe(0);
+  }, 30_000);
 });
