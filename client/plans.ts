@@ -213,12 +213,18 @@ function groupOf(layout: PlanLayout, taskId: string): string {
   return g.workflowId;
 }
 
-const ENGINE_DOWN =
-  'the engine is not running: no worker answered within {s} s, so this report has not been recorded. ' +
-  'Submit it again later (the same form, or the same --request-id): it is applied once.';
+const ENGINE_DOWN = {
+  report:
+    'the engine is not running: no worker answered within {s} s, so this report has not been recorded. ' +
+    'Submit it again later (the same form, or the same --request-id): it is applied once.',
+  // Decisions carry no arrival stamp: the copy Temporal keeps may still be applied when a worker returns.
+  decision:
+    'the engine is not running: no worker answered within {s} s. The decision has not been applied yet (the engine may still apply this attempt when it returns); ' +
+    'sending it again later (the same form, or the same --request-id) is safe: it is applied once.',
+};
 
 /** Runs an Update, turning a refusal into a UserError and an engine that does not answer into a clear sentence. */
-async function update<T>(engine: Engine, planId: string, run: (client: Client) => Promise<T>, ms = engine.writeTimeoutMs ?? 6_000): Promise<T> {
+async function update<T>(engine: Engine, planId: string, what: 'report' | 'decision', run: (client: Client) => Promise<T>, ms = engine.writeTimeoutMs ?? 6_000): Promise<T> {
   const controller = new AbortController();
   // The wait ends on time even when the call does not (a retry of the gRPC layer, asleep while Temporal restarts,
   // does not hear the abort): whatever the call does later is ignored, and a late copy is refused by the workflow.
@@ -240,14 +246,15 @@ async function update<T>(engine: Engine, planId: string, run: (client: Client) =
       throw new UserError(cause?.message ?? err.message, 'EREJECTED');
     }
     if (err instanceof WorkflowNotFoundError) throw new UserError(`plan ${planId}: no such plan is running`, 'ENOPLAN', [{ field: 'planId', code: 'unknownPlan', params: { planId } }]);
-    if (controller.signal.aborted) throw engineDown(ms);
+    if (controller.signal.aborted) throw engineDown(ms, what);
     throw err;
   } finally {
     clearTimeout(timer);
   }
 }
 
-const engineDown = (ms: number) => refused('engine', 'engineDown', { message: ENGINE_DOWN.replace('{s}', String(Math.round(ms / 1000))) }, 'ENOENGINE');
+const engineDown = (ms: number, what: 'report' | 'decision') =>
+  refused('engine', 'engineDown', { message: ENGINE_DOWN[what].replace('{s}', String(Math.round(ms / 1000))), what }, 'ENOENGINE');
 
 /** How long a submission that got no answer looks for itself in the database before it says it was not recorded. */
 const LOOK_BACK_MS = 800;
@@ -272,17 +279,17 @@ export async function submitReport(engine: Engine, planId: string, input: unknow
   const layout = await routingLayout(engine.db, planId);
   const workflowId = groupOf(layout, report.taskId);
   const run = (client: Client) => client.workflow.getHandle(workflowId).executeUpdate(submitReportUpdate, { args: [report] });
-  if (!stamp) return update(engine, planId, run);
+  if (!stamp) return update(engine, planId, 'report', run);
   // No update id: the workflow itself answers a repeated request id, with `duplicate: true`, in every run.
   const window = Math.min(engine.writeTimeoutMs ?? ARRIVAL_WINDOW_MS, ARRIVAL_WINDOW_MS);
   try {
-    return await update(engine, planId, run, window - (Date.now() - stampedAt));
+    return await update(engine, planId, 'report', run, window - (Date.now() - stampedAt));
   } catch (err) {
     if (!(err instanceof UserError) || err.code !== 'ENOENGINE') throw err;
     // Applied at the last moment, with the answer lost on the way back: the database has it within a write.
     const found = await recordedReceipt(engine.db, planId, report, LOOK_BACK_MS);
     if (found) return found;
-    throw engineDown(window);
+    throw engineDown(window, 'report');
   }
 }
 
@@ -322,7 +329,7 @@ async function decide(engine: Engine, planId: string, input: Record<string, unkn
   if (!parsed.success) throw refusalError(schemaRefusals(parsed.error.issues));
   const layout = await routingLayout(engine.db, planId);
   const workflowId = groupOf(layout, parsed.data.taskId);
-  return update(engine, planId, (client) => client.workflow.getHandle(workflowId).executeUpdate(reviewReportUpdate, { args: [parsed.data] }));
+  return update(engine, planId, 'decision', (client) => client.workflow.getHandle(workflowId).executeUpdate(reviewReportUpdate, { args: [parsed.data] }));
 }
 
 /** Waits until the database shows the report's revision `revision` (read your own write; false after `ms`). */

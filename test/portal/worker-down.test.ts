@@ -1,7 +1,8 @@
 /**
  * The portal with the engine stopped: every page and the JSON API still answer from the system of record, the unit's
  * form still comes pre-filled, and sending a report (or a decision) answers within the client API's write timeout
- * (at most 10 s) with a 503 that says the engine is not running and that sending the same form again later is safe.
+ * (at most 10 s) with a 503 that says the engine is not running, that the report was not recorded, and that sending the
+ * same form again later is safe (a decision: that it may still be applied, and sending it again is safe).
  */
 import { describe, expect, test } from 'vitest';
 import { HQ_CREDENTIAL, periodStatus, token, usePortal, waitFor } from './harness.js';
@@ -77,7 +78,7 @@ describe('without a worker', () => {
     expect(took).toBeLessThan(12_000);
     const html = await sent.text();
     expect(html).toContain('The engine is not running');
-    expect(html).toContain('Submitting the same form again later is safe: it is applied once.');
+    expect(html).toContain('this report has not been recorded. Please submit the same form again later: it is applied once.');
     expect(html).toContain('id="engine-down"');
     // The form is kept as typed, with the same request id: sending it again later is applied once.
     expect(html).toContain('Sent while the engine is down.</textarea>');

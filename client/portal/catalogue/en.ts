@@ -216,9 +216,11 @@ export const en = {
     awaitingRevision: (p, f) => `The report was returned on ${f.time(v(p, 'at'))} and its revision has not arrived yet.`,
     receivedInFuture: (p, f) => `The report says it was received on ${f.time(v(p, 'receivedAt'))}, which is after the engine's clock (${f.time(v(p, 'now'))}).`,
     arrivedTooLate: () => 'This attempt reached the engine too late to count and was not recorded. Please submit the form again.',
-    engineDown: () =>
-      'The engine is not running: no worker answered in time, so this report has not been recorded. ' +
-      'Please submit the same form again later: it is applied once.',
+    engineDown: (p) =>
+      p.what === 'decision'
+        ? 'The engine is not running: no worker answered in time, so the decision has not been applied yet (the engine may still apply this attempt when it returns). ' +
+          'Sending the same form again later is safe: it is applied once.'
+        : 'The engine is not running: no worker answered in time, so this report has not been recorded. Please submit the same form again later: it is applied once.',
   } satisfies Record<RefusalCode, RefusalWords> as Record<RefusalCode, RefusalWords>,
   home: {
     lead: 'Units open the portal from the link in their e-mail. Headquarters:',
