@@ -288,17 +288,6 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
   });
 }
 
-/** A small seeded random generator (mulberry32), so that a seed repeats the kill moments. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The period status of one (task, unit) in a plan status, or undefined. */
 export function periodIn(status: PlanStatus, taskId: string, unitId: string, period: string): PeriodStatus | undefined {

@@ -9,9 +9,9 @@ import { messageIdFor } from '../../activities/notices/message-id.js';
 import { awaitRecordedPlan, planStatus, startPlan, submitReport, UserError } from '../../client/plans.js';
 import { groupWorkflowId, recordKey } from '../../workflows/contract/ids.js';
 import { busyQuery, recordsQuery } from '../../workflows/contract/messages.js';
-import { emptyReport, livePlan, liveStack, noticeRows, periodIn, seeded, waitFor, type LiveStack } from './live.js';
+import { emptyReport, livePlan, liveStack, noticeRows, periodIn, waitFor, type LiveStack } from './live.js';
 import type { Scenario } from './scenarios.js';
-import { killWorker, sleep, tally, type WorkerProcess } from './support.js';
+import { killWorker, seeded, sleep, tally, type WorkerProcess } from './support.js';
 
 const SUBMITTERS = 10;
 const MIN_SUBMISSIONS = 300;

@@ -7,9 +7,9 @@
  */
 import { messageIdFor } from '../../activities/notices/message-id.js';
 import { awaitRecordedPlan, planStatus, startPlan } from '../../client/plans.js';
-import { emptyReport, livePlan, liveStack, noticeRows, periodIn, runCli, seeded, waitFor } from './live.js';
+import { emptyReport, livePlan, liveStack, noticeRows, periodIn, runCli, waitFor } from './live.js';
 import type { Scenario } from './scenarios.js';
-import { sleep, tally } from './support.js';
+import { seeded, sleep, tally } from './support.js';
 
 /** The longest backoff of MAIL_RETRY (1 minute), plus what one retry of the batch takes. */
 const BOUND_MS = 75_000;

@@ -248,3 +248,15 @@ export function readJson<T>(file: string): T | undefined {
     return undefined;
   }
 }
+
+/** A small seeded random generator (mulberry32), so that a seed repeats the kill moments. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -23,7 +23,7 @@ import { layoutOf } from '../../workflows/cycle/layout.js';
 import type { PlanStatus } from '../../workflows/contract/status.js';
 import { BEHAVIOUR_MIX, generatePlan } from '../generate-plan.js';
 import type { ScenarioContext } from './scenarios.js';
-import { countingSmtp, killWorker, root, polling, prebuiltBundle, sleep, spawnWorker, tally, type CountingSmtp, type FaultReport, type Received } from './support.js';
+import { countingSmtp, killWorker, root, seeded, polling, prebuiltBundle, sleep, spawnWorker, tally, type CountingSmtp, type FaultReport, type Received } from './support.js';
 
 /** The fewest kills the scenario accepts, and the most it makes (the rest of the run goes on undisturbed). */
 const MIN_KILLS = 20;
@@ -41,18 +41,6 @@ interface RunResult {
   revisions: { key: string; arrivedAt: string }[];
   notices: { messageId: string; status: string }[];
   seconds: number;
-}
-
-/** A small seeded generator (mulberry32), so that a seed repeats the kill moments. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function runOnce(name: string, bundle: string, dir: string, say: (l: string) => void, chaos?: { rand: () => number; minGapMs: number; spreadMs: number; minMessages: number; spreadMessages: number }): Promise<RunResult> {
@@ -186,7 +174,7 @@ export async function workerCrashes(ctx: ScenarioContext): Promise<FaultReport> 
   try {
     const bundle = await prebuiltBundle(dir);
     const calm = await runOnce('undisturbed', bundle, dir, ctx.say);
-    const rough = await runOnce('disturbed', bundle, dir, ctx.say, { rand: random(ctx.seed), minGapMs: 4_000, spreadMs: 8_000, minMessages: 5, spreadMessages: 70 });
+    const rough = await runOnce('disturbed', bundle, dir, ctx.say, { rand: seeded(ctx.seed), minGapMs: 4_000, spreadMs: 8_000, minMessages: 5, spreadMessages: 70 });
     const expected = tally(calm.received);
     const got = tally(rough.received);
     if (expected.duplicated) problems.push(`the undisturbed run itself received ${expected.duplicated} duplicate(s)`);
