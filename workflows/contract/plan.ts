@@ -65,6 +65,11 @@ export const assessmentSchema = z.strictObject({
   progressTolerance: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.1).describe('How far below the expected progress a task may fall before it is behind plan (0-1).'),
 }).describe('How units are ranked into advanced and backward, and how far behind target a task may fall.');
 
+/** How notices travel: one message per recipient per instant, or one per notice. */
+export const deliverySchema = z.strictObject({
+  digest: z.boolean().default(true).describe('Notices of the same instant with the same recipients (to and cc) go out as one message listing each (false: one message per notice).'),
+}).describe('How notices travel.');
+
 export const planSchema = z.strictObject({
   id: idSchema.describe("The plan's id, used in links, workflow ids and the database."),
   title: z.string().min(1, 'must not be empty').describe("The plan's title, as notices show it."),
@@ -119,6 +124,7 @@ export const planSchema = z.strictObject({
   calendar: calendarSchema.optional(),
   reviews: reviewsSchema.default({ semiAnnualOffsetDays: 20, annualOffsetDays: 30 }),
   assessment: assessmentSchema.default({ advancedShare: 0.2, backwardShare: 0.2, progressTolerance: 0.1 }),
+  delivery: deliverySchema.default({ digest: true }),
 }).describe('A multi-year action plan run as quarterly review cycles.');
 
 /** A plan as written in the file (before defaults). */
@@ -132,6 +138,7 @@ export type Cadence = Plan['cadence'];
 export type PlanCalendar = NonNullable<Plan['calendar']>;
 export type Assessment = Plan['assessment'];
 export type ReviewOffsets = Plan['reviews'];
+export type Delivery = Plan['delivery'];
 
 /** Addresses as a list, whichever way the file wrote them. */
 export function addressList(email: string | string[]): string[] {
