@@ -77,11 +77,12 @@ export const REFUSAL_STATUS: Record<RefusalKind, { status: number; kind: ErrorKi
   unavailable: { status: 503, kind: 'engineDown' },
   unknown: { status: 404, kind: 'notFound' },
   conflict: { status: 409, kind: 'conflict' },
+  forbidden: { status: 403, kind: 'forbidden' },
   invalid: { status: 400, kind: 'badRequest' },
 };
 
 /** Which kind wins when one answer carries refusals of several kinds. */
-const PRECEDENCE: RefusalKind[] = ['unavailable', 'unknown', 'conflict', 'invalid'];
+const PRECEDENCE: RefusalKind[] = ['unavailable', 'unknown', 'forbidden', 'conflict', 'invalid'];
 
 /** The refusal that decides the answer's status (the most serious kind, the first of that kind), if any. */
 export function leadingRefusal(refusals: readonly Refusal[]): Refusal | undefined {

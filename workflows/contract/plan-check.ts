@@ -405,7 +405,115 @@ function crossCheck(raw: unknown): Found[] {
       });
     }
   }
+
+  checkInspections(raw, units, unitList, add, realDate, startOk && endOk);
   return out;
+}
+
+/** The inspection rounds and findings: ids, units, verifiers, days and coverage targets. */
+function checkInspections(
+  raw: Obj,
+  units: Map<string, number> | undefined,
+  unitList: unknown[],
+  add: (segments: Segment[], message: string) => void,
+  realDate: (segments: Segment[], value: unknown) => value is string,
+  planDaysOk: boolean,
+): void {
+  const inspections = raw.inspections;
+  if (!isObj(inspections)) return;
+  const unitById = new Map<string, Obj>();
+  for (const u of unitList) if (isObj(u) && typeof u.id === 'string' && !unitById.has(u.id)) unitById.set(u.id, u);
+  const unknownUnit = (id: string) =>
+    units && units.size ? `unknown unit ${quote(id)}; the units are ${idList(units.keys())}` : `unknown unit ${quote(id)}`;
+
+  // Coverage targets.
+  const targets = new Map<string, number>();
+  const coverage = inspections.coverage;
+  if (isObj(coverage)) {
+    if (Array.isArray(coverage.targets)) {
+      coverage.targets.forEach((t, k) => {
+        if (typeof t !== 'string') return;
+        const first = targets.get(t);
+        if (first === undefined) targets.set(t, k);
+        else add(['inspections', 'coverage', 'targets', k], `duplicate target ${quote(t)} (already listed at inspections.coverage.targets[${first}])`);
+      });
+    }
+    realDate(['inspections', 'coverage', 'by'], coverage.by);
+  }
+
+  // The ladder: its own escalation, or the plan's.
+  const cadence = inspections.cadence;
+  const ownEscalation = isObj(cadence) && Array.isArray(cadence.escalation) ? cadence.escalation : undefined;
+  let toLeader = false;
+  if (ownEscalation) {
+    let previous: number | undefined;
+    ownEscalation.forEach((step, k) => {
+      if (!isObj(step)) return;
+      if (isInt(step.afterDaysOverdue)) {
+        if (previous !== undefined && step.afterDaysOverdue <= previous) {
+          add(['inspections', 'cadence', 'escalation', k, 'afterDaysOverdue'], `must be greater than the previous step's afterDaysOverdue (${previous}), got ${step.afterDaysOverdue}`);
+        }
+        previous = step.afterDaysOverdue;
+      }
+      if (step.to === 'unitLeader') toLeader = true;
+    });
+  }
+  const leaderStep = ownEscalation ? ownEscalation.findIndex((s) => isObj(s) && s.to === 'unitLeader') : -1;
+
+  if (!Array.isArray(inspections.rounds)) return;
+  const roundIds = new Map<string, number>();
+  const findingIds = new Map<string, string>();
+  const leaderless = new Set<string>();
+  inspections.rounds.forEach((round, r) => {
+    if (!isObj(round)) return;
+    const at = (...rest: Segment[]): Segment[] => ['inspections', 'rounds', r, ...rest];
+    if (typeof round.id === 'string') {
+      const first = roundIds.get(round.id);
+      if (first === undefined) roundIds.set(round.id, r);
+      else add(at('id'), `duplicate inspection round id ${quote(round.id)} (already used by inspections.rounds[${first}])`);
+    }
+    const feedbackOk = realDate(at('feedbackDay'), round.feedbackDay);
+    const feedbackDay = feedbackOk ? (round.feedbackDay as string) : undefined;
+    if (feedbackDay && planDaysOk && (feedbackDay < (raw.start as string) || feedbackDay > (raw.end as string))) {
+      add(at('feedbackDay'), `must be a day of the plan (${raw.start as string} to ${raw.end as string}), got ${quote(feedbackDay)}`);
+    }
+    if (Array.isArray(round.covers)) {
+      round.covers.forEach((t, k) => {
+        if (typeof t !== 'string') return;
+        if (!isObj(coverage)) add(at('covers', k), `names target ${quote(t)}, but the plan has no inspections.coverage`);
+        else if (Array.isArray(coverage.targets) && !targets.has(t)) add(at('covers', k), `unknown coverage target ${quote(t)}; the targets are ${idList(targets.keys())}`);
+      });
+    }
+    if (!Array.isArray(round.findings)) return;
+    round.findings.forEach((f, k) => {
+      if (!isObj(f)) return;
+      const here = (...rest: Segment[]) => at('findings', k, ...rest);
+      if (typeof f.id === 'string') {
+        const first = findingIds.get(f.id);
+        if (first === undefined) findingIds.set(f.id, `inspections.rounds[${r}].findings[${k}]`);
+        else add(here('id'), `duplicate finding id ${quote(f.id)} (already used by ${first})`);
+      }
+      const unitOk = typeof f.unit === 'string' && (!units || units.has(f.unit));
+      if (typeof f.unit === 'string' && !unitOk) add(here('unit'), unknownUnit(f.unit));
+      if (typeof f.verifier === 'string' && f.verifier !== 'headquarters') {
+        if (units && !units.has(f.verifier)) add(here('verifier'), `must be "headquarters" or a unit id; ${unknownUnit(f.verifier)}`);
+        else if (f.verifier === f.unit) add(here('verifier'), `must not be the responsible unit itself (${quote(f.unit as string)}): a unit cannot verify its own rectification`);
+      }
+      if (typeof f.verifier === 'string' && f.verifier === 'headquarters' && unitById.has('headquarters')) {
+        add(here('verifier'), 'is ambiguous: a unit is also named "headquarters"; rename that unit');
+      }
+      if (realDate(here('deadline'), f.deadline) && feedbackDay && (f.deadline as string) <= feedbackDay) {
+        add(here('deadline'), `must be after the round's feedback day (${feedbackDay}), got ${quote(f.deadline as string)}`);
+      }
+      if (toLeader && unitOk) {
+        const unit = unitById.get(f.unit as string);
+        if (unit && unit.leader === undefined && !leaderless.has(f.unit as string)) {
+          leaderless.add(f.unit as string);
+          add(['inspections', 'cadence', 'escalation', leaderStep, 'to'], `escalates to the unit's leader, but unit ${quote(f.unit as string)} (responsible for finding ${quote(String(f.id))}) has no leader`);
+        }
+      }
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

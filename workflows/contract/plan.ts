@@ -65,6 +65,45 @@ export const assessmentSchema = z.strictObject({
   progressTolerance: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.1).describe('How far below the expected progress a task may fall before it is behind plan (0-1).'),
 }).describe('How units are ranked into advanced and backward, and how far behind target a task may fall.');
 
+/** How findings are worked: their first deadline, reminders, escalation, verification and rework days. */
+export const inspectionCadenceSchema = z.strictObject({
+  rectifyDays: z.number().int().min(1, 'must be 1 or more').default(60).describe("A finding's first deadline, in days after its round's feedback day (unless the finding has its own)."),
+  reminderDays: z.array(z.number().int()).default([-7, -1]).describe("Reminder days of a finding's round, relative to its deadline day (-7 is a week before it)."),
+  escalation: z.array(escalationStepSchema).optional().describe("Escalation levels of an overdue finding (default: the plan's cadence.escalation)."),
+  verifyDays: z.number().int().min(1, 'must be 1 or more').default(5).describe('A claim still undecided this many days after its day reminds the verifier.'),
+  reworkDays: z.number().int().min(1, 'must be 1 or more').default(15).describe('After a rejection or a reopening, the new deadline is that day plus this many days.'),
+}).describe('How inspection findings are worked.');
+
+export const findingSchema = z.strictObject({
+  id: idSchema.describe("The finding's id, unique in the plan."),
+  title: nonEmpty().describe('What the inspection found, in a line.'),
+  description: z.string().optional().describe('More about the finding.'),
+  unit: idSchema.describe('The id of the unit responsible for rectifying it.'),
+  deadline: localDateSchema.optional().describe("Its first deadline day (default: the round's feedback day plus rectifyDays)."),
+  verifier: idSchema.default('headquarters').describe('Who verifies its rectification: headquarters, or the id of another unit.'),
+  recheckAfterDays: z.number().int().min(1, 'must be 1 or more').optional().describe('A re-check this many days after its closure.'),
+}).describe('One problem an inspection fed back, to be rectified by one unit and verified.');
+
+export const inspectionRoundSchema = z.strictObject({
+  id: idSchema.describe("The inspection round's id."),
+  title: nonEmpty().describe("The round's title."),
+  feedbackDay: localDateSchema.describe('The day its findings were fed back to the units.'),
+  covers: z.array(idSchema).default([]).describe('The coverage targets this round inspected.'),
+  findings: z.array(findingSchema).default([]).describe("The round's findings."),
+}).describe('One inspection round and the findings it fed back.');
+
+export const inspectionsSchema = z.strictObject({
+  cadence: inspectionCadenceSchema.default({ rectifyDays: 60, reminderDays: [-7, -1], verifyDays: 5, reworkDays: 15 }),
+  coverage: z
+    .strictObject({
+      targets: z.array(idSchema).min(1, 'must list at least one target').describe('What the rounds must cover, e.g. every county.'),
+      by: localDateSchema.describe('The day by which every target must be covered.'),
+    })
+    .optional()
+    .describe('What the inspection rounds must cover, and by when.'),
+  rounds: z.array(inspectionRoundSchema).default([]).describe('The inspection rounds, each with its findings.'),
+}).describe('Inspection rounds and their findings, each rectified by a unit and verified closed.');
+
 /** How notices travel: one message per recipient per instant, or one per notice. */
 export const deliverySchema = z.strictObject({
   digest: z.boolean().default(true).describe('Notices of the same instant with the same recipients (to and cc) go out as one message listing each (false: one message per notice).'),
@@ -125,6 +164,7 @@ export const planSchema = z.strictObject({
   reviews: reviewsSchema.default({ semiAnnualOffsetDays: 20, annualOffsetDays: 30 }),
   assessment: assessmentSchema.default({ advancedShare: 0.2, backwardShare: 0.2, progressTolerance: 0.1 }),
   delivery: deliverySchema.default({ digest: true }),
+  inspections: inspectionsSchema.optional(),
 }).describe('A multi-year action plan run as quarterly review cycles.');
 
 /** A plan as written in the file (before defaults). */
@@ -139,6 +179,10 @@ export type PlanCalendar = NonNullable<Plan['calendar']>;
 export type Assessment = Plan['assessment'];
 export type ReviewOffsets = Plan['reviews'];
 export type Delivery = Plan['delivery'];
+export type Inspections = NonNullable<Plan['inspections']>;
+export type InspectionRound = Inspections['rounds'][number];
+export type Finding = InspectionRound['findings'][number];
+export type InspectionCadence = Inspections['cadence'];
 
 /** Addresses as a list, whichever way the file wrote them. */
 export function addressList(email: string | string[]): string[] {

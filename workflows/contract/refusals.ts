@@ -37,6 +37,15 @@ export const REFUSALS = {
   receivedInFuture: { kind: 'invalid', en: (p: RefusalParams) => `the report says it was received at ${s(p, 'receivedAt')}, after the engine's clock (${s(p, 'now')})` },
   arrivedTooLate: { kind: 'unavailable', en: (p: RefusalParams) => `the report received at ${s(p, 'receivedAt')} reached the engine only at ${s(p, 'now')}, after its sender was told it was not recorded; send it again` },
   engineDown: { kind: 'unavailable', en: (p: RefusalParams) => s(p, 'message') },
+  unknownFinding: { kind: 'unknown', en: (p: RefusalParams) => `unknown finding "${s(p, 'findingId')}" in plan ${s(p, 'planId')}` },
+  wrongActor: { kind: 'forbidden', en: (p: RefusalParams) => `${s(p, 'actor')} may not ${s(p, 'action')} finding ${s(p, 'findingId')}: only ${s(p, 'allowed')} may` },
+  findingNotAssigned: { kind: 'conflict', en: (p: RefusalParams) => `finding ${s(p, 'findingId')} has not been assigned yet; it is assigned at ${s(p, 'assignAt')}` },
+  findingWrongState: { kind: 'conflict', en: (p: RefusalParams) => `finding ${s(p, 'findingId')} is ${s(p, 'state')}: ${s(p, 'why')}` },
+  noEvidence: { kind: 'invalid', en: () => 'a claim must describe the evidence of the rectification' },
+  noReason: { kind: 'invalid', en: () => 'a rejection must give its reason' },
+  alreadyDecided: { kind: 'conflict', en: (p: RefusalParams) => `claim ${s(p, 'claim')} of finding ${s(p, 'findingId')} was already ${s(p, 'decision')} at ${s(p, 'at')}` },
+  recheckNotDue: { kind: 'conflict', en: (p: RefusalParams) => `finding ${s(p, 'findingId')} has no re-check due${p.at ? `; its re-check is due at ${s(p, 'at')}` : ''}` },
+  tooManyActions: { kind: 'conflict', en: (p: RefusalParams) => `finding ${s(p, 'findingId')} already has ${s(p, 'max')} actions, the most kept` },
 } as const;
 
 /** A refusal's code. */

@@ -221,6 +221,15 @@ export const en = {
         ? 'The engine is not running: no worker answered in time, so the decision has not been applied yet (the engine may still apply this attempt when it returns). ' +
           'Sending the same form again later is safe: it is applied once.'
         : 'The engine is not running: no worker answered in time, so this report has not been recorded. Please submit the same form again later: it is applied once.',
+    unknownFinding: (p) => `Plan ${v(p, 'planId')} has no finding "${v(p, 'findingId')}".`,
+    wrongActor: (p) => `${v(p, 'actor')} may not ${v(p, 'action')} finding ${v(p, 'findingId')}; only ${v(p, 'allowed')} may.`,
+    findingNotAssigned: (p, f) => `Finding ${v(p, 'findingId')} has not been assigned yet; it is assigned on ${f.time(v(p, 'assignAt'))}.`,
+    findingWrongState: (p) => `Finding ${v(p, 'findingId')} is ${v(p, 'state')}: ${v(p, 'why')}.`,
+    noEvidence: () => 'A claim must describe the evidence of the rectification.',
+    noReason: () => 'A rejection must give its reason.',
+    alreadyDecided: (p, f) => `Claim ${v(p, 'claim')} of finding ${v(p, 'findingId')} was already ${v(p, 'decision')} on ${f.time(v(p, 'at'))}.`,
+    recheckNotDue: (p, f) => `Finding ${v(p, 'findingId')} has no re-check due${p.at ? `; its re-check is due on ${f.time(v(p, 'at'))}` : ''}.`,
+    tooManyActions: (p) => `Finding ${v(p, 'findingId')} already has ${v(p, 'max')} actions, the most that are kept.`,
   } satisfies Record<RefusalCode, RefusalWords> as Record<RefusalCode, RefusalWords>,
   home: {
     lead: 'Units open the portal from the link in their e-mail. Headquarters:',

@@ -206,6 +206,15 @@ export const zhCN: Catalogue = {
       p.what === 'decision'
         ? '督办引擎未运行：在规定时间内没有工作进程响应，本次决定尚未生效（引擎恢复后仍可能处理本次提交）。稍后再次提交同一表单是安全的：只会记录一次。'
         : '督办引擎未运行：在规定时间内没有工作进程响应，本次提交未被记录。请稍后再次提交同一表单：只会记录一次。',
+    unknownFinding: (p) => `计划 ${v(p, 'planId')} 中没有问题“${v(p, 'findingId')}”。`,
+    wrongActor: (p) => `${v(p, 'actor')} 无权对问题 ${v(p, 'findingId')} 执行此操作（${v(p, 'action')}），仅 ${v(p, 'allowed')} 可以。`,
+    findingNotAssigned: (p, f) => `问题 ${v(p, 'findingId')} 尚未交办，将于 ${f.time(v(p, 'assignAt'))} 交办。`,
+    findingWrongState: (p) => `问题 ${v(p, 'findingId')} 当前状态为 ${v(p, 'state')}：${v(p, 'why')}。`,
+    noEvidence: () => '申请销号须说明整改佐证材料。',
+    noReason: () => '退回整改须说明理由。',
+    alreadyDecided: (p, f) => `问题 ${v(p, 'findingId')} 的第 ${v(p, 'claim')} 次销号申请已于 ${f.time(v(p, 'at'))} 处理（${v(p, 'decision')}）。`,
+    recheckNotDue: (p, f) => `问题 ${v(p, 'findingId')} 当前没有待进行的回头看${p.at ? `，将于 ${f.time(v(p, 'at'))} 进行` : ''}。`,
+    tooManyActions: (p) => `问题 ${v(p, 'findingId')} 已有 ${v(p, 'max')} 条操作记录，已达保存上限。`,
   },
   home: {
     lead: '各单位通过邮件中的链接打开本系统。总部：',

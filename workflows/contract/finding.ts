@@ -1,0 +1,193 @@
+/**
+ * Inspection findings: the actions units and verifiers send, the record the findings workflow keeps of each finding,
+ * the notices it sends and what reads show. Sandbox-safe.
+ */
+import { z } from 'zod';
+import { MAX_TEXT } from './report.js';
+import { isBlankText, textProblemOf, type TextKind } from './submission.js';
+
+/** The kinds of notice a finding's life sends. */
+export const FINDING_NOTICE_KINDS = ['finding-assigned', 'reminder', 'escalation', 'claim-received', 'verify-reminder', 'claim-rejected', 'recheck', 'finding-reopened'] as const;
+export type FindingNoticeKind = (typeof FINDING_NOTICE_KINDS)[number];
+
+/** The business key a finding notice is sent exactly once for: (plan, finding, kind, round, number). */
+export interface FindingNoticeKey {
+  planId: string;
+  findingId: string;
+  kind: FindingNoticeKind;
+  round: number;
+  /** Reminder number in its round, escalation level, or claim number; 1 for the other kinds. */
+  number: number;
+}
+
+/** A stable text form of a finding notice key (also the input of its Message-ID). */
+export function findingNoticeKeyText(k: FindingNoticeKey): string {
+  return [k.planId, 'finding', k.findingId, k.kind, `r${k.round}`, k.number].join('/');
+}
+
+/** Who acts: headquarters, or a unit by its id. */
+export const HEADQUARTERS = 'headquarters';
+
+const ruled = (max: number, kind: TextKind) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .superRefine((value, ctx) => {
+      const problem = textProblemOf(value, kind);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem.message });
+    });
+const line = (max = 200) => ruled(max, 'line').refine((s) => s.length > 0, 'must not be empty');
+const visibleText = (max: number) => ruled(max, 'text').refine((s) => !isBlankText(s), 'must not be empty');
+
+const base = {
+  /** Idempotency key: the same action sent twice is applied once. */
+  requestId: line(128),
+  findingId: line(64),
+  /** `headquarters`, or the id of the unit that acts. */
+  actor: line(64),
+  /** The person who acted, as they signed. */
+  by: line(200).optional(),
+  /** When the engine received it (set where the action entered). */
+  receivedAt: z.iso.datetime({ offset: true, message: 'must be an ISO instant, e.g. 2027-03-31T23:59:58Z' }).optional(),
+};
+
+const linkSchema = z
+  .string()
+  .max(2_000, 'must be at most 2000 characters')
+  .refine((s) => /^https?:\/\/[^\s<>"]+$/.test(s), 'must be an http(s) address without spaces');
+
+/** Every action on a finding, as every surface checks it (CLI, portal, an Update sent directly). */
+export const findingActionSchema = z.discriminatedUnion(
+  'action',
+  [
+    z.strictObject({
+      ...base,
+      action: z.literal('claim'),
+      evidence: visibleText(MAX_TEXT),
+      links: z.array(linkSchema).max(20, 'must list at most 20 links').default([]),
+    }),
+    z.strictObject({ ...base, action: z.literal('progress'), note: visibleText(MAX_TEXT) }),
+    z.strictObject({ ...base, action: z.literal('accept'), comment: ruled(5_000, 'text').optional() }),
+    z.strictObject({ ...base, action: z.literal('reject'), reason: visibleText(5_000) }),
+    z.strictObject({ ...base, action: z.literal('recheck'), result: z.enum(['pass', 'reopen'], { message: 'must be pass or reopen' }), comment: ruled(5_000, 'text').optional() }),
+  ],
+  { error: 'must name an action: claim, progress, accept, reject or recheck' },
+);
+
+/** An action as sent (before defaults). */
+export type FindingActionInput = z.input<typeof findingActionSchema>;
+/** An action as checked. */
+export type FindingAction = z.output<typeof findingActionSchema>;
+export type FindingActionKind = FindingAction['action'];
+
+/** The states of a finding (`scheduled` until its feedback day's notice has gone out). */
+export const FINDING_STATES = ['scheduled', 'open', 'overdue', 'claimed', 'closed', 'verified'] as const;
+export type FindingState = (typeof FINDING_STATES)[number];
+
+/** One round of work on a finding: round 1 from its assignment, each later one from a rejection or a reopening. */
+export interface FindingRound {
+  round: number;
+  cause: 'assigned' | 'rejected' | 'reopened';
+  /** When the round started, and its local day. */
+  startedAt: number;
+  startDay: string;
+  /** Its deadline day (moved forward to a working day) and the instant that day ends. */
+  dueDay: string;
+  deadline: number;
+}
+
+/** One claim that the finding is rectified, and its decision. */
+export interface FindingClaim {
+  number: number;
+  round: number;
+  at: number;
+  requestId: string;
+  actor: string;
+  links: number;
+  decision?: { decision: 'accept' | 'reject'; at: number; requestId: string; actor: string };
+  /** When the verifier is reminded if it is still undecided. */
+  remindAt: number;
+}
+
+/** The re-check of a closure. */
+export interface FindingRecheck {
+  /** The round that closed. */
+  round: number;
+  at: number;
+  sent: boolean;
+  answer?: { result: 'pass' | 'reopen'; at: number; requestId: string; actor: string };
+}
+
+/** What the findings workflow keeps of one finding (texts live in the system of record only). */
+export interface FindingRecord {
+  findingId: string;
+  inspectionId: string;
+  unitId: string;
+  verifier: string;
+  assignedAt: number;
+  rounds: FindingRound[];
+  claims: FindingClaim[];
+  /** Progress notes: their request ids and instants. */
+  notes: { requestId: string; at: number }[];
+  /** Notices sent of the ladders (all rounds). */
+  reminders: number;
+  escalations: number;
+  reopened: number;
+  closedAt?: number;
+  closedOnTime?: boolean;
+  daysLate?: number;
+  rechecks: FindingRecheck[];
+  verifiedAt?: number;
+  /** Notices the mail server refused for good: kind, round, number and why. */
+  deliveryIssues: { kind: FindingNoticeKind; round: number; number: number; reason: string }[];
+  /** Grows with every change: the system of record keeps the highest. */
+  version: number;
+}
+
+/** What the workflow answers to an action. */
+export interface FindingReceipt {
+  findingId: string;
+  action: FindingActionKind;
+  at: string;
+  state: FindingState;
+  round: number;
+  /** The claim the action made or decided. */
+  claim: number | null;
+  /** The new deadline day, when the action started a round. */
+  deadlineDay: string | null;
+  duplicate: boolean;
+}
+
+/** One finding in `plan status --json` and `findings list`. */
+export interface FindingStatus {
+  findingId: string;
+  inspectionId: string;
+  unitId: string;
+  verifier: string;
+  title: string;
+  state: FindingState;
+  round: number;
+  deadlineDay: string | null;
+  claims: number;
+  reminders: number;
+  escalations: number;
+  reopened: number;
+  closedAt: string | null;
+  closedOnTime: boolean | null;
+  daysLate: number | null;
+}
+
+/** One finding notice as it went out: a line of a rehearsal's notices.jsonl. */
+export interface FindingNoticeLine {
+  at: string;
+  kind: FindingNoticeKind;
+  planId: string;
+  findingId: string;
+  inspectionId: string;
+  unitId: string;
+  round: number;
+  number?: number;
+  level?: number;
+  to: string[];
+  cc: string[];
+}
