@@ -35,9 +35,11 @@ export async function livePlan(client: Client, planId: string): Promise<Plan> {
 
 /** The status of every task, unit and quarter, as the group workflows say. */
 export async function liveStatus(client: Client, planId: string): Promise<PlanStatus> {
-  const layout = await liveLayout(client, planId);
+  const [layout, plan] = await Promise.all([liveLayout(client, planId), livePlan(client, planId)]);
   const parts = await Promise.all(layout.groups.map((g) => client.workflow.getHandle(g.workflowId).query(groupStatusQuery)));
-  return { planId, tasks: parts.flat() };
+  // In plan order, as the database's status has it (a group's tasks need not be adjacent in the plan).
+  const order = new Map(plan.tasks.map((t, i) => [t.id, i]));
+  return { planId, tasks: parts.flat().sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0)) };
 }
 
 /** Every revision of one report, as its group workflow keeps it (without texts once recorded). */

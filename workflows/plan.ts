@@ -22,7 +22,7 @@ import { layoutQuery, planQuery, reviewsQuery, reviewTallySignal } from './contr
 import { checkPlan } from './contract/plan-check.js';
 import { addressList, type Plan } from './contract/plan.js';
 import type { PublishedReview, ReviewAudience } from './contract/review.js';
-import { layoutOf, subPlan } from './cycle/layout.js';
+import { layoutOf, subPlan, type LayoutKind } from './cycle/layout.js';
 import { groupWorkflow, type RollLimits } from './group.js';
 import { publishedOf } from './review/published.js';
 import { buildReview } from './review/rank.js';
@@ -62,6 +62,8 @@ export interface PlanInput {
   /** Lower roll-over thresholds for the group workflows (tests). */
   limits?: RollLimits & { maxPlanHistoryPerRun?: number };
   carry?: PlanCarry;
+  /** The layout the first run chose, carried over continue-as-new (absent: plans started before it, in file order). */
+  layout?: LayoutKind;
 }
 
 export interface PlanResult {
@@ -78,7 +80,9 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     throw ApplicationFailure.create({ type: INVALID_PLAN, message: `invalid plan: ${lines.join('; ')}`, nonRetryable: true });
   }
   const plan = checked.plan;
-  const layout = layoutOf(plan);
+  // A later run keeps the first run's layout: the groups it started are running. Older plans keep file order.
+  const layoutKind: LayoutKind = input.layout ?? (input.carry === undefined && patched('unit-layout') ? 'units' : 'tasks');
+  const layout = layoutOf(plan, layoutKind);
   const tallies: PlanCarry['tallies'] = input.carry?.tallies ?? {};
   const published: PublishedReview[] = input.carry?.published ?? [];
   let previous = input.carry?.previous ?? null;
@@ -141,7 +145,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     const long = info.historyLength > (limits?.maxPlanHistoryPerRun ?? MAX_HISTORY_PER_RUN) || (info.historySize ?? 0) > MAX_HISTORY_BYTES_PER_RUN;
     if (next < windows.length && (info.continueAsNewSuggested || long)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof planWorkflow>({ ...input, startedAt, carry: { tallies, published, previous, nextWindow: next } });
+      await continueAsNew<typeof planWorkflow>({ ...input, layout: layoutKind, startedAt, carry: { tallies, published, previous, nextWindow: next } });
     }
   }
   return { planId: plan.id, groups: layout.groups.length, reviews: published.length };
