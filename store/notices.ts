@@ -1,6 +1,6 @@
 /** Notices in the system of record: the sent log every worker shares, and what each notice's hand-over came to. */
 import type pg from 'pg';
-import type { NoticeFacts, SentEntry, SentLog } from '../activities/mail/sent-log.js';
+import type { KeyClaim, SentEntry, SentLog } from '../activities/mail/sent-log.js';
 
 /**
  * The sent log in the database: a `sending` claim before each hand-over and its outcome after, for every worker.
@@ -10,36 +10,56 @@ import type { NoticeFacts, SentEntry, SentLog } from '../activities/mail/sent-lo
  * (reports, decisions) are committed with the server's own setting.
  */
 export function createDbSentLog(pool: pg.Pool): SentLog {
+  /** One round trip: each key's row as it was (the CTE reads the snapshot before the upsert), and the claims. */
+  async function claimKeys(items: KeyClaim[]): Promise<Map<string, SentEntry>> {
+    if (!items.length) return new Map();
+    const rows = items.map(({ messageId, notice: n }) => ({
+      message_id: messageId, plan_id: n.planId, key_text: n.keyText, kind: n.kind, task_id: n.taskId ?? null, unit_id: n.unitId ?? null,
+      period: n.period ?? null, number: n.number ?? null, round: n.round ?? null, window_id: n.window ?? null, leader_id: n.leaderId ?? null,
+      notice_at: n.at, recipients: { to: n.to, cc: n.cc }, subject: n.subject,
+    }));
+    // A key claimed before keeps its Message-ID (a crash mid-digest sends the same message again).
+    const { rows: prior } = await pool.query(
+      `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+       wanted AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(message_id text, plan_id text, key_text text, kind text, task_id text, unit_id text,
+         period text, number int, round int, window_id text, leader_id text, notice_at timestamptz, recipients jsonb, subject text)),
+       prior AS (SELECT n.key_text, n.message_id, n.status, n.reason, n.rejected FROM notices n JOIN wanted w ON n.plan_id = w.plan_id AND n.key_text = w.key_text),
+       claimed AS (
+         INSERT INTO notices (message_id, plan_id, key_text, kind, task_id, unit_id, period, number, round, window_id, leader_id, notice_at, recipients, subject, status, attempts)
+         SELECT message_id, plan_id, key_text, kind, task_id, unit_id, period, number, round, window_id, leader_id, notice_at, recipients, subject, 'sending', 1 FROM wanted
+         ON CONFLICT (plan_id, key_text) DO UPDATE SET status = 'sending', attempts = notices.attempts + 1, updated_at = now()
+         WHERE notices.status NOT IN ('sent', 'refused')
+         RETURNING 1)
+       SELECT prior.* FROM prior, relaxed`,
+      [JSON.stringify(rows)],
+    );
+    return new Map(
+      prior.map((r) => [
+        r.key_text as string,
+        { messageId: r.message_id, keyText: r.key_text, status: r.status, ...(r.reason !== null ? { reason: r.reason } : {}), rejected: r.rejected } as SentEntry,
+      ]),
+    );
+  }
   return {
     async get(messageId) {
-      const { rows } = await pool.query('SELECT status, reason, rejected FROM notices WHERE message_id = $1', [messageId]);
+      // Every row of a message (one per key it carries) has the message's outcome.
+      const { rows } = await pool.query('SELECT status, reason, rejected FROM notices WHERE message_id = $1 LIMIT 1', [messageId]);
       if (!rows.length) return undefined;
       const r = rows[0];
       return { messageId, status: r.status, ...(r.reason !== null ? { reason: r.reason } : {}), rejected: r.rejected };
     },
-    async claim(items: { messageId: string; notice: NoticeFacts }[]) {
-      if (!items.length) return new Map();
-      const rows = items.map(({ messageId, notice: n }) => ({
-        message_id: messageId, plan_id: n.planId, key_text: n.keyText, kind: n.kind, task_id: n.taskId ?? null, unit_id: n.unitId ?? null,
-        period: n.period ?? null, number: n.number ?? null, round: n.round ?? null, window_id: n.window ?? null, leader_id: n.leaderId ?? null,
-        notice_at: n.at, recipients: { to: n.to, cc: n.cc }, subject: n.subject,
-      }));
-      // One round trip: the entries as they were (the CTE reads the snapshot before the upsert), and the claims.
-      const { rows: prior } = await pool.query(
-        `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
-         prior AS (SELECT message_id, status, reason, rejected FROM notices WHERE message_id = ANY($1::text[])),
-         claimed AS (
-           INSERT INTO notices (message_id, plan_id, key_text, kind, task_id, unit_id, period, number, round, window_id, leader_id, notice_at, recipients, subject, status, attempts)
-           SELECT x.message_id, x.plan_id, x.key_text, x.kind, x.task_id, x.unit_id, x.period, x.number, x.round, x.window_id, x.leader_id, x.notice_at, x.recipients, x.subject, 'sending', 1
-           FROM jsonb_to_recordset($2::jsonb) AS x(message_id text, plan_id text, key_text text, kind text, task_id text, unit_id text, period text,
-             number int, round int, window_id text, leader_id text, notice_at timestamptz, recipients jsonb, subject text)
-           ON CONFLICT (message_id) DO UPDATE SET status = 'sending', attempts = notices.attempts + 1, updated_at = now()
-           WHERE notices.status NOT IN ('sent', 'refused')
-           RETURNING 1)
-         SELECT prior.* FROM prior, relaxed`,
-        [items.map((i) => i.messageId), JSON.stringify(rows)],
+    async claim(items: KeyClaim[]) {
+      // By Message-ID, for callers that send each key under its own.
+      const byKey = await claimKeys(items);
+      return new Map([...byKey.values()].map((e) => [e.messageId, e]));
+    },
+    claimKeys,
+    async repoint(planId: string, keyTexts: string[], messageId: string) {
+      await pool.query(
+        `UPDATE notices SET message_id = $3, updated_at = now() FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+         WHERE plan_id = $1 AND key_text = ANY($2::text[]) AND status NOT IN ('sent', 'refused')`,
+        [planId, keyTexts, messageId],
       );
-      return new Map(prior.map((r) => [r.message_id as string, { messageId: r.message_id, status: r.status, ...(r.reason !== null ? { reason: r.reason } : {}), rejected: r.rejected } as SentEntry]));
     },
     async add(e: SentEntry) {
       if (e.status === 'sending') {
@@ -48,7 +68,7 @@ export function createDbSentLog(pool: pg.Pool): SentLog {
         await pool.query(
           `INSERT INTO notices (message_id, plan_id, key_text, kind, task_id, unit_id, period, number, round, window_id, leader_id, notice_at, recipients, subject, status, attempts)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'sending', 1)
-           ON CONFLICT (message_id) DO UPDATE SET status = 'sending', attempts = notices.attempts + 1, updated_at = now()
+           ON CONFLICT (plan_id, key_text) DO UPDATE SET status = 'sending', attempts = notices.attempts + 1, updated_at = now()
            WHERE notices.status NOT IN ('sent', 'refused')`,
           [e.messageId, n.planId, n.keyText, n.kind, n.taskId ?? null, n.unitId ?? null, n.period ?? null, n.number ?? null, n.round ?? null,
             n.window ?? null, n.leaderId ?? null, n.at, JSON.stringify({ to: n.to, cc: n.cc }), n.subject],

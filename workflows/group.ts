@@ -371,7 +371,9 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       });
       records = { rule, changes, index };
     }
-    const outcomes = await sendNotices({ at: iso(at), notices: notices.map((n) => n.spec), ...(records ? { records } : {}) });
+    // Only a plan that turned digests off says so: other batches (and their recorded inputs) are unchanged.
+    const digest = plan.delivery?.digest === false ? { digest: false } : {};
+    const outcomes = await sendNotices({ at: iso(at), notices: notices.map((n) => n.spec), ...(records ? { records } : {}), ...digest });
     outcomes.forEach((outcome, k) => applyOutcome(notices[k].record, notices[k].spec, outcome, at, rule));
     for (const { spec } of notices) {
       const { taskId, unitId, period } = spec.key;

@@ -31,6 +31,14 @@ export interface SentEntry {
   rejected?: string[];
   /** Given with the `sending` mark. */
   notice?: NoticeFacts;
+  /** The business key the entry is about, in answers by key (claimKeys): a digest's keys share its Message-ID. */
+  keyText?: string;
+}
+
+/** A business key to claim, under the Message-ID planned for it (a key claimed before keeps its own). */
+export interface KeyClaim {
+  messageId: string;
+  notice: NoticeFacts;
 }
 
 /** Where the outcome of every hand-over is kept; the database's is shared by every worker. */
@@ -42,6 +50,13 @@ export interface SentLog {
    * was before (a log may do it in one round trip; see claimAll for the default).
    */
   claim?(items: { messageId: string; notice: NoticeFacts }[]): Promise<Map<string, SentEntry>>;
+  /**
+   * Claims business keys at once: each key not yet sent or refused is `sending` afterwards, under the Message-ID it
+   * was first claimed with (or the planned one); returns each key's entry before the claim, by key text.
+   */
+  claimKeys?(items: KeyClaim[]): Promise<Map<string, SentEntry>>;
+  /** Moves keys claimed in this attempt (not yet handed over) to another Message-ID. */
+  repoint?(planId: string, keyTexts: string[], messageId: string): Promise<void>;
   /** Notes that the hand-over of these messages failed and will be retried (shown as "not delivered yet"). */
   failing?(messageIds: string[], reason: string): Promise<void>;
 }
@@ -58,10 +73,65 @@ export async function claimAll(log: SentLog, items: { messageId: string; notice:
   return prior;
 }
 
+/** claimKeys of any log: its own when it has one, else one key at a time over get and add (keys as Message-IDs). */
+export async function claimKeys(log: SentLog, items: KeyClaim[]): Promise<Map<string, SentEntry>> {
+  if (log.claimKeys) return log.claimKeys(items);
+  const prior = new Map<string, SentEntry>();
+  for (const { messageId, notice } of items) {
+    const entry = await log.get(messageId);
+    if (entry) prior.set(notice.keyText, { ...entry, keyText: notice.keyText });
+    if (entry?.status !== 'sent' && entry?.status !== 'refused') await log.add({ messageId, status: 'sending', notice });
+  }
+  return prior;
+}
+
+/**
+ * Entries by Message-ID, and which Message-ID each business key was claimed under: the bookkeeping of the memory and
+ * file logs (a digest's outcome, written once under its Message-ID, is the outcome of every key it carries).
+ */
+function keyedEntries() {
+  const entries = new Map<string, SentEntry>();
+  const keys = new Map<string, string>();
+  const keyOf = (planId: string, keyText: string) => `${planId}\n${keyText}`;
+  return {
+    entries,
+    keys,
+    get: async (id: string) => entries.get(id),
+    set(e: SentEntry) {
+      const n = e.notice;
+      if (e.status === 'sending' && n) {
+        const claimed = keys.get(keyOf(n.planId, n.keyText));
+        const before = claimed ? entries.get(claimed) : undefined;
+        if (before?.status === 'sent' || before?.status === 'refused') return;
+        keys.set(keyOf(n.planId, n.keyText), e.messageId);
+      }
+      entries.set(e.messageId, e);
+    },
+    async claimKeys(items: KeyClaim[]) {
+      const prior = new Map<string, SentEntry>();
+      for (const { messageId, notice } of items) {
+        const claimed = keys.get(keyOf(notice.planId, notice.keyText));
+        const entry = claimed ? entries.get(claimed) : undefined;
+        if (entry) prior.set(notice.keyText, { ...entry, keyText: notice.keyText });
+        if (entry?.status === 'sent' || entry?.status === 'refused') continue;
+        const id = claimed ?? messageId;
+        keys.set(keyOf(notice.planId, notice.keyText), id);
+        entries.set(id, { messageId: id, status: 'sending', notice });
+      }
+      return prior;
+    },
+    async repoint(planId: string, keyTexts: string[], messageId: string) {
+      for (const k of keyTexts) keys.set(keyOf(planId, k), messageId);
+      const notice = [...entries.values()].find((e) => e.notice?.planId === planId && keyTexts.includes(e.notice.keyText))?.notice;
+      entries.set(messageId, { messageId, status: 'sending', ...(notice ? { notice } : {}) });
+    },
+  };
+}
+
 /** An in-memory log, for one process's lifetime (plain-function tests). */
 export function createMemorySentLog(): SentLog {
-  const entries = new Map<string, SentEntry>();
-  return { get: async (id) => entries.get(id), add: async (e) => void entries.set(e.messageId, e) };
+  const k = keyedEntries();
+  return { get: k.get, add: async (e) => k.set(e), claimKeys: k.claimKeys, repoint: k.repoint };
 }
 
 /** A log kept as JSON lines in a file, written synchronously before the activity moves on (one process only). */

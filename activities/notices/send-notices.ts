@@ -3,13 +3,13 @@ import { Context } from '@temporalio/activity';
 import type { LinkMaker } from '../../security/links.js';
 import { noticeKeyText, type NoticeBatch, type NoticeLine, type NoticeOutcome, type NoticeSpec } from '../../workflows/contract/notice.js';
 import type { Mailer } from '../mail/mailer.js';
-import { claimAll, type SentLog } from '../mail/sent-log.js';
+import type { SentLog } from '../mail/sent-log.js';
 import type pg from 'pg';
 import { recordProgress } from '../../store/records.js';
 import { applyOutcome } from '../../workflows/cycle/outcomes.js';
-import { deliverOnce, outcomeWriter } from './deliver-once.js';
+import { deliverItems, type DigestItem } from './digest.js';
 import { messageIdFor } from './message-id.js';
-import { renderNotice } from './render.js';
+import { catalogueFor, noticeLinks, renderNotice } from './render.js';
 import { noticeAttachments } from './calendar.js';
 
 /** A notice that has just been handed to the mail server (for recorders such as the rehearsal). */
@@ -64,51 +64,67 @@ export function lineOf(spec: NoticeSpec): NoticeLine {
   };
 }
 
+/** A batch as the group workflow hands it over; `digest: false` (the plan's `delivery.digest`) sends one message per notice. */
+export type DeliveryBatch = NoticeBatch & { digest?: boolean };
+
+/** A report notice as a digest item: its own message exactly as when it travels alone, and its line in a digest. */
+export function noticeItem(spec: NoticeSpec, deps: Pick<NoticeDeps, 'from' | 'messageIdDomain' | 'links'>): DigestItem & { spec: NoticeSpec } {
+  const k = spec.key;
+  const keyText = noticeKeyText(k);
+  const messageId = messageIdFor(k, deps.messageIdDomain);
+  const { subject, text, html } = renderNotice(spec, deps.links);
+  const attachments = noticeAttachments(spec, deps.links);
+  const headers = { 'X-Review-Cycles-Key': keyText, 'X-Review-Cycles-At': spec.at, 'X-Review-Cycles-Kind': k.kind };
+  const facts = { planId: k.planId, keyText, kind: k.kind, taskId: k.taskId, unitId: k.unitId, period: k.period, number: k.number, round: k.round ?? 0, at: spec.at, to: spec.to, cc: spec.cc, subject };
+  const c = catalogueFor(spec.locale);
+  const [report, ...common] = noticeLinks(spec, deps.links, c);
+  const task = `${spec.taskTitle} (${k.taskId})`;
+  return {
+    spec,
+    planId: k.planId,
+    planTitle: spec.planTitle,
+    keyText,
+    kind: k.kind,
+    at: spec.at,
+    to: spec.to,
+    cc: spec.cc,
+    locale: spec.locale,
+    timezone: spec.timezone,
+    row: {
+      // An escalation digest (to a leader or headquarters) may be about several units.
+      item: k.kind === 'escalation' ? `${task}, ${spec.unitName}` : task,
+      period: k.period,
+      notice: c.digest.notice[k.kind](k.kind === 'returned' ? (k.round ?? k.number) : k.number),
+      dueDay: spec.dueDay,
+      ...(report ? { link: report } : {}),
+    },
+    commonLinks: common,
+    attachments,
+    single: { messageId, from: deps.from, to: spec.to, cc: spec.cc, subject, text, html, headers, attachments },
+    facts,
+  };
+}
+
 /** Builds the notice activity over its dependencies. */
 export function createNoticeActivities(deps: NoticeDeps) {
   return {
-    /** Sends every notice of the batch that has not been sent before; permanent refusals are returned, not thrown. */
-    async sendNotices(batch: NoticeBatch): Promise<NoticeOutcome[]> {
-      const messages = batch.notices.map((spec) => {
-        const k = spec.key;
-        const messageId = messageIdFor(k, deps.messageIdDomain);
-        const { subject, text, html } = renderNotice(spec, deps.links);
-        const attachments = noticeAttachments(spec, deps.links);
-        const headers = { 'X-Review-Cycles-Key': noticeKeyText(k), 'X-Review-Cycles-At': spec.at, 'X-Review-Cycles-Kind': k.kind };
-        const notice = { planId: k.planId, keyText: noticeKeyText(k), kind: k.kind, taskId: k.taskId, unitId: k.unitId, period: k.period, number: k.number, round: k.round ?? 0, at: spec.at, to: spec.to, cc: spec.cc, subject };
-        return { spec, notice, message: { messageId, from: deps.from, to: spec.to, cc: spec.cc, subject, text, html, headers, attachments } };
+    /**
+     * Sends every notice of the batch that has not been sent before, those of one instant and the same recipients as
+     * one digest; permanent refusals are returned, not thrown.
+     */
+    async sendNotices(batch: DeliveryBatch): Promise<NoticeOutcome[]> {
+      const items = batch.notices.map((spec) => noticeItem(spec, deps));
+      const outcomes = await deliverItems(deps, items, {
+        digest: batch.digest !== false,
+        heartbeat,
+        onMessage: (m) => {
+          if (m.fresh) for (const i of m.items) deps.onSent?.({ line: lineOf(i.spec), messageId: m.messageId, subject: m.subject, spec: i.spec });
+        },
       });
-      // The whole batch is claimed in one round trip; each outcome is written as soon as its hand-over ends.
-      const prior = await claimAll(deps.sentLog, messages.map((m) => ({ messageId: m.message.messageId, notice: m.notice })));
-      const outcomes: NoticeOutcome[] = [];
-      const writer = outcomeWriter(deps.sentLog);
-      try {
-        for (const { spec, notice, message } of messages) {
-          const { outcome, fresh } = await deliverOnce(deps.mailer, deps.sentLog, message, notice, { prior: prior.get(message.messageId), writer });
-          outcomes.push(outcome);
-          if (fresh) deps.onSent?.({ line: lineOf(spec), messageId: message.messageId, subject: message.subject, spec });
-          heartbeat(outcomes.length);
-        }
-      } catch (err) {
-        // The mail server is down (or failed mid-batch): what is left of the batch shows as "not delivered yet".
-        const left = messages.slice(outcomes.length).map((m) => m.message.messageId);
-        await deps.sentLog.failing?.(left, failureText(err)).catch(() => {});
-        throw err;
-      } finally {
-        await writer.flush().catch(() => {}); // a failed write leaves its notice at `sending`: the retry sends it again
-      }
-      await writer.flush();
       if (batch.records) await recordOutcomes(deps, batch, outcomes);
       return outcomes;
     },
   };
-}
-
-/** One line that says why a hand-over failed (the mail server's own words when it answered). */
-function failureText(err: unknown): string {
-  const e = err as { message?: string; cause?: { message?: string } };
-  const text = e?.cause?.message ?? e?.message ?? String(err);
-  return text.split('\n')[0];
 }
 
 /** Applies the outcomes to the records the workflow handed over (as the workflow does) and writes them. */

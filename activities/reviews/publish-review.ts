@@ -7,7 +7,9 @@ import { reviewJson } from '../documents/review-documents.js';
 import { publishedOf } from '../../workflows/review/published.js';
 import { recordReview } from '../../store/reviews.js';
 import type pg from 'pg';
-import { deliverOnce } from '../notices/deliver-once.js';
+import { deliverItems, type DigestItem, type DigestRow } from '../notices/digest.js';
+import { storedPlan } from '../../store/records.js';
+import { catalogueFor } from '../notices/render.js';
 import { messageIdForText } from '../notices/message-id.js';
 import { heartbeat, type NoticeDeps } from '../notices/send-notices.js';
 import { renderLagging } from './lagging-notice.js';
@@ -18,6 +20,9 @@ export interface ReviewDeps extends NoticeDeps {
   /** The system of record. */
   db: pg.Pool;
 }
+
+/** A review, summary or lagging notice as a digest item, with its notices.jsonl line. */
+type WindowItem = DigestItem & { line: NoticeLine; leaderId?: string };
 
 /** Builds the review activity over its dependencies. */
 export function createReviewActivities(deps: ReviewDeps) {
@@ -32,25 +37,30 @@ export function createReviewActivities(deps: ReviewDeps) {
         locale: audience.locale,
       };
       const documents = await writeReviewDocuments(deps.documentsDir(review.planId), input);
-      const notices: PublishOutcome['notices'] = [];
       const leaderAddresses = audience.leaders.flatMap((l) => l.email);
-      const send = async (line: NoticeLine, subject: string, text: string, html: string, leaderId?: string) => {
+      const words = catalogueFor(audience.locale);
+      const item = (line: NoticeLine, subject: string, text: string, html: string, row: DigestRow, leaderId?: string): WindowItem => {
         const kind = line.kind as 'review' | 'summary' | 'lagging';
-        const messageId = messageIdForText(kind, windowNoticeKeyText(review.planId, review.window, kind, leaderId), deps.messageIdDomain);
-        const headers = { 'X-Review-Cycles-Key': windowNoticeKeyText(review.planId, review.window, kind, leaderId), 'X-Review-Cycles-At': line.at };
         const keyText = windowNoticeKeyText(review.planId, review.window, kind, leaderId);
+        const messageId = messageIdForText(kind, keyText, deps.messageIdDomain);
+        const headers = { 'X-Review-Cycles-Key': keyText, 'X-Review-Cycles-At': line.at };
         const facts = { planId: review.planId, keyText, kind, window: review.window, ...(leaderId ? { leaderId } : {}), at: line.at, to: line.to, cc: line.cc, subject };
-        const { outcome, fresh } = await deliverOnce(deps.mailer, deps.sentLog, { messageId, from: deps.from, to: line.to, cc: line.cc, subject, text, html, headers }, facts);
-        notices.push({ kind, ...(leaderId ? { leaderId } : {}), status: outcome.status, ...(outcome.status !== 'sent' ? { reason: outcome.reason } : {}) });
-        if (fresh) deps.onSent?.({ line, messageId, subject });
-        heartbeat(notices.length);
+        return {
+          line, leaderId, planId: review.planId, planTitle: review.planTitle, keyText, kind, at: line.at, to: line.to, cc: line.cc,
+          locale: audience.locale, timezone: audience.timezone, row, single: { messageId, from: deps.from, to: line.to, cc: line.cc, subject, text, html, headers }, facts,
+          // The review's document travels on its own; lagging notices join any notice of the instant with their recipients.
+          alone: kind !== 'lagging',
+        };
       };
-      await send(
-        { at: review.at, kind: review.kind, planId: review.planId, window: review.window, to: audience.headquarters, cc: leaderAddresses },
-        reviewSubject(input),
-        reviewMarkdown(input),
-        reviewHtml(input),
-      );
+      const items: WindowItem[] = [
+        item(
+          { at: review.at, kind: review.kind, planId: review.planId, window: review.window, to: audience.headquarters, cc: leaderAddresses },
+          reviewSubject(input),
+          reviewMarkdown(input),
+          reviewHtml(input),
+          { item: review.planTitle, period: review.window, notice: review.kind },
+        ),
+      ];
       for (const lagging of review.lagging) {
         const leader = audience.leaders.find((l) => l.id === lagging.leaderId);
         if (!leader) continue;
@@ -64,8 +74,22 @@ export function createReviewActivities(deps: ReviewDeps) {
           to: leader.email,
           cc: audience.headquarters,
         };
-        await send(line, subject, text, html, leader.id);
+        const units = lagging.units.map((u) => audience.units[u.unitId] ?? u.unitId).join(', ');
+        const link = deps.links ? { link: [words.links.leader, deps.links.leader(review.planId, leader.id, Date.parse(review.at))] as [string, string] } : {};
+        items.push(item(line, subject, text, html, { item: `${leader.name}: ${units}`, period: review.window, notice: words.digest.kinds.lagging[0], ...link }, leader.id));
       }
+      const digest = (await storedPlan(deps.db, review.planId))?.plan.delivery?.digest !== false;
+      const delivered = await deliverItems(deps, items, {
+        digest,
+        heartbeat,
+        onMessage: (m) => {
+          if (m.fresh) for (const i of m.items) deps.onSent?.({ line: i.line, messageId: m.messageId, subject: m.subject });
+        },
+      });
+      const notices: PublishOutcome['notices'] = items.map((i, k) => {
+        const o = delivered[k];
+        return { kind: i.kind as 'review' | 'summary' | 'lagging', ...(i.leaderId ? { leaderId: i.leaderId } : {}), status: o.status, ...(o.status !== 'sent' ? { reason: o.reason } : {}) };
+      });
       const outcome: PublishOutcome = { documents, notices };
       await recordReview(deps.db, {
         planId: review.planId, window: review.window, kind: review.kind, at: review.at, review, published: publishedOf(review, outcome), documents,

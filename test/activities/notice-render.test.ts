@@ -240,7 +240,8 @@ describe('sendNotices', () => {
     const sent: OutgoingMessage[] = [];
     const mailer: Mailer = { send: async (m) => (sent.push(m), { rejected: [] }), close: async () => {} };
     const { sendNotices } = createNoticeActivities({ mailer, sentLog: createMemorySentLog(), from: 'rc@example.org', links });
-    await sendNotices({ at: AT, notices: [spec(), spec({}, { kind: 'returned', round: 1 })] });
+    // Same instant and recipients: without digests (digest.test.ts has them), one message each.
+    await sendNotices({ at: AT, notices: [spec(), spec({}, { kind: 'returned', round: 1 })], digest: false });
     expect(sent.map((m) => m.headers['X-Review-Cycles-Kind'])).toEqual(['request', 'returned']);
     expect(sent[0].headers['X-Review-Cycles-Key']).toBe('demo-2027/grain/agri/2027-Q1/request/1');
     expect(sent[1].headers['X-Review-Cycles-Key']).toBe('demo-2027/grain/agri/2027-Q1/returned/1/r1');

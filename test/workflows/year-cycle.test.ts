@@ -87,7 +87,10 @@ describe('a year of quarterly cycles', () => {
   test('sends exactly the notices of the rules of time, at their instants, in order', () => {
     const written = readFileSync(join(outDir, 'notices.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     // Reviews and summaries (checked in reviews.test.ts) come on top of the quarterly notices.
-    expect(written.filter((n) => UNIT_KINDS.includes(n.kind))).toEqual(expectedNotices());
+    // Each line also names the message that carried it: here every notice travelled alone, under its key's Message-ID.
+    const lines = written.filter((n) => UNIT_KINDS.includes(n.kind));
+    expect(lines.map(({ messageId: _m, ...line }) => line)).toEqual(expectedNotices());
+    expect(lines.every((n) => n.messageId === messageIdFor({ planId: n.planId, taskId: n.taskId, unitId: n.unitId, period: n.period, kind: n.kind, number: n.level ?? 1 }))).toBe(true);
   });
 
   test('delivers each notice once over SMTP, with recipients, subject and a Message-ID derived from its key', () => {

@@ -46,6 +46,34 @@ export const en = {
   sep: ': ',
   howToReport: 'Reply with your report through the review-cycles portal or: npx review-cycles report submit',
   footer: 'Sent by review-cycles on behalf of headquarters.',
+  /** A digest: several notices of one instant to the same recipients, in one message. */
+  digest: {
+    /** Singular and plural of each kind, for the subject's count. */
+    kinds: {
+      request: ['report request', 'report requests'],
+      reminder: ['reminder', 'reminders'],
+      escalation: ['escalation', 'escalations'],
+      returned: ['report returned for revision', 'reports returned for revision'],
+      review: ['review', 'reviews'],
+      summary: ['summary', 'summaries'],
+      lagging: ['lagging notice', 'lagging notices'],
+    } as Record<string, readonly [string, string]>,
+    count: (n: number, [one, many]: readonly [string, string]) => `${n} ${n === 1 ? one : many}`,
+    mixed: (n: number, parts: string[]) => `${n} notices (${parts.join(', ')})`,
+    subject: (planId: string, what: string, period?: string, dueDay?: string) => `[${planId}] ${what}${period ? ` for ${period}` : ''}${dueDay ? `, due ${dueDay}` : ''}`,
+    lead: (n: number, planTitle: string, at: string) => `${n} notices of "${planTitle}" for you, sent on ${at}. Each line has its own link.`,
+    columns: { item: 'Task', period: 'Quarter', notice: 'Notice', due: 'Due day', lateness: 'Lateness', link: 'Link' },
+    notice: {
+      request: () => 'Report request',
+      reminder: (n: number) => `Reminder ${n}`,
+      escalation: (n: number) => `Escalation level ${n}`,
+      returned: (n: number) => `Returned for revision (round ${n})`,
+    },
+    lateness: (days: number) => (days < 0 ? `due in ${-days} day${days === -1 ? '' : 's'}` : days === 0 ? 'due today' : `${days} day${days === 1 ? '' : 's'} overdue`),
+    none: '-',
+    /** Between the facts of one line of the text body. */
+    join: '; ',
+  },
   format: {
     /** A local day (YYYY-MM-DD) as written in the notices. */
     day: (day: string) => day,
