@@ -1,4 +1,5 @@
 /** The activities a worker registers, built from their dependencies. */
+import { createFindingActivities } from './findings/findings-activities.js';
 import { createNoticeActivities } from './notices/send-notices.js';
 import { createRecordActivities } from './records/record-activities.js';
 import { createReviewActivities, type ReviewDeps } from './reviews/publish-review.js';
@@ -8,7 +9,7 @@ export type { ReviewDeps };
 
 /** Builds every activity of the project over one set of dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createNoticeActivities(deps), ...createReviewActivities(deps), ...createRecordActivities(deps) };
+  return { ...createNoticeActivities(deps), ...createReviewActivities(deps), ...createRecordActivities(deps), ...createFindingActivities(deps) };
 }
 
 /** The activities' type, for `proxyActivities` in workflows (imported as a type only). */

@@ -27,6 +27,7 @@ import { groupStatus, taskTimeline as timelineOf } from '../workflows/cycle/stat
 import { cycleTimeline } from '../workflows/cycle/timeline.js';
 import type { RollLimits } from '../workflows/group.js';
 import type { planWorkflow } from '../workflows/plan.js';
+import { findingsOf } from './findings.js';
 
 /** A refusal to show the user as is (no stack): unknown plan, rejected report, engine not running, ... */
 export class UserError extends Error {
@@ -58,6 +59,8 @@ export interface Engine {
   writeTimeoutMs?: number;
   /** Stamp submissions with this machine's clock (default true); off where the workflows run on a skipped clock (tests, rehearsals). */
   stampArrival?: boolean;
+  /** The clock submissions are stamped with (default: this machine's); a rehearsal stamps each action with its planned instant. */
+  clock?: () => number;
 }
 
 export type StartOutcome = { started: true; workflowId: string; runId: string } | { started: false; workflowId: string; state: string };
@@ -126,6 +129,7 @@ export async function planStatus(db: pg.Pool, planId: string, only: { taskId?: s
     };
   }
   const status: PlanStatus = { planId, tasks: groupStatus(plan, cycleTimeline(stored.plan, stored.startedAt), records, now) };
+  if (stored.plan.inspections?.rounds.some((r) => r.findings.length)) status.findings = await findingsOf(db, stored.plan, { unitId: only.unitId }, now);
   return withRetrying(status, await retryingNotices(db, planId));
 }
 
@@ -224,7 +228,7 @@ const ENGINE_DOWN = {
 };
 
 /** Runs an Update, turning a refusal into a UserError and an engine that does not answer into a clear sentence. */
-async function update<T>(engine: Engine, planId: string, what: 'report' | 'decision', run: (client: Client) => Promise<T>, ms = engine.writeTimeoutMs ?? 6_000): Promise<T> {
+export async function update<T>(engine: Engine, planId: string, what: 'report' | 'decision', run: (client: Client) => Promise<T>, ms = engine.writeTimeoutMs ?? 6_000): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), Math.max(0, ms));
   try {
@@ -246,7 +250,7 @@ async function update<T>(engine: Engine, planId: string, what: 'report' | 'decis
   }
 }
 
-const engineDown = (ms: number, what: 'report' | 'decision') =>
+export const engineDown = (ms: number, what: 'report' | 'decision') =>
   refused('engine', 'engineDown', { message: ENGINE_DOWN[what].replace('{s}', String(Math.round(ms / 1000))), what }, 'ENOENGINE');
 
 /** How long a submission that got no answer looks for itself in the database before it says it was not recorded. */

@@ -17,12 +17,15 @@ import {
 import type { Activities } from '../activities/index.js';
 import { periodsOf } from './calendar/index.js';
 import { INVALID_PLAN } from './contract/errors.js';
+import { findingsWorkflowId } from './contract/ids.js';
 import { MAIL_RETRY } from './contract/notice.js';
 import { layoutQuery, planQuery, reviewsQuery, reviewTallySignal } from './contract/messages.js';
 import { checkPlan } from './contract/plan-check.js';
 import { addressList, type Plan } from './contract/plan.js';
 import type { PublishedReview, ReviewAudience } from './contract/review.js';
 import { layoutOf, subPlan, type LayoutKind } from './cycle/layout.js';
+import { findingsWorkflow } from './findings.js';
+import { findingSlices } from './findings/slices.js';
 import { groupWorkflow, type RollLimits } from './group.js';
 import { publishedOf } from './review/published.js';
 import { buildReview } from './review/rank.js';
@@ -126,6 +129,21 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
         }),
       ),
     );
+    // The inspection findings run beside the groups, in slices; plans without findings never reach the patch.
+    const slices = findingSlices(plan);
+    if (slices.length && patched('findings')) {
+      const findingsPlan: Plan = { ...plan, tasks: [], aspects: [] }; // a slice needs units, leaders and the calendar, not the tasks
+      const findingLimits = limits ? { limits: { maxUpdatesPerRun: limits.maxUpdatesPerRun, maxHistoryPerRun: limits.maxHistoryPerRun } } : {};
+      await Promise.all(
+        slices.map((findingIds, sliceIndex) =>
+          startChild(findingsWorkflow, {
+            workflowId: findingsWorkflowId(plan.id, sliceIndex),
+            args: [{ plan: findingsPlan, sliceIndex, findingIds, startedAt, ...findingLimits }],
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+          }),
+        ),
+      );
+    }
   }
 
   const windows = reviewWindows(plan);

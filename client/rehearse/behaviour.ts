@@ -4,6 +4,7 @@ import { addDays, periodsOf, periodSchedule, zonedInstant } from '../../workflow
 import type { Plan } from '../../workflows/contract/plan.js';
 import { REPORT_STATUSES } from '../../workflows/contract/report.js';
 import { readStructuredFile } from '../structured-file.js';
+import { checkFindingBehaviour, findingBehaviourSchema } from './findings.js';
 
 const submitSchema = z.union([
   z.literal('never'),
@@ -29,6 +30,7 @@ export const behaviourSchema = z.strictObject({
       }),
     )
     .default([]),
+  findings: findingBehaviourSchema.optional(),
 });
 
 export type Behaviour = z.output<typeof behaviourSchema>;
@@ -67,6 +69,7 @@ export function checkBehaviourAgainstPlan(b: Behaviour, plan: Plan): string[] {
     if (r.task !== undefined && !tasks.has(r.task)) problems.push(`rules[${i}].task: unknown task "${r.task}" in plan ${plan.id}`);
     if (r.period !== undefined && !periods.has(r.period)) problems.push(`rules[${i}].period: ${r.period} is not a quarter of plan ${plan.id}`);
   });
+  if (b.findings) problems.push(...checkFindingBehaviour(b.findings, plan));
   return problems;
 }
 

@@ -12,10 +12,14 @@ import { createDbSentLog, ledgerDetails, openStore, temporaryEmbeddedPostgres } 
 import { freePorts } from '../dev-server.js';
 import { workflowsPath } from '../../worker/build.js';
 import { installRuntime } from '../../worker/runtime.js';
-import { busyQuery } from '../../workflows/contract/messages.js';
+import { busyQuery, findingsProgressQuery } from '../../workflows/contract/messages.js';
 import type { Plan } from '../../workflows/contract/plan.js';
 import type { NoticeLine } from '../../workflows/contract/notice.js';
-import { planWorkflowId } from '../../workflows/contract/ids.js';
+import { findingsWorkflowId, planWorkflowId } from '../../workflows/contract/ids.js';
+import { findingSlices } from '../../workflows/findings/slices.js';
+import { actOnFinding } from '../findings.js';
+import { FindingActor } from './findings.js';
+import { plannedFindings } from '../../workflows/findings/record.js';
 import { reviewWindows } from '../../workflows/review/windows.js';
 import { writeLedger } from '../ledger.js';
 import type { PlanStatus } from '../../workflows/contract/status.js';
@@ -53,6 +57,8 @@ export interface RehearsalOptions {
 
 export interface RehearsalResult {
   notices: NoticeLine[];
+  /** How many messages carried them (a digest carries several notices). */
+  messages: number;
   status: PlanStatus;
   summary: string;
   rejected: string[];
@@ -114,7 +120,26 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       const end = Math.max(lastNotice, lastSubmission);
       const windows = reviewWindows(plan);
       let lastQuarter = '';
-      for (let i = 0; i < submissions.length; ) {
+      const actor = new FindingActor(plan, opts.behaviour.findings, startedAt);
+      const findingWorkflows = findingSlices(plan).map((_, k) => findingsWorkflowId(plan.id, k));
+      for (let i = 0; ; ) {
+        const nextSubmission = i < submissions.length ? submissions[i].at : Infinity;
+        const nextAction = actor.next() ?? Infinity;
+        if (nextSubmission === Infinity && nextAction === Infinity) break;
+        if (nextAction < nextSubmission) {
+          await advanceTo(env, nextAction);
+          // The findings workflows act on everything due by now (an assignment at this very instant) first.
+          await findingsIdle(env, findingWorkflows, nextAction);
+          for (const { p, action } of actor.take(nextAction)) {
+            try {
+              await actOnFinding({ client: env.client, db, writeTimeoutMs: 600_000, clock: () => action.at }, plan.id, action.input);
+              actor.applied(p, action);
+            } catch (err) {
+              rejected.push(`${action.findingId} ${String(action.input.action)} at ${new Date(action.at).toISOString()}: ${(err as Error).message}`);
+            }
+          }
+          continue;
+        }
         const at = submissions[i].at;
         const group = [];
         while (i < submissions.length && submissions[i].at === at) group.push(submissions[i++]);
@@ -150,16 +175,21 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       // The plan workflow ends once its plan summary is out: the rehearsal ends with it.
       log(`${new Date(windows[windows.length - 1].at).toISOString()} plan summary`);
       await env.client.workflow.getHandle(planWorkflowId(plan.id)).result();
+      // The findings end when nothing more is scheduled for them (one result awaited at a time on this server).
+      for (const id of findingWorkflows) await env.client.workflow.getHandle(id).result();
       await waitIdle(env, layout.groups.map((g) => g.workflowId));
       return planStatus(db, plan.id, {}, await env.currentTimeMs());
     });
-    const notices = sent.sort((a, b) => Date.parse(a.n.line.at) - Date.parse(b.n.line.at) || order(a.n.line, b.n.line, plan) || a.seq - b.seq).map(({ n }) => n.line);
+    const inOrder = sent.sort((a, b) => Date.parse(a.n.line.at) - Date.parse(b.n.line.at) || order(a.n.line, b.n.line, plan) || a.seq - b.seq);
+    const notices = inOrder.map(({ n }) => n.line);
     await mkdir(opts.outDir, { recursive: true });
-    await writeFile(join(opts.outDir, 'notices.jsonl'), notices.map((n) => JSON.stringify(n)).join('\n') + (notices.length ? '\n' : ''));
+    // One line per notice; the notices that travelled in one message (a digest) share its Message-ID.
+    const lines = inOrder.map(({ n }) => JSON.stringify({ ...n.line, messageId: n.messageId }));
+    await writeFile(join(opts.outDir, 'notices.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
     await writeFile(join(opts.outDir, 'status.json'), `${JSON.stringify(status, null, 2)}\n`);
     await writeLedger(plan, status, 'csv', join(opts.outDir, 'ledger.csv'), await ledgerDetails(db, plan.id));
     const summary = summarize(plan, notices, status, rejected);
-    return { notices, status, summary, rejected };
+    return { notices, messages: new Set(inOrder.map(({ n }) => n.messageId)).size, status, summary, rejected };
   } finally {
     if (!opts.mailer) await mailer.close();
     if (!opts.env) await env.teardown();
@@ -173,6 +203,15 @@ async function advanceTo(env: TestWorkflowEnvironment, at: number): Promise<void
   if (at > now) await env.sleep(at - now);
 }
 
+/** Waits until every findings workflow has acted on everything due at or before `at`. */
+async function findingsIdle(env: TestWorkflowEnvironment, workflowIds: string[], at: number): Promise<void> {
+  for (;;) {
+    const progress = await Promise.all(workflowIds.map((id) => env.client.workflow.getHandle(id).query(findingsProgressQuery))).catch(() => undefined);
+    if (progress && progress.every((p) => !p.busy && (p.next === null || p.next > at))) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Waits until no group is handing notices to the mail activity. */
 async function waitIdle(env: TestWorkflowEnvironment, workflowIds: string[]): Promise<void> {
   for (;;) {
@@ -183,7 +222,15 @@ async function waitIdle(env: TestWorkflowEnvironment, workflowIds: string[]): Pr
   }
 }
 
-const KINDS = ['request', 'reminder', 'escalation', 'review', 'summary', 'lagging'];
+const KINDS = ['request', 'reminder', 'escalation', 'review', 'summary', 'lagging', 'finding-assigned', 'finding-reopened', 'claim-rejected', 'claim-received', 'verify-reminder', 'recheck'];
+
+const findingOrders = new WeakMap<Plan, Map<string, number>>();
+/** Each finding's position in the plan file. */
+function findingOrder(plan: Plan): Map<string, number> {
+  let known = findingOrders.get(plan);
+  if (!known) findingOrders.set(plan, (known = new Map(plannedFindings(plan).map((p, i) => [p.finding.id, i]))));
+  return known;
+}
 
 /** Notices of one instant in a stable order: kind, quarter or window, number, then plan order of task, unit, leader. */
 function order(a: NoticeLine, b: NoticeLine, plan: Plan): number {
@@ -191,13 +238,15 @@ function order(a: NoticeLine, b: NoticeLine, plan: Plan): number {
   const unitIndex = (l: NoticeLine) => plan.tasks[taskIndex(l.taskId)]?.units.indexOf(l.unitId ?? '') ?? -1;
   const leaderIndex = (l: NoticeLine) => plan.leaders.findIndex((x) => l.to.some((addr) => ([] as string[]).concat(x.email).includes(addr)));
   const text = (x?: string) => x ?? '';
+  const findingIndex = (l: NoticeLine) => (l.findingId ? findingOrder(plan).get(l.findingId) ?? -1 : -1);
   return (
     KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) ||
     (text(a.period ?? a.window) < text(b.period ?? b.window) ? -1 : text(a.period ?? a.window) > text(b.period ?? b.window) ? 1 : 0) ||
     (a.level ?? 0) - (b.level ?? 0) ||
     taskIndex(a.taskId) - taskIndex(b.taskId) ||
     unitIndex(a) - unitIndex(b) ||
-    leaderIndex(a) - leaderIndex(b)
+    leaderIndex(a) - leaderIndex(b) ||
+    findingIndex(a) - findingIndex(b)
   );
 }
 

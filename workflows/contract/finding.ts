@@ -191,3 +191,49 @@ export interface FindingNoticeLine {
   to: string[];
   cc: string[];
 }
+
+/** What the findings workflow hands the mail activity for one finding notice. */
+export interface FindingNoticeSpec {
+  key: FindingNoticeKey;
+  at: string;
+  to: string[];
+  cc: string[];
+  locale: string;
+  timezone: string;
+  planTitle: string;
+  findingTitle: string;
+  inspectionId: string;
+  inspectionTitle: string;
+  unitId: string;
+  unitName: string;
+  /** The round's deadline day. */
+  dueDay: string;
+  escalatedTo?: 'unitLeader' | 'headquarters';
+  /** Who verifies: `headquarters` or a unit id. */
+  verifier: string;
+  /** The rejection's reason, for `claim-rejected`. */
+  reason?: string;
+}
+
+/** A batch of finding notices of one instant, with the records they change (written after the outcomes). */
+export interface FindingNoticeBatch {
+  at: string;
+  notices: FindingNoticeSpec[];
+}
+
+/** One action as the system of record keeps it (with its texts). */
+export interface FindingActionRow {
+  planId: string;
+  findingId: string;
+  requestId: string;
+  action: FindingActionKind;
+  actor: string;
+  by?: string;
+  at: number;
+  round: number;
+  claim: number | null;
+  /** Evidence, note, comment or reason. */
+  text?: string;
+  links?: string[];
+  result?: 'pass' | 'reopen';
+}

@@ -13,6 +13,11 @@ export function groupWorkflowId(planId: string, groupIndex: number): string {
   return `review-cycles:${planId}:tasks-${groupIndex + 1}`;
 }
 
+/** The id of the workflow that runs one slice of a plan's inspection findings. */
+export function findingsWorkflowId(planId: string, sliceIndex: number): string {
+  return `review-cycles:${planId}:findings-${sliceIndex + 1}`;
+}
+
 /** The key of one (task, unit, period) in workflow state. */
 export function recordKey(taskId: string, unitId: string, period: string): string {
   return `${taskId}|${unitId}|${period}`;

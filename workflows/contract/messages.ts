@@ -1,6 +1,7 @@
 /** Updates and queries of the plan and group workflows; clients import these without loading workflow code. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GroupTally } from '../review/tally.js';
+import type { FindingActionInput, FindingReceipt, FindingRecord } from './finding.js';
 import type { PublishedReview } from './review.js';
 import type { Plan } from './plan.js';
 import type { DecisionReceipt, ReportInput, ReportReceipt, ReviewDecision } from './report.js';
@@ -38,3 +39,12 @@ export const timelineQuery = defineQuery<TimelineEntry[], [{ taskId: string }]>(
 
 /** Every record a group workflow holds, keyed by recordKey (for re-projecting into the database). */
 export const recordsQuery = defineQuery<Record<string, UnitPeriodRecord>>('records');
+
+/** A unit or a verifier acts on an inspection finding (claim, progress, accept, reject, re-check answer). */
+export const findingActionUpdate = defineUpdate<FindingReceipt, [FindingActionInput]>('findingAction');
+
+/** Every finding record a findings workflow holds, by finding id. */
+export const findingRecordsQuery = defineQuery<Record<string, FindingRecord>>('findingRecords');
+
+/** Whether a findings workflow is acting, and the instant of the next thing it will do (null: nothing scheduled). */
+export const findingsProgressQuery = defineQuery<{ busy: boolean; next: number | null }>('findingsProgress');

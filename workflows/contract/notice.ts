@@ -1,6 +1,7 @@
 /** What a workflow hands the mail activity: one notice per business key, rendered and sent by the activity. */
 import type { OutcomeRule } from '../cycle/outcomes.js';
 import type { RecordChange } from './progress.js';
+import type { FindingNoticeKind } from './finding.js';
 
 export type NoticeKind = 'request' | 'reminder' | 'escalation' | 'returned';
 
@@ -78,8 +79,12 @@ export function windowNoticeKeyText(planId: string, window: string, kind: Window
 /** One notice as it went out: a line of a rehearsal's notices.jsonl. */
 export interface NoticeLine {
   at: string;
-  kind: NoticeKind | WindowNoticeKind;
+  kind: NoticeKind | WindowNoticeKind | FindingNoticeKind;
   planId: string;
+  /** Finding notices: the finding, its inspection round, and the claim or reminder number. */
+  findingId?: string;
+  inspectionId?: string;
+  number?: number;
   taskId?: string;
   unitId?: string;
   period?: string;

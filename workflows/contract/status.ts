@@ -1,4 +1,5 @@
 /** The status of a plan as reported by `plan status --json` and the rehearsal's status.json. */
+import type { FindingStatus } from './finding.js';
 
 export const PERIOD_STATES = ['untracked', 'scheduled', 'requested', 'submitted', 'late', 'overdue', 'escalated'] as const;
 export type PeriodState = (typeof PERIOD_STATES)[number];
@@ -74,6 +75,8 @@ export interface PlanStatus {
   tasks: TaskStatus[];
   /** Present while any notice of the plan is not delivered yet (the mail server keeps failing): all of them. */
   retrying?: (RetryingDelivery & { taskId: string | null; unitId: string | null; period: string | null })[];
+  /** The plan's inspection findings (present when the plan has any). */
+  findings?: FindingStatus[];
 }
 
 /** A stored revision of a report. */
