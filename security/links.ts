@@ -1,4 +1,4 @@
-/** The links that notices carry: to a unit's report form and its page, and to a leader's read-only view. */
+/** The links that notices carry: to a unit's report form, its page and its finding pages, to a verifier's page, and to a leader's read-only view. */
 import type { Keyring } from './keyring.js';
 import { signToken } from './tokens.js';
 
@@ -17,6 +17,12 @@ export interface LinkMaker {
   unit(planId: string, unitId: string, issuedAt: number): string;
   /** The unit's calendar feed of due days, `/cal/<token>.ics` (valid CALENDAR_LINK_TTL_DAYS: calendars poll it for long). */
   calendar(planId: string, unitId: string, issuedAt: number): string;
+  /** The responsible unit's page of exactly this finding: progress notes and the claim with its evidence. */
+  finding(planId: string, unitId: string, findingId: string, issuedAt: number): string;
+  /** A verifier unit's page for the plan: exactly the findings it verifies, their claims' evidence and its decisions. */
+  verifier(planId: string, verifierId: string, issuedAt: number): string;
+  /** Headquarters' dashboard page of a finding (unsigned: it asks for headquarters' credential). */
+  hqFinding(planId: string, findingId: string): string;
 }
 
 /** Builds links under `portalUrl`, signed with the keyring's active key. */
@@ -28,5 +34,8 @@ export function linkMaker(portalUrl: string, ring: Keyring): LinkMaker {
     leader: (plan, leader, at) => `${base}/l/${signToken(ring, { p: 'leader-link', plan, leader, exp: exp(at) })}`,
     unit: (plan, unit, at) => `${base}/u/${signToken(ring, { p: 'unit-link', plan, unit, exp: exp(at) })}`,
     calendar: (plan, unit, at) => `${base}/cal/${signToken(ring, { p: 'unit-calendar', plan, unit, exp: Math.floor(at / 1000) + CALENDAR_LINK_TTL_DAYS * 86_400 })}.ics`,
+    finding: (plan, unit, finding, at) => `${base}/f/${signToken(ring, { p: 'finding-link', plan, unit, finding, exp: exp(at) })}`,
+    verifier: (plan, verifier, at) => `${base}/v/${signToken(ring, { p: 'verifier-link', plan, verifier, exp: exp(at) })}`,
+    hqFinding: (plan, finding) => `${base}/hq/plans/${encodeURIComponent(plan)}/findings/${encodeURIComponent(finding)}`,
   };
 }

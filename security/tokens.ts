@@ -6,7 +6,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Keyring } from './keyring.js';
 
 /** What a token lets its bearer do. */
-export type Purpose = 'report-link' | 'leader-link' | 'report-session' | 'leader-session' | 'unit-link' | 'unit-session' | 'unit-calendar';
+export type Purpose =
+  | 'report-link' | 'leader-link' | 'report-session' | 'leader-session' | 'unit-link' | 'unit-session' | 'unit-calendar'
+  | 'finding-link' | 'finding-session' | 'verifier-link' | 'verifier-session';
 
 export interface TokenScope {
   plan: string;
@@ -14,6 +16,10 @@ export interface TokenScope {
   unit?: string;
   period?: string;
   leader?: string;
+  /** The one finding a unit's finding link is for. */
+  finding?: string;
+  /** The verifier unit a verifier's link is for. */
+  verifier?: string;
 }
 
 export interface TokenPayload extends TokenScope {

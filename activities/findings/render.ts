@@ -1,6 +1,6 @@
 /** Turns a finding notice into its subject, plain-text and HTML bodies, in the plan's language and time zone. */
 import type { LinkMaker } from '../../security/links.js';
-import type { FindingNoticeKind, FindingNoticeSpec } from '../../workflows/contract/finding.js';
+import { HEADQUARTERS, type FindingNoticeKind, type FindingNoticeSpec } from '../../workflows/contract/finding.js';
 import { escapeHtml, localDay, linksHtml, type RenderedNotice } from '../notices/render.js';
 
 interface W {
@@ -84,14 +84,27 @@ const ZH: Record<FindingNoticeKind, { subject: (w: W) => string; lead: (w: W) =>
 };
 
 const FACTS = {
-  en: { plan: 'Plan', inspection: 'Inspection', finding: 'Finding', unit: 'Responsible unit', due: 'Deadline day', round: 'Round', reason: 'Reason', verifier: 'Verifier', sep: ': ', footer: 'This notice was sent by review-cycles on behalf of headquarters.', unitPage: "The unit's page" },
-  'zh-CN': { plan: '计划', inspection: '督查轮次', finding: '问题', unit: '责任单位', due: '整改期限', round: '整改轮次', reason: '退回理由', verifier: '核验方', sep: '：', footer: '本通知由督办系统代总部发出。', unitPage: '本单位页面' },
+  en: { plan: 'Plan', inspection: 'Inspection', finding: 'Finding', unit: 'Responsible unit', due: 'Deadline day', round: 'Round', reason: 'Reason', verifier: 'Verifier', sep: ': ', footer: 'This notice was sent by review-cycles on behalf of headquarters.', unitPage: "The unit's page", findingPage: 'Report progress or claim the finding rectified', verifierPage: 'Check the evidence and decide', hqPage: "The finding on headquarters' dashboard" },
+  'zh-CN': { plan: '计划', inspection: '督查轮次', finding: '问题', unit: '责任单位', due: '整改期限', round: '整改轮次', reason: '退回理由', verifier: '核验方', sep: '：', footer: '本通知由督办系统代总部发出。', unitPage: '本单位页面', findingPage: '报送整改进展或申请销号', verifierPage: '核验佐证材料并作出决定', hqPage: '总部督办台上的该问题' },
 };
 
-/** Who receives which kind: the unit (and the unit's page link), or the verifier. */
+/** Who receives which kind: the unit (its finding page and its page), or the verifier (its page). */
 const TO_UNIT = new Set<FindingNoticeKind>(['finding-assigned', 'reminder', 'claim-rejected', 'finding-reopened']);
+const TO_VERIFIER = new Set<FindingNoticeKind>(['claim-received', 'verify-reminder', 'recheck']);
 
-/** Renders one finding notice; with `links`, notices to the unit carry the link to the unit's page. */
+/** The links a finding notice carries: the signed page of whoever is to act on it (issued at the notice's instant). */
+export function findingNoticeLinks(n: FindingNoticeSpec, links: LinkMaker | undefined): [string, string][] {
+  if (!links) return [];
+  const f = n.locale === 'zh-CN' ? FACTS['zh-CN'] : FACTS.en;
+  const at = Date.parse(n.at);
+  const { planId, findingId, kind } = n.key;
+  if (TO_UNIT.has(kind)) return [[f.findingPage, links.finding(planId, n.unitId, findingId, at)], [f.unitPage, links.unit(planId, n.unitId, at)]];
+  if (!TO_VERIFIER.has(kind)) return [];
+  // Headquarters acts from its dashboard with its credential, so its link is not signed.
+  return [n.verifier === HEADQUARTERS ? [f.hqPage, links.hqFinding(planId, findingId)] : [f.verifierPage, links.verifier(planId, n.verifier, at)]];
+}
+
+/** Renders one finding notice; with `links`, each carries the page of whoever is to act on it (see findingNoticeLinks). */
 export function renderFindingNotice(n: FindingNoticeSpec, links?: LinkMaker): RenderedNotice {
   const zh = n.locale === 'zh-CN';
   const words = zh ? ZH : EN;
@@ -109,7 +122,7 @@ export function renderFindingNotice(n: FindingNoticeSpec, links?: LinkMaker): Re
     [f.round, String(n.key.round)],
     ...(n.reason ? [[f.reason, n.reason] as [string, string]] : []),
   ];
-  const linkList: [string, string][] = links && TO_UNIT.has(n.key.kind) ? [[f.unitPage, links.unit(n.key.planId, n.unitId, Date.parse(n.at))]] : [];
+  const linkList = findingNoticeLinks(n, links);
   const text = [lead, '', ...facts.map(([k, v]) => `${k}${f.sep}${v}`), '', ...linkList.map(([k, v]) => `${k}${f.sep}${v}`), ...(linkList.length ? [''] : []), f.footer, ''].join('\n');
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif">',
