@@ -15,6 +15,8 @@ import { syncPlan } from './live.js';
 import type { DecisionReceipt } from '../workflows/contract/report.js';
 import { loadBehaviourFile, SILENT } from './rehearse/behaviour.js';
 import { MissingBinaryError } from './temporal-binaries.js';
+import { actOnFinding, findingLife, findingsOf } from './findings.js';
+import { FINDING_STATES, type FindingStatus } from '../workflows/contract/finding.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const json = (value: unknown) => out(JSON.stringify(value, null, 2));
@@ -57,11 +59,22 @@ const number = (value: string): number => {
 };
 
 async function readSummary(file: string): Promise<string> {
+  return readText(file, '--summary-file');
+}
+
+async function readText(file: string, flag: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
-    throw new UserError(`--summary-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'EUSER');
+    throw new UserError(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'EUSER');
   }
+}
+
+const oneLine = (text: string) => (text.length > 100 ? `${text.slice(0, 97)}...` : text).replace(/\s+/g, ' ');
+
+function findingLine(f: FindingStatus): string {
+  const closed = f.closedAt ? `, closed ${f.closedAt}${f.closedOnTime ? ' on time' : ` ${f.daysLate} day${f.daysLate === 1 ? '' : 's'} late`}` : '';
+  return `${f.findingId.padEnd(16)} ${f.state.padEnd(9)} unit ${f.unitId}, round ${f.round}${f.deadlineDay ? `, due ${f.deadlineDay}` : ''}, ${f.claims} claim${f.claims === 1 ? '' : 's'}${f.reopened ? `, reopened ${f.reopened}` : ''}${closed}`;
 }
 
 function statusTable(status: PlanStatus): string[] {
@@ -75,6 +88,10 @@ function statusTable(status: PlanStatus): string[] {
       });
       lines.push(`    ${u.unitId.padEnd(16)} ${cells.join(' | ')}`);
     }
+  }
+  if (status.findings?.length) {
+    lines.push('  findings');
+    for (const f of status.findings) lines.push(`    ${findingLine(f)}`);
   }
   if (status.retrying?.length) {
     const first = status.retrying[0];
@@ -223,6 +240,78 @@ export function program(): Command {
       if (o.json) { json(revisions); return; }
       if (!revisions.length) out('no report yet');
       revisions.forEach((r, i) => out(`revision ${i + 1} at ${new Date(r.arrivedAt).toISOString()}: ${r.status}${r.progress !== undefined ? ` progress ${r.progress}` : ''}\n  ${r.summary}`));
+    });
+
+  const findings = cli.command('findings').description('inspection findings');
+  findings
+    .command('list <planId>')
+    .description('every finding of the plan with its state, round and deadline')
+    .option('--unit <unitId>', 'only the findings of this unit')
+    .option('--state <state>', `only findings in this state (${FINDING_STATES.join(', ')})`)
+    .option('--json', 'print as JSON')
+    .action(async (planId: string, o: { unit?: string; state?: string; json?: boolean }) => {
+      const list = await withDb(async (db) => findingsOf(db, await runningPlan(db, planId), { unitId: o.unit, state: o.state }));
+      if (o.json) { json(list); return; }
+      if (!list.length) out('no findings');
+      for (const f of list) out(findingLine(f));
+    });
+
+  const finding = cli.command('finding').description('act on one inspection finding, or show its whole life');
+  finding
+    .command('show <planId> <findingId>')
+    .description("a finding's whole life: its state, every action and every notice")
+    .option('--json', 'print as JSON')
+    .action(async (planId: string, findingId: string, o: { json?: boolean }) => {
+      const life = await withDb((db) => findingLife(db, planId, findingId));
+      if (o.json) { json(life); return; }
+      out(findingLine(life.status));
+      out(`  ${life.status.title}${life.description ? `: ${life.description}` : ''}`);
+      const events = [
+        ...life.actions.map((a) => ({ at: a.at, text: `${a.action}${a.claim ? ` (claim ${a.claim})` : ''}${a.result ? ` ${a.result}` : ''} by ${a.actor}${a.by ? ` (${a.by})` : ''}, round ${a.round}${a.text ? `: ${oneLine(a.text)}` : ''}` })),
+        ...life.notices.map((n) => ({ at: n.at, text: `notice ${n.kind} (round ${n.round}${n.number && n.number > 1 ? `, ${n.number}` : ''}) to ${n.to.join(', ')}: ${n.status}` })),
+      ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      for (const e of events) out(`  ${e.at} ${e.text}`);
+    });
+
+  const act = (c: Command) => c.option('--by <name>', 'who acts').option('--request-id <id>', 'idempotency key: the same id is applied once (default: a new one)').option('--json', 'print the receipt as JSON');
+  const sendAction = async (planId: string, input: Record<string, unknown>, asJson?: boolean) => {
+    const receipt = await withEngine((engine) => actOnFinding(engine, planId, { ...input, ...(input.requestId === undefined ? { requestId: randomUUID() } : {}) }));
+    if (asJson) { json(receipt); return; }
+    const what = receipt.claim ? ` claim ${receipt.claim}` : '';
+    out(`${receipt.duplicate ? 'already applied' : 'applied'}: ${receipt.action}${what} on finding ${receipt.findingId}, now ${receipt.state} (round ${receipt.round}${receipt.deadlineDay ? `, due ${receipt.deadlineDay}` : ''})`);
+  };
+  const common = (o: { by?: string; requestId?: string }) => ({ ...(o.by !== undefined ? { by: o.by } : {}), ...(o.requestId !== undefined ? { requestId: o.requestId } : {}) });
+  act(finding.command('claim <planId> <findingId>').description('the responsible unit claims the finding rectified, with its evidence'))
+    .requiredOption('--unit <unitId>', 'the responsible unit')
+    .option('--evidence <text>', 'the evidence of the rectification (or --evidence-file)')
+    .option('--evidence-file <file>', 'read the evidence from a file')
+    .option('--link <url>', 'a link to evidence (repeat for more)', (v: string, all: string[] = []) => [...all, v])
+    .action(async (planId: string, findingId: string, o: { unit: string; evidence?: string; evidenceFile?: string; link?: string[]; by?: string; requestId?: string; json?: boolean }) => {
+      const evidence = o.evidenceFile ? await readText(o.evidenceFile, '--evidence-file') : (o.evidence ?? '');
+      await sendAction(planId, { action: 'claim', findingId, actor: o.unit, evidence, links: o.link ?? [], ...common(o) }, o.json);
+    });
+  act(finding.command('progress <planId> <findingId>').description('the responsible unit notes progress on the rectification'))
+    .requiredOption('--unit <unitId>', 'the responsible unit')
+    .requiredOption('--note <text>', 'what was done')
+    .action(async (planId: string, findingId: string, o: { unit: string; note: string; by?: string; requestId?: string; json?: boolean }) => {
+      await sendAction(planId, { action: 'progress', findingId, actor: o.unit, note: o.note, ...common(o) }, o.json);
+    });
+  const verifierOption = (c: Command) => c.option('--as <verifier>', 'who decides: headquarters (the default) or the verifier unit', 'headquarters');
+  act(verifierOption(finding.command('accept <planId> <findingId>').description('accept the claim awaiting a decision: the finding is closed')))
+    .option('--comment <text>', 'a comment')
+    .action(async (planId: string, findingId: string, o: { as: string; comment?: string; by?: string; requestId?: string; json?: boolean }) => {
+      await sendAction(planId, { action: 'accept', findingId, actor: o.as, ...(o.comment !== undefined ? { comment: o.comment } : {}), ...common(o) }, o.json);
+    });
+  act(verifierOption(finding.command('reject <planId> <findingId>').description('reject the claim awaiting a decision: a new round starts')))
+    .requiredOption('--reason <text>', 'why the claim is rejected')
+    .action(async (planId: string, findingId: string, o: { as: string; reason: string; by?: string; requestId?: string; json?: boolean }) => {
+      await sendAction(planId, { action: 'reject', findingId, actor: o.as, reason: o.reason, ...common(o) }, o.json);
+    });
+  act(verifierOption(finding.command('recheck <planId> <findingId>').description('answer the re-check of a closed finding: pass, or reopen')))
+    .addOption(new Option('--result <result>', 'the answer').choices(['pass', 'reopen']).makeOptionMandatory())
+    .option('--comment <text>', 'a comment')
+    .action(async (planId: string, findingId: string, o: { as: string; result: string; comment?: string; by?: string; requestId?: string; json?: boolean }) => {
+      await sendAction(planId, { action: 'recheck', findingId, actor: o.as, result: o.result, ...(o.comment !== undefined ? { comment: o.comment } : {}), ...common(o) }, o.json);
     });
 
   const ledger = cli.command('ledger').description('the work ledger: one row per aspect, task, unit and quarter');

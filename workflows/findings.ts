@@ -109,6 +109,8 @@ export async function findingsWorkflow(input: FindingsInput): Promise<FindingsRe
       const params = { receivedAt: a.receivedAt!, now: new Date(Date.now()).toISOString() };
       return [{ field: 'receivedAt', code: arrival.problem === 'future' ? 'receivedInFuture' : 'arrivedTooLate', params }];
     }
+    // A repeated request id is answered with its first receipt, whatever happened since.
+    if (seenReceipt(plan, records[a.findingId], a, Date.now())) return [];
     return actionRefusals(plan, planned.get(a.findingId), records[a.findingId], a, arrival.at, startedAt);
   }
 
