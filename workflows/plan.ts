@@ -25,6 +25,7 @@ import { addressList, type Plan } from './contract/plan.js';
 import type { PublishedReview, ReviewAudience } from './contract/review.js';
 import { layoutOf, subPlan, type LayoutKind } from './cycle/layout.js';
 import { findingsWorkflow } from './findings.js';
+import { plannedFindings } from './findings/record.js';
 import { findingSlices } from './findings/slices.js';
 import { groupWorkflow, type RollLimits } from './group.js';
 import { publishedOf } from './review/published.js';
@@ -33,6 +34,11 @@ import type { GroupTally } from './review/tally.js';
 import { reviewWindows } from './review/windows.js';
 
 const { recordPlan } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const { tallyFindings } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -149,11 +155,14 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
   const windows = reviewWindows(plan);
   const allPeriods = periodsOf(plan.start, plan.end).map((p) => p.id);
   const audience = audienceOf(plan);
+  const withFindings = plannedFindings(plan).length > 0;
   while (next < windows.length) {
     const window = windows[next];
     await condition(() => Object.keys(tallies[window.id] ?? {}).length === layout.groups.length);
     const annual = window.kind === 'summary' && window.id !== 'plan';
-    const review = buildReview(plan, window, Object.values(tallies[window.id]), allPeriods, annual ? previous : null);
+    // Plans without findings never reach the patch: their histories replay as they were recorded.
+    const findings = withFindings && patched('findings-review') ? await tallyFindings({ planId: plan.id, window }) : null;
+    const review = buildReview(plan, window, Object.values(tallies[window.id]), allPeriods, annual ? previous : null, findings);
     const outcome = await publishReview({ review, audience });
     published.push(publishedOf(review, outcome));
     if (annual) previous = { window: window.id, ranks: Object.fromEntries(review.ranking.map((r) => [r.unitId, r.rank])) };

@@ -2,7 +2,8 @@
  * Turns a computed review or summary (`Review`) into its JSON, Markdown and HTML documents and its mail subject,
  * in the plan's language and time zone. Pure: no I/O.
  */
-import type { Review } from '../../workflows/review/rank.js';
+import type { RankedUnit, Review } from '../../workflows/review/rank.js';
+import { SCORE_PARTS, type ScorePartName } from '../../workflows/review/score.js';
 import type { CellCode } from '../../workflows/review/tally.js';
 import { escapeHtml, localTime } from '../notices/render.js';
 import { en, type ReviewCatalogue } from './catalogue/en.js';
@@ -57,6 +58,8 @@ export function reviewJson(input: ReviewDocumentInput): string {
       escalations: u.escalations,
       onTimeRate: u.onTimeRate,
       ...(u.rankChange !== undefined ? { rankChange: u.rankChange } : {}),
+      ...(u.findings ? { findings: u.findings, closureRate: u.closureRate ?? null } : {}),
+      ...(u.score ? { score: u.score.score, scoreParts: u.score.parts } : {}),
     })),
     advanced: r.advanced,
     backward: r.backward,
@@ -68,6 +71,8 @@ export function reviewJson(input: ReviewDocumentInput): string {
     laggingWithoutLeader: r.laggingWithoutLeader.map((u) => ({ unitId: u.unitId, reasons: u.reasons })),
     allPeriods: r.allPeriods,
     heatmap: r.heatmap.map((h) => ({ taskId: h.taskId, cells: h.cells })),
+    ...(r.findings ? { findings: r.findings } : {}),
+    ...(r.weights ? { weights: r.weights } : {}),
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }
@@ -138,8 +143,50 @@ function rankingColumns(r: Review, c: ReviewCatalogue): string[] {
     c.ranking.escalations,
     c.ranking.onTimeRate,
   ];
+  if (r.findings) cols.push(c.ranking.findingsDue, c.ranking.closedOnTime, c.ranking.closedLate, c.ranking.findingsOverdue, c.ranking.reopened, c.ranking.closureRate);
+  if (r.weights) cols.push(c.ranking.score);
   if (r.previousWindow !== null) cols.push(c.ranking.change(r.previousWindow));
   return cols;
+}
+
+/** A score or a part for reading: one decimal. */
+const score1 = (x: number) => (Math.round(x * 10) / 10).toFixed(1);
+
+/** A closure rate, or a dash when nothing was due. */
+const rateText = (rate: number | null | undefined, c: ReviewCatalogue) => (rate === null || rate === undefined ? c.dash : percent(rate));
+
+/** The findings and score cells a ranking row carries after its on-time rate, as plain text. */
+function extraCells(r: Review, u: RankedUnit, c: ReviewCatalogue): string[] {
+  const cells: string[] = [];
+  if (r.findings) {
+    const f = u.findings ?? { due: 0, closedOnTime: 0, closedLate: 0, overdue: 0, reopened: 0 };
+    cells.push(String(f.due), String(f.closedOnTime), String(f.closedLate), String(f.overdue), String(f.reopened), rateText(u.closureRate, c));
+  }
+  if (r.weights) cells.push(u.score?.score === null || u.score === undefined ? c.dash : score1(u.score.score));
+  return cells;
+}
+
+/** The weighted parts, in order. */
+const weightedParts = (r: Review): ScorePartName[] => (r.weights ? SCORE_PARTS.filter((p) => r.weights![p] > 0) : []);
+
+/** What the weights are, in words: "timeliness: the on-time rate, weight 40; ...". */
+function weightsText(r: Review, c: ReviewCatalogue): string {
+  return weightedParts(r).map((p) => c.scores.weight(c.scores.parts[p], r.weights![p])).join(c.scores.sep);
+}
+
+/** A part of a unit's score as used, with * when it took the average of the others. */
+function partText(u: RankedUnit, p: ScorePartName, c: ReviewCatalogue): string {
+  const part = u.score?.parts[p];
+  if (!part || part.used === null) return c.dash;
+  return `${score1(part.used * 100)}${part.measured === null ? '*' : ''}`;
+}
+
+/** How a unit's score is made: "82.5 = (40 × 75.0 + 30 × 100.0* + 20 × 50.0) ÷ 90". */
+function scoreHow(r: Review, u: RankedUnit, c: ReviewCatalogue): string {
+  if (!u.score || u.score.score === null) return c.scores.nothing;
+  const parts = weightedParts(r);
+  const total = parts.reduce((s, p) => s + r.weights![p], 0);
+  return `${score1(u.score.score)} = (${parts.map((p) => `${r.weights![p]} × ${partText(u, p, c)}`).join(' + ')}) ÷ ${total}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -187,12 +234,67 @@ export function reviewMarkdown(input: ReviewDocumentInput): string {
         String(u.daysLate),
         String(u.escalations),
         percent(u.onTimeRate),
+        ...extraCells(r, u, c).map(mdCell),
       ];
       if (r.previousWindow !== null) row.push(rankChangeText(u.rankChange, c));
       return row;
     });
     const cols = rankingColumns(r, c);
-    out.push(...mdTable(cols.map(mdCell), rows, cols.map((_, i) => (i === 1 ? 'l' : i === 9 ? 'c' : 'r'))));
+    const changeAt = r.previousWindow !== null ? cols.length - 1 : -1;
+    out.push(...mdTable(cols.map(mdCell), rows, cols.map((_, i) => (i === 1 ? 'l' : i === changeAt ? 'c' : 'r'))));
+  }
+
+  if (r.weights) {
+    section(c.scores.title);
+    out.push(escapeMarkdown(c.scores.explain(weightsText(r, c))), '');
+    if (r.ranking.length === 0) out.push(c.ranking.noUnits);
+    else {
+      const parts = weightedParts(r);
+      out.push(
+        ...mdTable(
+          [c.ranking.rank, c.scores.unit, c.ranking.score, ...parts.map((p) => c.scores.short[p]), c.scores.how].map(mdCell),
+          r.ranking.map((u) => [
+            String(u.rank),
+            mdCell(named(unitName(n, u.unitId), u.unitId)),
+            u.score?.score === null || u.score === undefined ? c.dash : score1(u.score.score),
+            ...parts.map((p) => mdCell(partText(u, p, c))),
+            mdCell(scoreHow(r, u, c)),
+          ]),
+          ['r', 'l', 'r', ...parts.map(() => 'r' as const), 'l'],
+        ),
+      );
+      if (r.ranking.some((u) => parts.some((p) => u.score?.parts[p].measured === null))) out.push('', escapeMarkdown(c.scores.averaged));
+    }
+  }
+
+  if (r.findings) {
+    const f = c.findings;
+    section(f.title);
+    out.push(escapeMarkdown(f.explain), '');
+    if (r.findings.units.length === 0) out.push(f.noFindings);
+    else {
+      out.push(
+        ...mdTable(
+          [f.unit, c.ranking.findingsDue, c.ranking.closedOnTime, c.ranking.closedLate, c.ranking.findingsOverdue, c.ranking.reopened, c.ranking.closureRate].map(mdCell),
+          r.findings.units.map((u) => [
+            mdCell(named(unitName(n, u.unitId), u.unitId)),
+            String(u.due),
+            String(u.closedOnTime),
+            String(u.closedLate),
+            String(u.overdue),
+            String(u.reopened),
+            rateText(u.closureRate, c),
+          ]),
+          ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+        ),
+      );
+    }
+    const cov = r.findings.coverage;
+    if (cov) {
+      out.push('', escapeMarkdown(f.coverage(cov.covered, cov.targets, cov.coveredInWindow, cov.by)));
+      if (cov.uncovered.length) out.push('', `${escapeMarkdown(f.uncovered)}: ${cov.uncovered.map(mdCell).join(', ')}`);
+      if (cov.late) out.push('', `**${escapeMarkdown(f.coverageLate(cov.by))}**`);
+    }
   }
 
   const unitList = (ids: string[]) =>
@@ -316,6 +418,9 @@ td.cell { width: 2.6em; min-width: 2.6em; text-align: center; font-weight: bold;
 .legend li { display: flex; align-items: center; gap: 6px; }
 .legend .swatch { display: inline-block; width: 2em; text-align: center; font-weight: bold; font-size: .85em;
   border: 1px solid #d0d7de; padding: 1px 0; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+p.explain { color: #57606a; max-width: 60em; }
+tr.overdue td { background: #fff1f0; }
+td.how { font-variant-numeric: tabular-nums; white-space: nowrap; }
 footer { margin-top: 2em; color: #57606a; font-size: .85em; }
 @media print { .heatmap-wrap { overflow: visible; max-height: none; } body { padding: 0; } }
 `;
@@ -366,6 +471,7 @@ export function reviewHtml(input: ReviewDocumentInput): string {
         num(u.daysLate),
         num(u.escalations),
         num(percent(u.onTimeRate)),
+        ...extraCells(r, u, c).map(num),
       ];
       if (r.previousWindow !== null) {
         cells.push(`<td class="change ${rankChangeClass(u.rankChange)}">${e(rankChangeText(u.rankChange, c))}</td>`);
@@ -373,6 +479,53 @@ export function reviewHtml(input: ReviewDocumentInput): string {
       out.push(`<tr data-unit="${e(u.unitId)}">${cells.join('')}</tr>`);
     }
     out.push('</tbody>', '</table>');
+  }
+
+  if (r.weights) {
+    section(c.scores.title);
+    out.push(`<p class="explain">${e(c.scores.explain(weightsText(r, c)))}</p>`);
+    if (r.ranking.length === 0) out.push(`<p>${e(c.ranking.noUnits)}</p>`);
+    else {
+      const parts = weightedParts(r);
+      const head = [c.ranking.rank, c.scores.unit, c.ranking.score, ...parts.map((p) => c.scores.short[p]), c.scores.how];
+      out.push('<table class="scores">', `<thead><tr>${head.map((h) => `<th scope="col">${e(h)}</th>`).join('')}</tr></thead>`, '<tbody>');
+      for (const u of r.ranking) {
+        const value = u.score?.score === null || u.score === undefined ? c.dash : score1(u.score.score);
+        out.push(
+          `<tr data-unit="${e(u.unitId)}"><td class="num">${u.rank}</td><td>${unit(u.unitId)}</td><td class="num score">${e(value)}</td>` +
+            parts.map((p) => `<td class="num" data-part="${p}">${e(partText(u, p, c))}</td>`).join('') +
+            `<td class="how">${e(scoreHow(r, u, c))}</td></tr>`,
+        );
+      }
+      out.push('</tbody>', '</table>');
+      if (r.ranking.some((u) => parts.some((p) => u.score?.parts[p].measured === null))) out.push(`<p class="note">${e(c.scores.averaged)}</p>`);
+    }
+  }
+
+  if (r.findings) {
+    const f = c.findings;
+    section(f.title);
+    out.push(`<p class="explain">${e(f.explain)}</p>`);
+    if (r.findings.units.length === 0) out.push(`<p>${e(f.noFindings)}</p>`);
+    else {
+      const head = [f.unit, c.ranking.findingsDue, c.ranking.closedOnTime, c.ranking.closedLate, c.ranking.findingsOverdue, c.ranking.reopened, c.ranking.closureRate];
+      out.push('<table class="findings">', `<thead><tr>${head.map((h) => `<th scope="col">${e(h)}</th>`).join('')}</tr></thead>`, '<tbody>');
+      for (const u of r.findings.units) {
+        const num = (x: number | string) => `<td class="num">${e(String(x))}</td>`;
+        out.push(
+          `<tr data-unit="${e(u.unitId)}"${u.overdue > 0 ? ' class="overdue"' : ''}><td>${unit(u.unitId)}</td>` +
+            [u.due, u.closedOnTime, u.closedLate, u.overdue, u.reopened, rateText(u.closureRate, c)].map(num).join('') +
+            '</tr>',
+        );
+      }
+      out.push('</tbody>', '</table>');
+    }
+    const cov = r.findings.coverage;
+    if (cov) {
+      out.push(`<p class="coverage">${e(f.coverage(cov.covered, cov.targets, cov.coveredInWindow, cov.by))}</p>`);
+      if (cov.uncovered.length) out.push(`<p class="uncovered">${e(f.uncovered)}: ${e(cov.uncovered.join(', '))}</p>`);
+      if (cov.late) out.push(`<p class="coverage-late"><strong>${e(f.coverageLate(cov.by))}</strong></p>`);
+    }
   }
 
   const unitList = (cls: string, ids: string[]) =>

@@ -8,6 +8,7 @@ type Words = { [K in LaggingReason['kind']]: (r: Extract<LaggingReason, { kind: 
 const en: Words = {
   backward: (r) => `ranked among the backward (rank ${r.rank} of ${r.of})`,
   missing: (r) => `${r.count} report${r.count === 1 ? '' : 's'} missing`,
+  overdueFindings: (r) => `${r.count} inspection finding${r.count === 1 ? '' : 's'} overdue`,
   behindPlan: (r) =>
     `task ${r.taskId} behind plan (${r.metric}: expected ${figure(r.expected)}, actual ${r.actual === null ? 'no figure reported' : figure(r.actual)})`,
 };
@@ -15,6 +16,7 @@ const en: Words = {
 const zhCN: Words = {
   backward: (r) => `排名靠后（第${r.rank}名，共${r.of}个单位）`,
   missing: (r) => `缺报${r.count}份`,
+  overdueFindings: (r) => `${r.count}项督查问题逾期未整改`,
   behindPlan: (r) =>
     `任务 ${r.taskId} 进度落后于计划（${r.metric}：应达 ${figure(r.expected)}，实际 ${r.actual === null ? '未报数据' : figure(r.actual)}）`,
 };

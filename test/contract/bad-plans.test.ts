@@ -190,6 +190,10 @@ const cases: [file: string, errors: string[]][] = [
     ],
   ],
   // Reviews and assessment
+  ['weights-negative.yaml', ['assessment.weights.progress: must be 0 or more, got -5']],
+  ['weights-unknown-part.yaml', ['assessment.weights: unknown field "speed"']],
+  ['weights-all-zero.json', ['assessment.weights: must give at least one part (timeliness, progress, quality, findings) a weight greater than 0']],
+  ['weights-not-a-number.json', ['assessment.weights.timeliness: must be a number, got "forty"']],
   ['share-out-of-range.yaml', ['assessment.advancedShare: must be between 0 and 1, got 1.5']],
   ['review-offset-negative.yaml', ['reviews.semiAnnualOffsetDays: must be 0 or more, got -1']],
   ['revision-days-zero.yaml', ['cadence.revisionDays: must be 1 or more, got 0']],

@@ -58,11 +58,25 @@ export const reviewsSchema = z.strictObject({
   annualOffsetDays: z.number().int().min(0, 'must be 0 or more').default(30).describe('Days after Dec 31 (or the plan end) on which the annual summary is made.'),
 }).describe('When the semi-annual reviews and the annual summaries are made.');
 
+const weightSchema = () => z.number().min(0, 'must be 0 or more').default(0);
+
+/** The assessment's weights: how much each part counts in a unit's score (parts left out count 0). */
+export const weightsSchema = z
+  .strictObject({
+    timeliness: weightSchema().describe("The weight of the unit's on-time rate."),
+    progress: weightSchema().describe("The weight of the share of the unit's target tasks not behind plan."),
+    quality: weightSchema().describe("The weight of the share of the unit's decided reports accepted without a return."),
+    findings: weightSchema().describe("The weight of the unit's closure rate of inspection findings (closed on time / due)."),
+  })
+  .refine((w) => w.timeliness + w.progress + w.quality + w.findings > 0, 'must give at least one part (timeliness, progress, quality, findings) a weight greater than 0')
+  .describe("The assessment's weights: how much each part counts in a unit's score.");
+
 /** How units are ranked into advanced and backward, and how far behind target a task may fall. */
 export const assessmentSchema = z.strictObject({
   advancedShare: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.2).describe('The share of ranked units at most named advanced (0-1).'),
   backwardShare: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.2).describe('The share of ranked units at most named backward (0-1).'),
   progressTolerance: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.1).describe('How far below the expected progress a task may fall before it is behind plan (0-1).'),
+  weights: weightsSchema.optional().describe('Opt-in: rank units by a score from 0 to 100 made of these weighted parts (without it, by on-time rate).'),
 }).describe('How units are ranked into advanced and backward, and how far behind target a task may fall.');
 
 /** How findings are worked: their first deadline, reminders, escalation, verification and rework days. */
@@ -177,6 +191,7 @@ export type Task = Plan['tasks'][number];
 export type Cadence = Plan['cadence'];
 export type PlanCalendar = NonNullable<Plan['calendar']>;
 export type Assessment = Plan['assessment'];
+export type AssessmentWeights = NonNullable<Assessment['weights']>;
 export type ReviewOffsets = Plan['reviews'];
 export type Delivery = Plan['delivery'];
 export type Inspections = NonNullable<Plan['inspections']>;

@@ -13,6 +13,10 @@ export interface UnitTally {
   missing: number;
   daysLate: number;
   escalations: number;
+  /** With assessment weights only: reports due in the window that headquarters had decided on by the moment. */
+  decided?: number;
+  /** With assessment weights only: of those, reports accepted and never returned. */
+  acceptedClean?: number;
 }
 
 export interface TargetProgress {
@@ -60,10 +64,12 @@ export function groupTally(
 ): GroupTally {
   const at = window.at;
   const inWindow = new Set(window.periods);
+  // Only a weighted assessment counts decisions: the tallies of every other plan keep the shape they always had.
+  const weighted = plan.assessment?.weights !== undefined;
   const tallies = new Map<string, UnitTally>();
   const tally = (unitId: string) => {
     let t = tallies.get(unitId);
-    if (!t) tallies.set(unitId, (t = { unitId, due: 0, onTime: 0, late: 0, missing: 0, daysLate: 0, escalations: 0 }));
+    if (!t) tallies.set(unitId, (t = { unitId, due: 0, onTime: 0, late: 0, missing: 0, daysLate: 0, escalations: 0, ...(weighted ? { decided: 0, acceptedClean: 0 } : {}) }));
     return t;
   };
   const flagged: FlaggedReport[] = [];
@@ -88,6 +94,11 @@ export function groupTally(
             t.daysLate += record!.daysLate ?? 0;
           }
           t.escalations += (record?.escalatedAt ?? []).filter((e) => e <= at).length;
+          const decisions = weighted ? (record?.decisions ?? []).filter((d) => d.at <= at) : [];
+          if (decisions.length) {
+            t.decided!++;
+            if (!decisions.some((d) => d.decision === 'return')) t.acceptedClean!++;
+          }
         }
         const last = lastRevisionBy(record, at);
         if (last && (last.status === 'off-track' || last.status === 'at-risk')) {
