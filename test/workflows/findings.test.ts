@@ -18,6 +18,7 @@ import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { timeSkippingEnv } from '../helpers/temporal.js';
 import { testDb } from '../helpers/db.js';
 import { yearPlan } from '../fixtures/plans.js';
+import { recordHistories } from '../helpers/histories.js';
 
 export const findingsPlan = () =>
   yearPlan('findings-2030', {
@@ -127,6 +128,7 @@ beforeAll(async () => {
     },
   });
   await mailer.close();
+  await recordHistories(env.client, ['review-cycles:findings-2030:findings-1'], 'findings-slice');
   // The same plan without inspections, on the same kind of server: the report cycle must not notice the findings.
   bare = await rehearse({
     plan: yearPlan('findings-2030-bare'),
@@ -191,7 +193,9 @@ describe('inspection findings over a year', () => {
   });
 
   test('the report cycle beside the findings is unchanged', () => {
-    const reportLines = (lines: Record<string, unknown>[]) => lines.filter((l) => !l.findingId).map(({ messageId: _m, planId: _p, ...l }) => l);
+    // The quarterly notices; reviews may name a unit lagging for an overdue finding, which is checked with the reviews.
+    const quarterly = ['request', 'reminder', 'escalation', 'returned'];
+    const reportLines = (lines: Record<string, unknown>[]) => lines.filter((l) => !l.findingId && quarterly.includes(l.kind as string)).map(({ messageId: _m, planId: _p, ...l }) => l);
     expect(reportLines(written())).toEqual(reportLines(bare.notices as unknown as Record<string, unknown>[]));
     // Report arrivals carry the milliseconds the server took after each 12:00: compare them to the second.
     const seconds = (tasks: unknown) => JSON.parse(JSON.stringify(tasks).replace(/(T\d\d:\d\d:\d\d)\.\d{3}Z/g, '$1Z'));
