@@ -25,6 +25,7 @@ import { outboxRoutes } from './routes/outbox.js';
 import { unitRoutes } from './routes/unit.js';
 import { unitPageRoutes } from './routes/unit-page.js';
 import { calendarRoutes } from './routes/calendar.js';
+import { findingRoutes } from './routes/findings.js';
 import { allowedHosts, isLoopback } from './same-origin.js';
 import { portalSecret } from './sessions.js';
 import { errorPage } from './views/error.js';
@@ -73,13 +74,13 @@ async function home(ctx: Ctx): Promise<void> {
   sendHtml(ctx.res, 200, page(c, c.portal, html`<p>${c.home.lead} <a href="/hq">${c.home.hq}</a>${outbox}</p>`));
 }
 
-const ROUTES: Route<Ctx>[] = [{ method: 'GET', pattern: '/', handle: home }, ...unitRoutes, ...unitPageRoutes, ...leaderRoutes, ...hqRoutes, ...apiRoutes, ...outboxRoutes, ...calendarRoutes];
+const ROUTES: Route<Ctx>[] = [{ method: 'GET', pattern: '/', handle: home }, ...unitRoutes, ...unitPageRoutes, ...leaderRoutes, ...hqRoutes, ...apiRoutes, ...outboxRoutes, ...calendarRoutes, ...findingRoutes];
 
 /** The path as it may be logged: a link's token is replaced, and the query string is never included. */
 export function loggablePath(rawUrl: string | undefined): string {
   const path = (rawUrl ?? '').split('?')[0].slice(0, 300);
   const segments = path.split('/');
-  if ((segments[1] === 'r' || segments[1] === 'l' || segments[1] === 'u' || segments[1] === 'cal') && segments.length > 2 && segments[2] !== 'continue') return `/${segments[1]}/[token]`;
+  if ((segments[1] === 'r' || segments[1] === 'l' || segments[1] === 'u' || segments[1] === 'cal' || segments[1] === 'f' || segments[1] === 'v') && segments.length > 2 && segments[2] !== 'continue') return `/${segments[1]}/[token]`;
   return /^[\x21-\x7e]*$/.test(path) ? path : '[unprintable]';
 }
 

@@ -10,7 +10,13 @@ import { asHttpError, loadPlan, periodOf, reportParts, sayRefusal, speakPlan } f
 import type { Route } from '../router.js';
 import { requireSameOrigin } from '../same-origin.js';
 import { sameSecret } from '../sessions.js';
-import { aspectPage, decisionPage, hqPaths, loginPage, planPage, plansPage, reportPage, timelinePage, type ReportPageView } from '../views/hq.js';
+import { aspectPage, decisionPage, hqPaths, loginPage, nav, planPage, plansPage, reportPage, timelinePage, type ReportPageView } from '../views/hq.js';
+import { findingLife, findingsOf } from '../../findings.js';
+import { findingRecordOf } from '../../../store/findings-dashboard.js';
+import { plannedFindings } from '../../../workflows/findings/record.js';
+import { byUrgency, countsByRoundAndUnit, coverageOf, findingTimeline, pendingClaim } from '../findings-data.js';
+import { decisionFormsFor, performAction, type Acted } from './findings.js';
+import { findingPaths, hqFindingPage, hqFindingsPage } from '../views/findings.js';
 
 /** The challenge of a 401: browsers and scripts may answer it with Basic auth. */
 export const HQ_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="review-cycles headquarters", charset="UTF-8"' };
@@ -185,6 +191,45 @@ function decide(decision: 'accept' | 'return') {
   };
 }
 
+/** The plan's findings: coverage, counts by round and unit, and every finding, overdue first. */
+async function findings(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  const proof = await requireHq(ctx);
+  const p = await loadPlan(ctx.portal.db, params.planId);
+  speakPlan(ctx, p);
+  const now = Date.now();
+  const list = byUrgency(p, await findingsOf(ctx.portal.db, p, {}, now));
+  sendHtml(ctx.res, 200, hqFindingsPage(ctx.c, nav(ctx.c, ctx.portal.hq.csrf(proof), p), { plan: p, now, list, counts: countsByRoundAndUnit(p, list), coverage: coverageOf(p, now) }));
+}
+
+async function showFinding(ctx: Ctx, proof: HqProof, planId: string, findingId: string, acted?: Acted): Promise<void> {
+  const p = await loadPlan(ctx.portal.db, planId);
+  speakPlan(ctx, p);
+  if (!plannedFindings(p).some((f) => f.finding.id === findingId)) throw new HttpError(404, 'notFound', sayRefusal(ctx, { field: 'findingId', code: 'unknownFinding', params: { findingId, planId: p.id } }), 'findingId');
+  const now = Date.now();
+  const [life, record] = await Promise.all([findingLife(ctx.portal.db, p.id, findingId, now), findingRecordOf(ctx.portal.db, p.id, findingId)]);
+  const pending = pendingClaim(record, life.actions);
+  const csrf = ctx.portal.hq.csrf(proof);
+  const view = { plan: p, status: life.status, description: life.description, now, pending, forms: decisionFormsFor(findingPaths.hqAct(p.id, findingId), csrf, record, pending, acted), outcome: acted?.outcome, timeline: findingTimeline(life) };
+  sendHtml(ctx.res, acted?.status ?? 200, hqFindingPage(ctx.c, nav(ctx.c, csrf, p), view));
+}
+
+/** One finding: its facts, the claim awaiting a decision, headquarters' decision forms and its whole timeline. */
+async function finding(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  await showFinding(ctx, await requireHq(ctx), params.planId, params.findingId);
+}
+
+/** Headquarters decides on a claim or answers a re-check for any verifier. */
+async function actOnFindingAsHq(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  requireSameOrigin(ctx.req, ctx.portal.publicUrl);
+  const proof = await requireHq(ctx);
+  const p = await loadPlan(ctx.portal.db, params.planId);
+  speakPlan(ctx, p);
+  if (!plannedFindings(p).some((f) => f.finding.id === params.findingId)) throw new HttpError(404, 'notFound', sayRefusal(ctx, { field: 'findingId', code: 'unknownFinding', params: { findingId: params.findingId, planId: p.id } }), 'findingId');
+  const fields = await hqForm(ctx, proof);
+  const acted = await performAction(ctx, p, params.findingId, 'headquarters', fields, ['accept', 'reject', 'recheck']);
+  await showFinding(ctx, proof, p.id, params.findingId, acted);
+}
+
 const REPORT = '/hq/plans/:planId/reports/:taskId/:unitId/:period';
 
 /** Headquarters' page routes. */
@@ -199,4 +244,7 @@ export const hqRoutes: Route<Ctx>[] = [
   { method: 'GET', pattern: REPORT, handle: report },
   { method: 'POST', pattern: `${REPORT}/accept`, handle: decide('accept') },
   { method: 'POST', pattern: `${REPORT}/return`, handle: decide('return') },
+  { method: 'GET', pattern: '/hq/plans/:planId/findings', handle: findings },
+  { method: 'GET', pattern: '/hq/plans/:planId/findings/:findingId', handle: finding },
+  { method: 'POST', pattern: '/hq/plans/:planId/findings/:findingId/act', handle: actOnFindingAsHq },
 ];

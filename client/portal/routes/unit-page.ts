@@ -5,6 +5,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { awaitRecordedRevision, latestReports, planStatus, submitReport, UserError } from '../../plans.js';
+import { findingsOf } from '../../findings.js';
+import { byUrgency } from '../findings-data.js';
 import { periodsOf } from '../../../workflows/calendar/index.js';
 import type { Plan } from '../../../workflows/contract/plan.js';
 import type { Refusal } from '../../../workflows/contract/refusals.js';
@@ -134,7 +136,9 @@ async function showPage(ctx: Ctx, s: { cookie: string; scope: UnitScope; plan: P
     return { report, outcome: mine?.outcome, form };
   });
   const csrf = csrfToken(ctx.portal.secret, 'unit', s.cookie);
-  sendHtml(ctx.res, status, unitPage(ctx.c, { planTitle: s.plan.title, unitName: s.unitName, timezone: s.plan.timezone, rows, csrf, general }));
+  // The unit's findings, overdue first, each linking to its page (read with its unit's records only).
+  const findings = s.plan.inspections?.rounds.length ? { plan: s.plan, list: byUrgency(s.plan, await findingsOf(ctx.portal.db, s.plan, { unitId: s.scope.unit }, now)), now } : undefined;
+  sendHtml(ctx.res, status, unitPage(ctx.c, { planTitle: s.plan.title, unitName: s.unitName, timezone: s.plan.timezone, rows, csrf, general, findings }));
 }
 
 /** GET /unit: every report of the session's unit, open ones first, with a form for each open one. */

@@ -21,7 +21,8 @@ export const hqPaths = {
   report: (planId: string, taskId: string, unitId: string, period: string) => `/hq/plans/${enc(planId)}/reports/${enc(taskId)}/${enc(unitId)}/${enc(period)}`,
 };
 
-function nav(c: Catalogue, csrf: string, plan?: Plan): Html {
+/** Headquarters' navigation: the plans, the plan, and the sign-out form. */
+export function nav(c: Catalogue, csrf: string, plan?: Plan): Html {
   return html`<a href="/hq">${c.hq.title}</a>${plan ? html` · <a href="${hqPaths.plan(plan.id)}">${plan.title}</a>` : ''}
 <form method="post" action="/hq/logout" style="display:inline;margin-left:1rem"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" style="margin:0;padding:0 .4rem">${c.hq.logout}</button></form>`;
 }
@@ -69,6 +70,7 @@ export function planPage(c: Catalogue, csrf: string, plan: Plan, summary: Dashbo
   const mail = summary.mailRetrying;
   const body = html`${mail ? html`<div class="warn" id="mail-retrying" role="alert"><p>${c.hq.mailRetrying(mail.notices, mail.since, mail.reason)}</p></div>` : ''}
 <p>${laggingToggle(c, hqPaths.plan(plan.id), laggingOnly)}</p>
+${plan.inspections?.rounds.length ? html`<p><a href="${hqPaths.plan(plan.id)}/findings" id="findings-link">${c.findings.dashboardLink}</a></p>` : ''}
 <p>${c.hq.summaryHelp}</p>
 ${legend(c)}
 <h2>${c.hq.byAspect}</h2>

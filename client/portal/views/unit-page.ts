@@ -7,6 +7,9 @@ import { formatDueDay } from '../i18n.js';
 import { page } from '../layout.js';
 import type { FormErrors, FormField, FormValues } from '../report-form.js';
 import type { UnitReport } from '../unit-reports.js';
+import type { FindingStatus } from '../../../workflows/contract/finding.js';
+import type { Plan } from '../../../workflows/contract/plan.js';
+import { unitFindingsTable } from './findings.js';
 
 /** What this request did to one report: its receipt, or why it was not recorded. */
 export type Outcome = { receipt: ReportReceipt } | { refused: string[] };
@@ -40,6 +43,8 @@ export interface UnitPageView {
   csrf: string;
   /** Said above the form (nothing ticked). */
   general?: string;
+  /** The unit's inspection findings, when the plan has inspections. */
+  findings?: { plan: Plan; list: FindingStatus[]; now: number };
 }
 
 /** The landing page of a unit's link: it changes nothing and posts the token on. */
@@ -141,6 +146,8 @@ export function unitPage(c: Catalogue, v: UnitPageView): Html {
     html`<p>${c.unitPage.lead(v.unitName)}</p>
 ${v.general ? html`<p class="warn" id="general">${v.general}</p>` : ''}
 ${reportsTable(c, v.timezone, v.rows, { withUnit: false, id: 'reports' })}
+${v.findings ? html`<h2>${c.findings.unitList}</h2>
+${unitFindingsTable(c, v.findings.plan, v.findings.list, v.findings.now)}` : ''}
 ${
   forms.length
     ? html`<h2>${c.unitPage.open}</h2>
