@@ -1,13 +1,17 @@
 /**
  * The work ledger: one row per (aspect, task, unit, quarter) with the state of its report, for headquarters'
- * bookkeeping in a spreadsheet. Exported as CSV (UTF-8 with BOM, for Excel), XLSX or JSON.
+ * bookkeeping in a spreadsheet. Exported as CSV (UTF-8 with BOM, for Excel), XLSX or JSON. A plan with inspection
+ * findings also gets one row per finding: a "Findings" sheet in the XLSX, `findings.csv` beside the CSV.
  */
 import ExcelJS from 'exceljs';
+import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../activities/documents/atomic-file.js';
+import type { FindingState } from '../workflows/contract/finding.js';
 import type { Plan } from '../workflows/contract/plan.js';
 import { recordKey } from '../workflows/contract/ids.js';
 import type { PeriodState, PlanStatus, Revision } from '../workflows/contract/status.js';
-import type { LastDecision } from '../store/records.js';
+import type { LastDecision, LastFindingAction } from '../store/records.js';
+import { UserError } from './plans.js';
 
 export interface LedgerRow {
   aspectId: string;
@@ -42,7 +46,56 @@ export interface LedgerRow {
 export interface LedgerDetails {
   latest: Map<string, Revision>;
   decisions: Map<string, LastDecision>;
+  /** The last action on each finding, by finding id. */
+  lastActions?: Map<string, LastFindingAction>;
 }
+
+/** One finding in the ledger. */
+export interface FindingLedgerRow {
+  findingId: string;
+  inspectionId: string;
+  title: string;
+  unitId: string;
+  unit: string;
+  verifier: string;
+  state: FindingState;
+  round: number;
+  deadlineDay: string | null;
+  claims: number;
+  reminders: number;
+  escalations: number;
+  reopened: number;
+  closedAt: string | null;
+  closedOnTime: boolean | null;
+  daysLate: number | null;
+  /** The last action: claim, progress, accept, reject, or "recheck: pass" / "recheck: reopen". */
+  lastAction: string | null;
+  lastActionBy: string | null;
+  lastActionAt: string | null;
+}
+
+/** The findings sheet's columns, in order; also the header of findings.csv. */
+export const FINDING_LEDGER_COLUMNS = [
+  'findingId',
+  'inspectionId',
+  'title',
+  'unitId',
+  'unit',
+  'verifier',
+  'state',
+  'round',
+  'deadlineDay',
+  'claims',
+  'reminders',
+  'escalations',
+  'reopened',
+  'closedAt',
+  'closedOnTime',
+  'daysLate',
+  'lastAction',
+  'lastActionBy',
+  'lastActionAt',
+] as const satisfies readonly (keyof FindingLedgerRow)[];
 
 /** The ledger's columns, in order; also the header of the CSV and the XLSX. */
 export const LEDGER_COLUMNS = [
@@ -114,6 +167,35 @@ export function ledgerRows(plan: Plan, status: PlanStatus, details: LedgerDetail
   return rows;
 }
 
+/** One row per finding of the status, in the plan's order (the status lists them so). */
+export function findingLedgerRows(plan: Plan, status: PlanStatus, details?: Pick<LedgerDetails, 'lastActions'>): FindingLedgerRow[] {
+  const unitNames = new Map(plan.units.map((u) => [u.id, u.name]));
+  return (status.findings ?? []).map((f) => {
+    const last = details?.lastActions?.get(f.findingId);
+    return {
+      findingId: f.findingId,
+      inspectionId: f.inspectionId,
+      title: f.title,
+      unitId: f.unitId,
+      unit: unitNames.get(f.unitId) ?? f.unitId,
+      verifier: f.verifier,
+      state: f.state,
+      round: f.round,
+      deadlineDay: f.deadlineDay,
+      claims: f.claims,
+      reminders: f.reminders,
+      escalations: f.escalations,
+      reopened: f.reopened,
+      closedAt: f.closedAt,
+      closedOnTime: f.closedOnTime,
+      daysLate: f.daysLate,
+      lastAction: last ? (last.result ? `${last.action}: ${last.result}` : last.action) : null,
+      lastActionBy: last?.actor ?? null,
+      lastActionAt: last?.at ?? null,
+    };
+  });
+}
+
 function textsOf(details: LedgerDetails, key: string) {
   const r = details.latest.get(key);
   const d = details.decisions.get(key);
@@ -134,7 +216,7 @@ function comparePeriods(a: string, b: string): number {
 }
 
 /** One CSV field (RFC 4180): quoted when it holds a quote, comma or line break, quotes doubled; null is empty. */
-function csvField(value: string | number | null): string {
+function csvField(value: string | number | boolean | null): string {
   if (value === null) return '';
   const s = String(value);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -142,8 +224,22 @@ function csvField(value: string | number | null): string {
 
 /** The ledger as CSV: UTF-8 with a BOM (so Excel reads it as UTF-8), a header row, CRLF line ends, RFC 4180 quoting. */
 export function ledgerCsv(rows: LedgerRow[]): string {
-  const lines = [LEDGER_COLUMNS.join(','), ...rows.map((r) => LEDGER_COLUMNS.map((k) => csvField(r[k])).join(','))];
+  return csvOf(LEDGER_COLUMNS, rows);
+}
+
+/** The findings as CSV, in the ledger's CSV form. */
+export function findingsCsv(rows: FindingLedgerRow[]): string {
+  return csvOf(FINDING_LEDGER_COLUMNS, rows);
+}
+
+function csvOf<R>(columns: readonly (keyof R & string)[], rows: R[]): string {
+  const lines = [columns.join(','), ...rows.map((r) => columns.map((k) => csvField(r[k] as string | number | boolean | null)).join(','))];
   return '\uFEFF' + lines.map((l) => `${l}\r\n`).join('');
+}
+
+/** Where the findings of a CSV ledger go: `findings.csv` in the ledger's folder. */
+export function findingsCsvPath(ledgerFile: string): string {
+  return join(dirname(ledgerFile), 'findings.csv');
 }
 
 /** The ledger as JSON text: an array of rows. */
@@ -158,35 +254,51 @@ function displayWidth(s: string): number {
   return w;
 }
 
-/** The ledger as an Excel workbook in `file`: sheet "Ledger", bold frozen header, filter, fitted column widths. */
-export async function ledgerXlsx(rows: LedgerRow[], file: string): Promise<void> {
-  await writeFileAtomic(file, await ledgerXlsxBuffer(rows));
+/** The ledger as an Excel workbook in `file`: sheet "Ledger" (and "Findings" when given), bold frozen header, filter, fitted column widths. */
+export async function ledgerXlsx(rows: LedgerRow[], file: string, findings?: FindingLedgerRow[]): Promise<void> {
+  await writeFileAtomic(file, await ledgerXlsxBuffer(rows, findings));
 }
 
 /** The XLSX workbook's bytes. Instants stay ISO text, counts and progress stay numbers, nulls stay empty cells. */
-export async function ledgerXlsxBuffer(rows: LedgerRow[]): Promise<Uint8Array> {
+export async function ledgerXlsxBuffer(rows: LedgerRow[], findings?: FindingLedgerRow[]): Promise<Uint8Array> {
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'review-cycles';
-  const sheet = workbook.addWorksheet('Ledger', { views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }] });
-  sheet.columns = LEDGER_COLUMNS.map((key) => {
-    const widest = Math.max(displayWidth(key), ...rows.map((r) => displayWidth(r[key] === null ? '' : String(r[key]))));
-    // At least 10: exceljs drops a width of exactly 9 (its default) from the file.
-    return { header: key, key, width: Math.min(Math.max(widest + 2, 10), 60) };
-  });
-  for (const r of rows) sheet.addRow(LEDGER_COLUMNS.map((k) => r[k]));
-  const header = sheet.getRow(1);
-  header.font = { bold: true };
-  header.eachCell((cell) => (cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFF2F2F2' } }));
-  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: LEDGER_COLUMNS.length } };
+  addSheet(workbook, 'Ledger', LEDGER_COLUMNS, rows);
+  if (findings) addSheet(workbook, 'Findings', FINDING_LEDGER_COLUMNS, findings);
   const buffer = await workbook.xlsx.writeBuffer();
   return new Uint8Array(buffer as ArrayBuffer);
 }
 
-/** Writes the ledger of the plan's status to `file`, atomically, in the format asked. */
+function addSheet<R>(workbook: ExcelJS.Workbook, name: string, columns: readonly (keyof R & string)[], rows: R[]): void {
+  const sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }] });
+  const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  sheet.columns = columns.map((key) => {
+    const widest = Math.max(displayWidth(key), ...rows.map((r) => displayWidth(text(r[key]))));
+    // At least 10: exceljs drops a width of exactly 9 (its default) from the file.
+    return { header: key, key, width: Math.min(Math.max(widest + 2, 10), 60) };
+  });
+  for (const r of rows) sheet.addRow(columns.map((k) => r[k]));
+  const header = sheet.getRow(1);
+  header.font = { bold: true };
+  header.eachCell((cell) => (cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFF2F2F2' } }));
+  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
+}
+
+/**
+ * Writes the ledger of the plan's status to `file`, atomically, in the format asked. When the status has findings,
+ * the XLSX gains a "Findings" sheet and a CSV ledger gets `findings.csv` beside it (the JSON stays the report rows).
+ */
 export async function writeLedger(plan: Plan, status: PlanStatus, format: LedgerFormat, file: string, details?: LedgerDetails): Promise<void> {
   const rows = ledgerRows(plan, status, details);
-  if (format === 'xlsx') return ledgerXlsx(rows, file);
-  if (format === 'csv') return writeFileAtomic(file, ledgerCsv(rows));
+  const findings = status.findings ? findingLedgerRows(plan, status, details) : undefined;
+  if (format === 'xlsx') return ledgerXlsx(rows, file, findings);
+  if (format === 'csv') {
+    // Checked before anything is written: the ledger must not overwrite the findings file, nor the findings it.
+    if (findings && basename(file) === 'findings.csv') throw new UserError(`--out: the ledger cannot be written to ${file}: a plan with findings writes findings.csv beside it; choose another name`, 'EUSAGE');
+    await writeFileAtomic(file, ledgerCsv(rows));
+    if (findings) await writeFileAtomic(findingsCsvPath(file), findingsCsv(findings));
+    return;
+  }
   if (format === 'json') return writeFileAtomic(file, ledgerJson(rows));
   throw new Error(`unknown ledger format: ${String(format)}`);
 }

@@ -249,9 +249,27 @@ export async function lastDecisionsOfPlan(pool: pg.Pool, planId: string): Promis
   return new Map(rows.map((r) => [recordKey(r.task_id, r.unit_id, r.period), { decision: r.decision, at: (r.decided_at as Date).toISOString(), comment: r.comment, by: r.decided_by }]));
 }
 
-/** What the ledger shows beside the status: the latest revision and the last decision of every report. */
+/** The last action on a finding. */
+export interface LastFindingAction {
+  action: string;
+  actor: string;
+  at: string;
+  result: string | null;
+}
+
+/** The last action on every finding of a plan that has one, by finding id (for the ledger). */
+export async function lastFindingActionsOfPlan(pool: pg.Pool, planId: string): Promise<Map<string, LastFindingAction>> {
+  const { rows } = await pool.query(
+    `SELECT DISTINCT ON (finding_id) finding_id, action, actor, acted_at, result
+     FROM finding_actions WHERE plan_id = $1 ORDER BY finding_id, acted_at DESC, recorded_at DESC, request_id DESC`,
+    [planId],
+  );
+  return new Map(rows.map((r) => [r.finding_id as string, { action: r.action, actor: r.actor, at: (r.acted_at as Date).toISOString(), result: r.result }]));
+}
+
+/** What the ledger shows beside the status: the latest revision and the last decision of every report, the last action on every finding. */
 export async function ledgerDetails(pool: pg.Pool, planId: string) {
-  return { latest: await latestRevisionsOfPlan(pool, planId), decisions: await lastDecisionsOfPlan(pool, planId) };
+  return { latest: await latestRevisionsOfPlan(pool, planId), decisions: await lastDecisionsOfPlan(pool, planId), lastActions: await lastFindingActionsOfPlan(pool, planId) };
 }
 
 /** The first `chars` characters of every revision's summary of one task, keyed `task|unit|period|requestId`. */
