@@ -26,6 +26,7 @@ import type { PlanStatus } from '../../workflows/contract/status.js';
 import { cycleTimeline, allEvents } from '../../workflows/cycle/timeline.js';
 import { awaitRecordedPlan, planLayout, planStatus, startPlan, submitReport } from '../plans.js';
 import { temporalTestServerPath } from '../temporal-binaries.js';
+import type { RollLimits } from '../../workflows/group.js';
 import { plannedSubmissions, type Behaviour } from './behaviour.js';
 
 export type { NoticeLine };
@@ -53,6 +54,8 @@ export interface RehearsalOptions {
   runWorkers?: <T>(taskQueue: string, body: () => Promise<T>) => Promise<T>;
   /** The task queue (default: a fresh one per run). */
   taskQueue?: string;
+  /** Lower roll-over thresholds for the workflows (tests force continue-as-new with them). */
+  limits?: RollLimits;
 }
 
 export interface RehearsalResult {
@@ -110,7 +113,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       if (timeline.some((p) => !p.tracked)) {
         log(`note: the test server's clock starts at ${new Date(startedAt).toISOString()}; quarters whose due day ended before then are not tracked`);
       }
-      const outcome = await startPlan(env.client, plan, taskQueue);
+      const outcome = await startPlan(env.client, plan, taskQueue, opts.limits ? { limits: opts.limits } : {});
       if (!outcome.started) throw new Error(`plan ${plan.id} is already running on this server`);
       if (!(await awaitRecordedPlan(db, plan.id, 60_000))) throw new Error(`plan ${plan.id} was not recorded`);
       const layout = await planLayout(db, plan.id);

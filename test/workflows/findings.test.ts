@@ -97,6 +97,9 @@ let env: TestWorkflowEnvironment;
 let sink: SmtpSink;
 let result: RehearsalResult;
 let bare: RehearsalResult;
+let rolled: RehearsalResult;
+let bareEnv: TestWorkflowEnvironment;
+let rolledEnv: TestWorkflowEnvironment;
 let outDir: string;
 let db: pg.Pool;
 
@@ -106,6 +109,16 @@ beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'rc-findings-'));
   db = await testDb();
   const mailer = createSmtpMailer(sink.url);
+  const findingBehaviour = {
+    default: { claim: { daysAfterAssigned: 10 }, verify: { decision: 'accept' as const, daysAfterClaim: 2 }, recheck: 'pass' as const },
+    rules: [
+      { finding: 'f-late', claim: { daysAfterDeadline: 4 } },
+      { unit: 'silent', claim: 'never' as const },
+      { finding: 'f-reject', verify: { decision: 'reject-once' as const, daysAfterClaim: 3 } },
+      { finding: 'f-reopen', recheck: 'reopen-once' as const },
+      { finding: 'f-undecided', verify: { decision: 'never' as const } },
+    ],
+  };
   result = await rehearse({
     plan: findingsPlan(),
     env,
@@ -113,36 +126,36 @@ beforeAll(async () => {
     mailer,
     outDir,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    behaviour: {
-      ...behaviour,
-      findings: {
-        default: { claim: { daysAfterAssigned: 10 }, verify: { decision: 'accept', daysAfterClaim: 2 }, recheck: 'pass' },
-        rules: [
-          { finding: 'f-late', claim: { daysAfterDeadline: 4 } },
-          { unit: 'silent', claim: 'never' },
-          { finding: 'f-reject', verify: { decision: 'reject-once', daysAfterClaim: 3 } },
-          { finding: 'f-reopen', recheck: 'reopen-once' },
-          { finding: 'f-undecided', verify: { decision: 'never' } },
-        ],
-      },
-    },
+    behaviour: { ...behaviour, findings: findingBehaviour },
   });
   await mailer.close();
   await recordHistories(env.client, ['review-cycles:findings-2030:findings-1'], 'findings-slice');
   // The same plan without inspections, on the same kind of server: the report cycle must not notice the findings.
   bare = await rehearse({
     plan: yearPlan('findings-2030-bare'),
-    env: await timeSkippingEnv(),
+    env: (bareEnv = await timeSkippingEnv()),
     db,
     outDir: mkdtempSync(join(tmpdir(), 'rc-findings-bare-')),
     workflowBundle: { codePath: inject('workflowBundlePath') },
     behaviour,
   });
-}, 300_000);
+  // Again with the findings workflow rolling over to a new run after every few events.
+  rolled = await rehearse({
+    plan: { ...findingsPlan(), id: 'findings-2030-rolled' },
+    env: (rolledEnv = await timeSkippingEnv()),
+    db,
+    outDir: mkdtempSync(join(tmpdir(), 'rc-findings-rolled-')),
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    behaviour: { ...behaviour, findings: findingBehaviour },
+    limits: { maxHistoryPerRun: 40 },
+  });
+}, 400_000);
 
 afterAll(async () => {
   await sink?.close();
   await env?.teardown();
+  await bareEnv?.teardown();
+  await rolledEnv?.teardown();
 });
 
 const written = () => readFileSync(join(outDir, 'notices.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -190,6 +203,19 @@ describe('inspection findings over a year', () => {
     ]);
     expect(actions[0].text).toBe('Rehearsal evidence of ontime for f-reject.');
     expect(actions[1].text).toBe('Rehearsal: the evidence for f-reject is not enough.');
+  });
+
+  test('rolling over to new runs changes nothing: the same notices, states and closures', async () => {
+    const strip = (lines: Record<string, unknown>[]) => lines.filter((l) => l.findingId).map(({ messageId: _m, planId: _p, ...l }) => l);
+    expect(strip(rolled.notices as unknown as Record<string, unknown>[])).toEqual(strip(written()));
+    const ms = (x: unknown) => JSON.parse(JSON.stringify(x).replace(/(T\d\d:\d\d:\d\d)\.\d{3}Z/g, '$1Z'));
+    expect(ms(rolled.status.findings)).toEqual(ms(result.status.findings));
+    const handle = rolledEnv.client.workflow.getHandle('review-cycles:findings-2030-rolled:findings-1');
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    // The last run was continued from an earlier one: the roll-over did happen.
+    const history = await handle.fetchHistory();
+    expect(history.events?.[0].workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
+    expect(rolled.rejected).toEqual([]);
   });
 
   test('the report cycle beside the findings is unchanged', () => {
