@@ -20,6 +20,8 @@ export interface RehearsalFigures {
   groups: number;
   wallMs: number;
   notices: number;
+  /** Messages that carried them: a digest carries every notice of one instant to the same recipients. */
+  messages: number;
   noticesPerSecond: number;
   noticesByKind: Record<string, number>;
   rejected: number;
@@ -84,6 +86,7 @@ async function timed(
     groups: layoutOf(plan).groups.length,
     wallMs: round(wallMs, 0),
     notices: result.notices.length,
+    messages: result.messages,
     noticesPerSecond: round((result.notices.length / wallMs) * 1000, 1),
     noticesByKind: byKind,
     rejected: result.rejected.length,
