@@ -231,6 +231,7 @@ export const en = {
     links: 'Links to the evidence (optional, one http(s) address a line)',
     link: (n: number) => `Link ${n}`,
     by: 'Sent by (optional)',
+    sentBy: 'Sent by',
     claimButton: 'Claim rectified',
     verifierTitle: 'Findings you verify',
     verifierLandingLead: (unit: string, plan: string) => `${unit}: the findings of "${plan}" that you verify.`,

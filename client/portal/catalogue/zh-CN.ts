@@ -217,6 +217,7 @@ export const zhCN: Catalogue = {
     links: '佐证材料链接（选填，每行一个 http(s) 地址）',
     link: (n: number) => `第 ${n} 个链接`,
     by: '报送人（选填）',
+    sentBy: '报送人',
     claimButton: '申请销号',
     verifierTitle: '待本单位核验的问题',
     verifierLandingLead: (unit: string, plan: string) => `${unit}：“${plan}”中由本单位核验的问题。`,

@@ -99,7 +99,7 @@ function evidenceBlock(c: Catalogue, plan: Plan, number: number, a: StoredFindin
   return html`<section class="evidence" data-claim="${number}"><h3>${c.findings.claimOf(number, formatTime(c, a.at, plan.timezone))}</h3>
 <table><tr><th>${c.findings.evidenceLabel}</th><td><pre class="evidence-text">${a.text ?? ''}</pre></td></tr>
 ${a.links.length ? html`<tr><th>${c.findings.linksLabel}</th><td><ul>${a.links.map((l) => html`<li><a href="${l}" rel="noopener noreferrer">${l}</a></li>`)}</ul></td></tr>` : ''}
-${a.by ? html`<tr><th>${c.findings.by}</th><td>${a.by}</td></tr>` : ''}</table></section>`;
+${a.by ? html`<tr><th>${c.findings.sentBy}</th><td>${a.by}</td></tr>` : ''}</table></section>`;
 }
 
 /** The decision forms for a finding: accept and reject while a claim awaits, the re-check answer while one is due. */
@@ -121,7 +121,7 @@ function decisionForms(c: Catalogue, d: DecisionForms, prefix: string): Html {
 ${hidden(d.csrf, 'accept', d.accept.requestId)}
 ${generalErrors(d.accept.errors)}
 ${textField(c, `${prefix}-accept`, 'comment', c.findings.comment, d.accept, true)}
-${textField(c, `${prefix}-accept`, 'by', c.findings.by, d.accept, false)}
+${textField(c, `${prefix}-accept`, 'by', c.hq.by, d.accept, false)}
 <button type="submit">${c.findings.acceptButton}</button>
 </form>
 <form method="post" action="${d.path}" class="reject" novalidate>
@@ -129,7 +129,7 @@ ${textField(c, `${prefix}-accept`, 'by', c.findings.by, d.accept, false)}
 ${hidden(d.csrf, 'reject', d.reject.requestId)}
 ${generalErrors(d.reject.errors)}
 ${textField(c, `${prefix}-reject`, 'reason', c.findings.reason, d.reject, true)}
-${textField(c, `${prefix}-reject`, 'by', c.findings.by, d.reject, false)}
+${textField(c, `${prefix}-reject`, 'by', c.hq.by, d.reject, false)}
 <button type="submit">${c.findings.rejectButton}</button>
 </form>`);
   }
@@ -145,7 +145,7 @@ ${generalErrors(f.errors)}
 <label><input type="radio" name="result" value="reopen"${chosen === 'reopen' ? ' checked' : ''}> ${c.findings.reopen}</label>
 ${fieldError(`${prefix}-recheck-result`, f.errors, 'result')}
 ${textField(c, `${prefix}-recheck`, 'comment', c.findings.comment, f, true)}
-${textField(c, `${prefix}-recheck`, 'by', c.findings.by, f, false)}
+${textField(c, `${prefix}-recheck`, 'by', c.hq.by, f, false)}
 <button type="submit">${c.findings.recheckButton}</button>
 </form>`);
   }
