@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { findingsOf } from '../../client/findings.js';
 import { runningPlan } from '../../client/plans.js';
 import { findingActions } from '../../store/findings.js';
-import { linkIn, useFindingsPortal, waitFor } from './findings-harness.js';
+import { mailWithKey, signedLinkIn, useFindingsPortal } from './findings-harness.js';
 
 const artifacts = resolve(fileURLToPath(new URL('../..', import.meta.url)), 'test-artifacts');
 const planId = `portal-findings-browser-${process.pid}-${Date.now()}`;
@@ -44,13 +44,13 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const mailOf = (key: string) => waitFor(key, async () => h.sink.messages.find((m) => m.headers.get('x-review-cycles-key') === `${planId}/finding/${key}`));
+const mailOf = (key: string) => mailWithKey(h, `${planId}/finding/${key}`);
 const statusOf = async (findingId: string) => (await findingsOf(h.db, await runningPlan(h.db, planId))).find((f) => f.findingId === findingId)!;
 
 test('a unit claims a finding with evidence, its verifier unit rejects it with a reason, the unit claims again and the verifier accepts', async () => {
   // The unit: from its assignment notice to its finding page.
   const assigned = await mailOf('f-alpha/finding-assigned/r1/1');
-  const findingLink = linkIn(assigned.parsed.text, h.base, '/f/');
+  const findingLink = signedLinkIn(h, assigned.parsed.text, 'finding-link', { plan: planId, unit: 'alpha', finding: 'f-alpha' });
   expect(findingLink, 'the assignment carries the finding page link').toBeDefined();
   const unit = await (await browser.newContext()).newPage();
   await unit.goto(findingLink!);
@@ -72,7 +72,7 @@ test('a unit claims a finding with evidence, its verifier unit rejects it with a
   // The verifier unit: from the claim's notice to its page, where it rejects with a reason.
   const received = await mailOf('f-alpha/claim-received/r1/1');
   expect(received.to).toEqual(['beta@example.org', 'beta-desk@example.org']);
-  const verifierLink = linkIn(received.parsed.text, h.base, '/v/');
+  const verifierLink = signedLinkIn(h, received.parsed.text, 'verifier-link', { plan: planId, verifier: 'beta' });
   expect(verifierLink, 'the claim notice carries the verifier page link').toBeDefined();
   const verifier = await (await browser.newContext()).newPage();
   await verifier.goto(verifierLink!);
@@ -94,7 +94,7 @@ test('a unit claims a finding with evidence, its verifier unit rejects it with a
   const rejected = await mailOf('f-alpha/claim-rejected/r1/1');
   expect(rejected.to).toEqual(['alpha@example.org']);
   expect(rejected.parsed.text).toContain('The register of approvals is missing.');
-  expect(linkIn(rejected.parsed.text, h.base, '/f/')).toBeDefined();
+  expect(signedLinkIn(h, rejected.parsed.text, 'finding-link', { plan: planId, unit: 'alpha', finding: 'f-alpha' })).toBeDefined();
   await unit.goto(`${h.base}/findings/f-alpha`);
   expect(await unit.locator('table.facts [data-fact="round"] td').textContent()).toBe('2');
   expect(await unit.locator('table.actions').textContent()).toContain('The register of approvals is missing.');

@@ -14,6 +14,7 @@ import { runningPlan, startPlan } from '../../client/plans.js';
 import { createPortal, type PortalServer } from '../../client/portal/server.js';
 import { newKeyring, type Keyring } from '../../security/keyring.js';
 import { linkMaker } from '../../security/links.js';
+import { verifyToken } from '../../security/tokens.js';
 import { createDbSentLog } from '../../store/notices.js';
 import { addDays, localDateOf } from '../../workflows/calendar/index.js';
 import type { Plan } from '../../workflows/contract/plan.js';
@@ -153,8 +154,28 @@ export function useFindingsPortal(name: string, plans: { id: string; overrides?:
   return h;
 }
 
-/** The first link under `base` with this path prefix (`/f/`, `/v/`, `/u/`) in a caught message's text. */
-export function linkIn(text: string | undefined, base: string, prefix: string): string | undefined {
+/** Every link under `base` with this path prefix (`/f/`, `/v/`, `/u/`) in a caught message's text. */
+export function linksIn(text: string | undefined, base: string, prefix: string): string[] {
   const escaped = `${base}${prefix}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`${escaped}[A-Za-z0-9._-]+`).exec(text ?? '')?.[0];
+  return [...(text ?? '').matchAll(new RegExp(`${escaped}[A-Za-z0-9._-]+`, 'g'))].map((m) => m[0]);
+}
+
+/** The first such link, if any. */
+export function linkIn(text: string | undefined, base: string, prefix: string): string | undefined {
+  return linksIn(text, base, prefix)[0];
+}
+
+/** The caught message that carries the notice of this business key, alone or in a digest with others. */
+export function mailWithKey(h: FindingsHarness, key: string) {
+  return waitFor(key, async () =>
+    h.sink.messages.find((m) => m.headers.get('x-review-cycles-key') === key || String(m.headers.get('x-review-cycles-keys') ?? '').split(' ').includes(key)),
+  );
+}
+
+/** The link of `purpose` in `text` whose verified token has these fields (a digest carries one per notice). */
+export function signedLinkIn(h: FindingsHarness, text: string | undefined, purpose: 'finding-link' | 'verifier-link', want: Record<string, string>): string | undefined {
+  return linksIn(text, h.base, purpose === 'finding-link' ? '/f/' : '/v/').find((url) => {
+    const v = verifyToken(h.ring, url.slice(url.lastIndexOf('/') + 1), purpose);
+    return v.ok && Object.entries(want).every(([k, value]) => (v.payload as unknown as Record<string, unknown>)[k] === value);
+  });
 }

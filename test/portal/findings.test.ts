@@ -10,7 +10,7 @@ import { runningPlan } from '../../client/plans.js';
 import { findingActions } from '../../store/findings.js';
 import { verifyToken } from '../../security/tokens.js';
 import { token } from './harness.js';
-import { HQ_CREDENTIAL, linkIn, useFindingsPortal, waitFor } from './findings-harness.js';
+import { HQ_CREDENTIAL, linkIn, linksIn, mailWithKey, signedLinkIn, useFindingsPortal } from './findings-harness.js';
 
 const planId = `portal-findings-${process.pid}-${Date.now()}`;
 const zhPlanId = `${planId}-zh`;
@@ -52,11 +52,15 @@ const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&quot;/g, 
 
 describe('the links in finding notices', () => {
   test('an assigned notice links the unit to exactly that finding and to its page; a claim links the verifier to its page', async () => {
-    const mail = await waitFor('the assignment of f-alpha', async () => h.sink.messages.find((m) => m.headers.get('x-review-cycles-key') === `${planId}/finding/f-alpha/finding-assigned/r1/1`));
-    const f = linkIn(mail.parsed.text, h.base, '/f/');
+    const mail = await mailWithKey(h, `${planId}/finding/f-alpha/finding-assigned/r1/1`);
+    expect(mail.to).toEqual(['alpha@example.org']);
+    const f = signedLinkIn(h, mail.parsed.text, 'finding-link', { plan: planId, unit: 'alpha', finding: 'f-alpha' });
     expect(f, 'the finding page link').toBeDefined();
-    const v = verifyToken(h.ring, f!.slice(f!.lastIndexOf('/') + 1), 'finding-link');
-    expect(v.ok && { plan: v.payload.plan, unit: v.payload.unit, finding: v.payload.finding }).toEqual({ plan: planId, unit: 'alpha', finding: 'f-alpha' });
+    // Every finding link the message carries is alpha's, for a finding of alpha's.
+    for (const l of linksIn(mail.parsed.text, h.base, '/f/')) {
+      const p = verifyToken(h.ring, l.slice(l.lastIndexOf('/') + 1), 'finding-link');
+      expect(p.ok && [p.payload.plan, p.payload.unit]).toEqual([planId, 'alpha']);
+    }
     expect(linkIn(mail.parsed.text, h.base, '/u/'), "the unit's page link").toBeDefined();
     expect(linkIn(mail.parsed.text, h.base, '/v/')).toBeUndefined();
     // The landing page changes nothing and sets no cookie.
@@ -174,9 +178,9 @@ describe('refusals change nothing', () => {
     expect((await statusOf('f-alpha')).state).toBe('claimed');
     expect((await actionsOf('f-alpha')).map((a) => a.action)).toEqual(['claim']);
     // The claim-received notice went to beta with the verifier page's link.
-    const mail = await waitFor('claim-received of f-alpha', async () => h.sink.messages.find((m) => m.headers.get('x-review-cycles-key') === `${planId}/finding/f-alpha/claim-received/r1/1`));
+    const mail = await mailWithKey(h, `${planId}/finding/f-alpha/claim-received/r1/1`);
     expect(mail.to).toEqual(['beta@example.org', 'beta-desk@example.org']);
-    const v = linkIn(mail.parsed.text, h.base, '/v/')!;
+    const v = signedLinkIn(h, mail.parsed.text, 'verifier-link', { plan: planId, verifier: 'beta' })!;
     const payload = verifyToken(h.ring, v.slice(v.lastIndexOf('/') + 1), 'verifier-link');
     expect(payload.ok && { plan: payload.payload.plan, verifier: payload.payload.verifier, unit: payload.payload.unit }).toEqual({ plan: planId, verifier: 'beta', unit: undefined });
   });
@@ -251,7 +255,7 @@ describe("headquarters' findings dashboard", () => {
     expect((await post('/findings/f-hq', { csrf: progress.csrf, action: 'progress', requestId: progress.requestId, note: 'Ledger half rebuilt.' }, { cookie: unit })).status).toBe(200);
     const claim = await pageOf('/findings/f-hq', { cookie: unit }, 'claim');
     expect((await post('/findings/f-hq', { csrf: claim.csrf, action: 'claim', requestId: claim.requestId, evidence: 'Ledger rebuilt.', by: 'Ann' }, { cookie: unit })).status).toBe(200);
-    const mail = await waitFor('claim-received of f-hq', async () => h.sink.messages.find((m) => m.headers.get('x-review-cycles-key') === `${planId}/finding/f-hq/claim-received/r1/1`));
+    const mail = await mailWithKey(h, `${planId}/finding/f-hq/claim-received/r1/1`);
     expect(mail.to).toEqual(['hq@example.org']);
     expect(mail.parsed.text).toContain(`${h.base}/hq/plans/${encodeURIComponent(planId)}/findings/f-hq`);
 
@@ -281,8 +285,32 @@ describe("headquarters' findings dashboard", () => {
     expect(timeline).toEqual(['notice:finding-assigned', 'action:progress', 'action:claim', 'notice:claim-received', 'action:accept']);
     expect(text(life.html)).toContain('Ledger half rebuilt.');
     expect(text(life.html)).toContain('alpha (Ann)');
+    // A re-check answer for a finding with none due: 409, said as a sentence.
+    const recheck = await post(`${path}/act`, { csrf: accept.csrf, action: 'recheck', requestId: 'hq-recheck-1', result: 'pass' }, { authorization: BASIC });
+    expect(recheck.status).toBe(409);
+    expect(text(await recheck.text())).toContain('Finding f-hq has no re-check due.');
     // Headquarters' link from a CSRF-less or cross-site form changes nothing.
     expect((await post(`${path}/act`, { action: 'reject', requestId: 'x', reason: 'r' }, { authorization: BASIC })).status).toBe(403);
     expect((await actionsOf('f-hq')).map((a) => a.action)).toEqual(['progress', 'claim', 'accept']);
+  });
+
+  test('the JSON API: the findings with their counts and coverage, one finding\'s life, and a decision refused by its code', async () => {
+    const list = await (await get(`/api/hq/plans/${encodeURIComponent(planId)}/findings`, { authorization: BASIC })).json();
+    expect(list.findings[0]).toMatchObject({ findingId: 'f-overdue', state: 'overdue', round: 1 });
+    expect(list.coverage).toMatchObject({ covered: ['c01', 'c02'], missing: ['c03', 'c04'], overdue: false });
+    expect(list.byRoundAndUnit.map((r: { inspectionId: string; unitId: string; total: number }) => [r.inspectionId, r.unitId, r.total])).toEqual([['r1', 'alpha', 2], ['r1', 'beta', 2], ['r2', 'gamma', 1]]);
+    const life = await (await get(`/api/hq/plans/${encodeURIComponent(planId)}/findings/f-beta`, { authorization: BASIC })).json();
+    expect(life.status).toMatchObject({ findingId: 'f-beta', state: 'claimed', verifier: 'gamma' });
+    expect(life.timeline.map((e: { type: string; kind: string }) => `${e.type}:${e.kind}`)).toEqual(['notice:finding-assigned', 'action:claim', 'notice:claim-received']);
+    const api = (body: unknown) => fetch(`${h.base}/api/hq/plans/${encodeURIComponent(planId)}/findings/f-beta`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: BASIC } });
+    const refused = await api({ action: 'reject', requestId: 'api-reject-1', reason: ' ' });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ field: 'reason', refusals: [{ field: 'reason', code: 'noReason' }] });
+    expect((await api({ action: 'reject', actor: 'beta', reason: 'x' })).status).toBe(400);
+    expect((await statusOf('f-beta')).state).toBe('claimed');
+    expect((await get(`/api/hq/plans/${encodeURIComponent(planId)}/findings/nope`, { authorization: BASIC })).status).toBe(404);
+    const decided = await api({ action: 'reject', requestId: 'api-reject-2', reason: 'No budget line in the plan.' });
+    expect(decided.status).toBe(200);
+    expect(await decided.json()).toMatchObject({ findingId: 'f-beta', action: 'reject', state: 'open', round: 2, claim: 1, duplicate: false });
   });
 });

@@ -6,6 +6,9 @@ import { asHttpError, loadPlan, reportParts, sayRefusal, speakPlan } from '../pl
 import type { Route } from '../router.js';
 import { refuseCrossSite } from '../same-origin.js';
 import { drillDownData, reportData, requireHq, summaryData } from './hq.js';
+import { actOnFinding, findingLife, findingsOf } from '../../findings.js';
+import { plannedFindings } from '../../../workflows/findings/record.js';
+import { byUrgency, countsByRoundAndUnit, coverageOf, findingTimeline } from '../findings-data.js';
 
 async function plans(ctx: Ctx): Promise<void> {
   await requireHq(ctx);
@@ -70,6 +73,48 @@ function decide(decision: 'accept' | 'return') {
   };
 }
 
+/** The plan's findings, overdue first, with the counts by round and unit and the coverage. */
+async function findings(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  await requireHq(ctx);
+  const plan = await loadPlan(ctx.portal.db, params.planId);
+  const now = Date.now();
+  const list = byUrgency(plan, await findingsOf(ctx.portal.db, plan, {}, now));
+  sendJson(ctx.res, 200, { planId: plan.id, findings: list, byRoundAndUnit: countsByRoundAndUnit(plan, list), coverage: coverageOf(plan, now) });
+}
+
+/** One finding's whole life: its status, actions, notices and the timeline of both. */
+async function finding(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  await requireHq(ctx);
+  const plan = await loadPlan(ctx.portal.db, params.planId);
+  try {
+    const life = await findingLife(ctx.portal.db, plan.id, params.findingId);
+    sendJson(ctx.res, 200, { planId: plan.id, ...life, timeline: findingTimeline(life) });
+  } catch (err) {
+    throw asHttpError(err, (r) => sayRefusal(ctx, r));
+  }
+}
+
+const FINDING_DECISION_FIELDS = ['action', 'requestId', 'comment', 'reason', 'result', 'by'];
+
+/** Headquarters accepts, rejects or answers the re-check of a finding, for any verifier. */
+async function actOn(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  refuseCrossSite(ctx.req, ctx.portal.publicUrl);
+  await requireHq(ctx);
+  requireMediaType(ctx.req, 'application/json');
+  const body = parseJsonObject(await readBody(ctx.req, ctx.portal.maxBodyBytes));
+  const unknown = Object.keys(body).find((k) => !FINDING_DECISION_FIELDS.includes(k));
+  if (unknown) throw new HttpError(400, 'badRequest', `${unknown}: unknown field`, unknown);
+  if (!['accept', 'reject', 'recheck'].includes(body.action as string)) throw new HttpError(400, 'badRequest', 'action: must be accept, reject or recheck', 'action');
+  const plan = await loadPlan(ctx.portal.db, params.planId);
+  speakPlan(ctx, plan);
+  if (!plannedFindings(plan).some((p) => p.finding.id === params.findingId)) throw new HttpError(404, 'notFound', `plan ${plan.id} has no finding "${params.findingId}"`, 'findingId');
+  try {
+    sendJson(ctx.res, 200, await actOnFinding(ctx.portal.engine, plan.id, { ...body, findingId: params.findingId, actor: 'headquarters' }));
+  } catch (err) {
+    throw asHttpError(err, (r) => sayRefusal(ctx, r));
+  }
+}
+
 const REPORT = '/api/hq/plans/:planId/reports/:taskId/:unitId/:period';
 
 /** The API's routes. */
@@ -82,4 +127,7 @@ export const apiRoutes: Route<Ctx>[] = [
   { method: 'GET', pattern: REPORT, handle: report },
   { method: 'POST', pattern: `${REPORT}/accept`, handle: decide('accept') },
   { method: 'POST', pattern: `${REPORT}/return`, handle: decide('return') },
+  { method: 'GET', pattern: '/api/hq/plans/:planId/findings', handle: findings },
+  { method: 'GET', pattern: '/api/hq/plans/:planId/findings/:findingId', handle: finding },
+  { method: 'POST', pattern: '/api/hq/plans/:planId/findings/:findingId', handle: actOn },
 ];
