@@ -6,7 +6,12 @@ import { describe, expect, test } from 'vitest';
 import { findingNoticeLinks } from '../../activities/findings/render.js';
 import { en } from '../../client/portal/catalogue/en.js';
 import { zhCN } from '../../client/portal/catalogue/zh-CN.js';
-import { byUrgency, coverageOf, findingFormErrors, findingLateness, linksOf } from '../../client/portal/findings-data.js';
+import { byUrgency, coverageOf, findingFormErrors, findingLateness, linksOf, pendingClaim, recheckAwaited } from '../../client/portal/findings-data.js';
+import { decisionFormsFor } from '../../client/portal/routes/findings.js';
+import { hqFindingsPage, verifierPage } from '../../client/portal/views/findings.js';
+import { html } from '../../client/portal/html.js';
+import { loggablePath } from '../../client/portal/server.js';
+import type { FindingRecord } from '../../workflows/contract/finding.js';
 import { refusalSentence } from '../../client/portal/i18n.js';
 import { newKeyring } from '../../security/keyring.js';
 import { linkMaker } from '../../security/links.js';
@@ -111,4 +116,51 @@ describe('the links of finding notices', () => {
     }
     expect(findingNoticeLinks(spec('reminder', 'beta'), undefined)).toEqual([]);
   });
+});
+
+describe("the verifier's page", () => {
+  const closedAt = at('2026-11-01');
+  const record = (sent: boolean, answered = false): FindingRecord => ({
+    findingId: 'f-alpha', inspectionId: 'r1', unitId: 'alpha', verifier: 'beta', assignedAt: at('2026-10-01'),
+    rounds: [{ round: 1, cause: 'assigned', startedAt: at('2026-10-01'), startDay: '2026-10-01', dueDay: '2026-11-30', deadline: at('2026-12-01', '00:00:00') }],
+    claims: [{ number: 1, round: 1, at: at('2026-10-20'), requestId: 'c1', actor: 'alpha', links: 0, decision: { decision: 'accept', at: closedAt, requestId: 'd1', actor: 'beta' }, remindAt: at('2026-10-27') }],
+    notes: [], reminders: 0, escalations: 0, reopened: 0, closedAt, closedOnTime: true, daysLate: 0,
+    rechecks: [{ round: 1, at: at('2026-12-01'), sent, ...(answered ? { answer: { result: 'pass', at: at('2026-12-02'), requestId: 'x1', actor: 'beta' } } : {}) }],
+    verifiedAt: answered ? at('2026-12-02') : undefined, deliveryIssues: [], version: 5,
+  });
+  const item = (r: FindingRecord) => ({
+    status: status({ findingId: 'f-alpha', title: 'Approvals <script>alert(1)</script>', verifier: 'beta', state: r.verifiedAt ? ('verified' as const) : ('closed' as const), closedOnTime: true, daysLate: 0 }),
+    description: null,
+    pending: pendingClaim(r, []),
+    forms: decisionFormsFor('/verify/findings/f-alpha', 'csrf-1', r, pendingClaim(r, [])),
+  });
+
+  test('a re-check form only while a sent re-check is unanswered; no accept or reject without a pending claim; text escaped', () => {
+    expect([recheckAwaited(record(false)), recheckAwaited(record(true)), recheckAwaited(record(true, true))]).toEqual([false, true, false]);
+    const due = verifierPage(en, { plan, unitName: 'Beta <Office>', now: at('2026-12-01'), items: [item(record(true))] }).text;
+    expect(due).toContain('<form method="post" action="/verify/findings/f-alpha" class="recheck" novalidate>');
+    expect(due).toContain('<input type="radio" name="result" value="pass">');
+    expect(due).toContain('<input type="radio" name="result" value="reopen">');
+    expect(due).not.toContain('class="accept"');
+    expect(due).not.toContain('<script>');
+    expect(due).toContain('Approvals &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(due).toContain('Beta &lt;Office&gt;');
+    for (const r of [record(false), record(true, true)]) {
+      const page = verifierPage(en, { plan, unitName: 'Beta', now: at('2026-12-03'), items: [item(r)] }).text;
+      expect(page).not.toContain('class="recheck"');
+      expect(page).toContain('No claim awaits a decision.');
+    }
+  });
+
+  test("headquarters' list of a plan without inspections says so", () => {
+    const bare = { ...plan, inspections: undefined };
+    expect(hqFindingsPage(en, html``, { plan: bare, now: at('2026-12-01'), list: [], counts: [], coverage: null }).text).toContain('This plan has no inspection findings.');
+  });
+});
+
+test("the finding links' tokens never reach the log", () => {
+  expect(loggablePath('/f/abc.def.ghi?x=1')).toBe('/f/[token]');
+  expect(loggablePath('/v/abc.def.ghi')).toBe('/v/[token]');
+  expect(loggablePath('/f/continue')).toBe('/f/continue');
+  expect(loggablePath('/findings/f-alpha')).toBe('/findings/f-alpha');
 });
