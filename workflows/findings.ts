@@ -222,7 +222,7 @@ export async function findingsWorkflow(input: FindingsInput): Promise<FindingsRe
         const byInstant = new Map<number, typeof slice>();
         for (const n of slice) byInstant.set(n.event.at, [...(byInstant.get(n.event.at) ?? []), n]);
         for (const [at, group] of byInstant) {
-          const outcomes = await sendFindingNotices({ at: new Date(at).toISOString(), notices: group.map((n) => n.spec) });
+          const outcomes = await sendFindingNotices({ at: new Date(at).toISOString(), notices: group.map((n) => n.spec), digest: plan.delivery?.digest !== false });
           outcomes.forEach((outcome, k) => {
             const { event } = group[k];
             const record = records[event.findingId];

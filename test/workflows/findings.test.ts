@@ -167,17 +167,33 @@ describe('inspection findings over a year', () => {
     expect(result.rejected).toEqual([]);
   });
 
-  test('each finding notice reaches the SMTP server once, under the Message-ID of its business key', () => {
-    for (const l of expectedFindingNotices()) {
-      const number = (l as { number?: number; level?: number }).number ?? (l as { level?: number }).level ?? 1;
-      const id = messageIdForText(l.kind, findingNoticeKeyText({ planId: l.planId, findingId: l.findingId, kind: l.kind as 'reminder', round: l.round, number }));
-      const copies = sink.messages.filter((m) => m.messageId === id);
-      expect(copies, `${l.kind} ${l.findingId} r${l.round} ${number}`).toHaveLength(1);
-      expect(copies[0].to).toEqual(l.to);
-      expect(copies[0].cc).toEqual(l.cc);
-      expect(copies[0].subject).toContain('[findings-2030]');
-      expect(copies[0].parsed.text).toContain(l.findingId);
+  test('each finding notice reaches the SMTP server once: alone under its key\'s Message-ID, or in one digest per recipient and instant', () => {
+    const lines = written().filter((l) => l.findingId);
+    const byMessage = new Map<string, Record<string, unknown>[]>();
+    for (const l of lines) byMessage.set(l.messageId, [...(byMessage.get(l.messageId) ?? []), l]);
+    for (const [messageId, together] of byMessage) {
+      const copies = sink.messages.filter((m) => m.messageId === messageId);
+      expect(copies, messageId).toHaveLength(1);
+      const [m] = copies;
+      for (const l of together) {
+        expect(m.to).toEqual(l.to);
+        expect(m.cc).toEqual(l.cc);
+        expect(m.headers.get('x-review-cycles-at')).toBe(l.at);
+        expect(m.parsed.text).toContain(l.findingId as string);
+      }
+      const keys = together.map((l) => findingNoticeKeyText({ planId: 'findings-2030', findingId: l.findingId as string, kind: l.kind as 'reminder', round: l.round as number, number: ((l.number ?? l.level ?? 1) as number) }));
+      if (together.length === 1) expect(messageId).toBe(messageIdForText(together[0].kind as string, keys[0]));
+      else expect(String(m.headers.get('x-review-cycles-keys')).split(' ').sort()).toEqual(keys.sort());
+      expect(m.subject).toContain('[findings-2030]');
     }
+    // The three findings of unit ontime were assigned in one message; f-late and f-reopen of unit late in another.
+    const assigned = lines.filter((l) => l.kind === 'finding-assigned');
+    expect(new Set(assigned.filter((l) => l.unitId === 'ontime').map((l) => l.messageId)).size).toBe(1);
+    expect(new Set(assigned.map((l) => l.messageId)).size).toBe(3);
+    const digest = sink.messages.find((m) => m.messageId === assigned.find((l) => l.findingId === 'f-ontime')!.messageId)!;
+    // Their deadlines differ (f-undecided has its own): the subject names no due day; the table names each.
+    expect(digest.subject).toBe('[findings-2030] 3 findings to rectify');
+    expect(digest.parsed.text).toContain('Approvals overdue (f-ontime, 2030-r1), On-time Unit');
     const rejected = sink.messages.find((m) => m.subject.startsWith('[findings-2030] Claim rejected: finding f-reject'));
     expect(rejected?.parsed.text).toContain('Rehearsal: the evidence for f-reject is not enough.');
     expect(rejected?.subject).toBe('[findings-2030] Claim rejected: finding f-reject, now due 2030-05-01');

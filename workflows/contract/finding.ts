@@ -219,6 +219,8 @@ export interface FindingNoticeSpec {
 export interface FindingNoticeBatch {
   at: string;
   notices: FindingNoticeSpec[];
+  /** The plan's delivery.digest: false sends one message per notice. */
+  digest?: boolean;
 }
 
 /** One action as the system of record keeps it (with its texts). */
