@@ -133,13 +133,19 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
           await advanceTo(env, nextAction);
           // The findings workflows act on everything due by now (an assignment at this very instant) first.
           await findingsIdle(env, findingWorkflows, nextAction);
-          for (const { p, action } of actor.take(nextAction)) {
-            try {
-              await actOnFinding({ client: env.client, db, writeTimeoutMs: 600_000, clock: () => action.at }, plan.id, action.input);
-              actor.applied(p, action);
-            } catch (err) {
-              rejected.push(`${action.findingId} ${String(action.input.action)} at ${new Date(action.at).toISOString()}: ${(err as Error).message}`);
-            }
+          // Each finding acts at most once per batch (what follows an action is planned after it applied): concurrently.
+          const due = actor.take(nextAction);
+          for (let k = 0; k < due.length; k += CONCURRENT_SUBMISSIONS) {
+            await Promise.all(
+              due.slice(k, k + CONCURRENT_SUBMISSIONS).map(async ({ p, action }) => {
+                try {
+                  await actOnFinding({ client: env.client, db, writeTimeoutMs: 600_000, clock: () => action.at }, plan.id, action.input);
+                  actor.applied(p, action);
+                } catch (err) {
+                  rejected.push(`${action.findingId} ${String(action.input.action)} at ${new Date(action.at).toISOString()}: ${(err as Error).message}`);
+                }
+              }),
+            );
           }
           continue;
         }

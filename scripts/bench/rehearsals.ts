@@ -10,6 +10,7 @@ import { checkPlan } from '../../workflows/contract/plan-check.js';
 import type { Plan } from '../../workflows/contract/plan.js';
 import { BEHAVIOUR_MIX, generatePlan } from '../generate-plan.js';
 import { now, round } from './stats.js';
+import { FINDINGS_BEHAVIOUR, findingsBenchPlan } from './findings.js';
 
 export interface RehearsalFigures {
   name: string;
@@ -51,6 +52,11 @@ export async function rehearseGenerated(outRoot: string, say: (s: string) => voi
   if (!checked.ok) throw new Error(`generated plan is invalid: ${checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
   const behaviour = behaviourSchema.parse(BEHAVIOUR_MIX);
   return timed('generated', 'generatePlan(200 tasks x 3 units x 3 years) + BEHAVIOUR_MIX', checked.plan, behaviour, join(outRoot, 'generated'), say);
+}
+
+/** 2,000 findings over two rounds with a behaviour mix, beside a small report plan (target < 60 s). */
+export async function rehearseFindings(outRoot: string, say: (s: string) => void): Promise<RehearsalFigures> {
+  return timed('findings', 'findingsBenchPlan(2,000 findings, 2 rounds) + FINDINGS_BEHAVIOUR', findingsBenchPlan(2_000), FINDINGS_BEHAVIOUR, join(outRoot, 'findings'), say);
 }
 
 async function timed(
