@@ -180,9 +180,9 @@ describe('the rules of action', () => {
     expect(isFinal(r)).toBe(true);
   });
 
-  test('findings are split into slices of at most 500, in file order', () => {
-    const many = base({}, { rounds: [{ id: 'r', title: 'R', feedbackDay: '2027-05-01', findings: Array.from({ length: 1001 }, (_, i) => ({ id: `f${i}`, title: 'F', unit: 'u1' })) }] });
-    expect(findingSlices(many).map((s) => s.length)).toEqual([500, 500, 1]);
-    expect(findingSlices(many)[2]).toEqual(['f1000']);
+  test('findings are split into slices of at most 100, in file order', () => {
+    const many = base({}, { rounds: [{ id: 'r', title: 'R', feedbackDay: '2027-05-01', findings: Array.from({ length: 201 }, (_, i) => ({ id: `f${i}`, title: 'F', unit: 'u1' })) }] });
+    expect(findingSlices(many).map((s) => s.length)).toEqual([100, 100, 1]);
+    expect(findingSlices(many)[2]).toEqual(['f200']);
   });
 });

@@ -18,7 +18,7 @@ import type { Refusal } from '../contract/refusals.js';
 import { assignedDay, firstDueDay, noticeInstant, recheckAt, reworkDueDay, roundDeadline, roundLadder, verifyReminderAt } from './schedule.js';
 
 /** Most actions kept per finding before further ones are refused (bounds the workflow's state). */
-export const MAX_ACTIONS_PER_FINDING = 200;
+export const MAX_ACTIONS_PER_FINDING = 40;
 
 /** A finding of the plan with its round. */
 export interface PlannedFinding {

@@ -2,8 +2,8 @@
 import type { Plan } from '../contract/plan.js';
 import { plannedFindings } from './record.js';
 
-/** Findings per workflow: bounds the state carried over continue-as-new (about 0.5 kB a finding). */
-export const FINDINGS_PER_WORKFLOW = 500;
+/** Findings per workflow: bounds the state carried over continue-as-new (at most about 10 kB a finding: 40 actions of 250 bytes). */
+export const FINDINGS_PER_WORKFLOW = 100;
 
 /** The findings of the plan split into slices of FINDINGS_PER_WORKFLOW, in file order. */
 export function findingSlices(plan: Plan, perSlice = FINDINGS_PER_WORKFLOW): string[][] {
