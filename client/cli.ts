@@ -8,7 +8,7 @@ import type { PlanStatus } from '../workflows/contract/status.js';
 import { connectClient } from './connection.js';
 import { loadPlanFile } from './plan-file.js';
 import { writeLedger } from './ledger.js';
-import { acceptReport, awaitRecordedPlan, awaitRecordedRevision, planReviews, planStatus, reportRevisions, returnReport, runningPlan, startPlan, submitReport, UserError, type Engine } from './plans.js';
+import { acceptReport, awaitRecordedPlan, extendReport, awaitRecordedRevision, planReviews, planStatus, reportRevisions, returnReport, runningPlan, startPlan, submitReport, UserError, type Engine } from './plans.js';
 import { ledgerDetails } from '../store/records.js';
 import { connectStore, EmbeddedPostgresError, StoreError, type ConnectedStore } from '../store/index.js';
 import { syncPlan } from './live.js';
@@ -226,6 +226,18 @@ export function program(): Command {
         returnReport(engine, planId, { taskId: o.task, unitId: o.unit, period: o.period, comment: o.comment, by: o.by, requestId: o.requestId }),
       );
       printDecision(receipt, o.json);
+    });
+
+  decisionOptions(report.command('extend <planId>').description('give one report a new due day (moved to a working day): its notices still to come and its lateness count from it'))
+    .requiredOption('--until <day>', 'the new due day, YYYY-MM-DD (moved forward to a working day)')
+    .requiredOption('--reason <text>', 'why the report is given more time (the unit is told)')
+    .action(async (planId: string, o: { task: string; unit: string; period: string; until: string; reason: string; by?: string; requestId?: string; json?: boolean }) => {
+      const receipt = await withEngine((engine) =>
+        extendReport(engine, planId, { taskId: o.task, unitId: o.unit, period: o.period, until: o.until, reason: o.reason, by: o.by, requestId: o.requestId }),
+      );
+      if (o.json) { json(receipt); return; }
+      const moved = receipt.dueDay === receipt.until ? '' : ` (${receipt.until} is not a working day)`;
+      out(`${receipt.duplicate ? 'already extended' : 'extended'}: ${receipt.taskId}/${receipt.unitId}/${receipt.period} now due ${receipt.dueDay}${moved}, was ${receipt.previousDueDay} (extension ${receipt.extension})`);
     });
 
   report

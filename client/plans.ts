@@ -15,10 +15,10 @@ import type pg from 'pg';
 import { latestRevisions, retryingNotices, revisionSummaries, storedPlan, storedPlans, storedRecords, storedReviews, storedRevisions, type RetryingNotice, type StoredPlan } from '../store/index.js';
 import { ARRIVAL_WINDOW_MS } from '../workflows/contract/arrival.js';
 import { planWorkflowId, recordKey } from '../workflows/contract/ids.js';
-import { reviewReportUpdate, submitReportUpdate } from '../workflows/contract/messages.js';
+import { extendReportUpdate, reviewReportUpdate, submitReportUpdate } from '../workflows/contract/messages.js';
 import type { Plan } from '../workflows/contract/plan.js';
 import { isRefusalList, refusalLine, schemaRefusals, type Refusal, type RefusalCode, type RefusalParams } from '../workflows/contract/refusals.js';
-import type { DecisionReceipt, ReportReceipt } from '../workflows/contract/report.js';
+import { extensionInputSchema, type DecisionReceipt, type ExtensionReceipt, type ReportReceipt } from '../workflows/contract/report.js';
 import { decisionSubmissionSchema, progressRefusal, reportSubmissionSchema } from '../workflows/contract/submission.js';
 import type { PublishedReview } from '../workflows/contract/review.js';
 import type { PlanLayout, PlanStatus, RetryingDelivery, Revision, TimelineEntry } from '../workflows/contract/status.js';
@@ -320,6 +320,24 @@ export async function returnReport(
 ): Promise<DecisionReceipt> {
   return decide(engine, planId, { ...input, decision: 'return' });
 }
+
+/**
+ * Headquarters gives one report a new due day (延期): `until` moved forward to a working day. Its notices still to
+ * come count from that day, the unit is told in an `extended` notice, and its lateness counts from it.
+ */
+export async function extendReport(
+  engine: Engine,
+  planId: string,
+  input: { taskId: string; unitId: string; period: string; until: string; reason: string; by?: string; requestId?: string },
+): Promise<ExtensionReceipt> {
+  const parsed = extensionInputSchema.safeParse({ requestId: randomUUID(), ...withoutUndefined(input) });
+  if (!parsed.success) throw refusalError(schemaRefusals(parsed.error.issues));
+  const layout = await routingLayout(engine.db, planId);
+  const workflowId = groupOf(layout, parsed.data.taskId);
+  return update(engine, planId, 'decision', (client) => client.workflow.getHandle(workflowId).executeUpdate(extendReportUpdate, { args: [parsed.data] }));
+}
+
+const withoutUndefined = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 async function decide(engine: Engine, planId: string, input: Record<string, unknown>): Promise<DecisionReceipt> {
   const parsed = decisionSubmissionSchema.safeParse({ requestId: randomUUID(), ...input });

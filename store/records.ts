@@ -92,6 +92,12 @@ export async function recordProgress(pool: pg.Pool, batch: ProgressBatch, option
       revision_due_at: ts(d.revisionDeadline),
     })),
   );
+  const extensions = batch.changes.flatMap((ch) =>
+    (ch.record.extensions ?? []).map((x, i) => ({
+      task_id: ch.taskId, unit_id: ch.unitId, period: ch.period, request_id: x.requestId, seq: i + 1, extended_at: ts(x.at), until_day: x.until,
+      due_day: x.dueDay, due_at: ts(x.deadline), previous_due_day: x.previousDueDay, round: x.round, reason: x.reason, extended_by: x.by ?? null,
+    })),
+  );
   await inTransaction(pool, async (c) => {
     await c.query(
       `INSERT INTO report_records (plan_id, task_id, unit_id, period, aspect_id, change_count, record, requested_at, due_at, submitted_at,
@@ -128,6 +134,15 @@ export async function recordProgress(pool: pg.Pool, batch: ProgressBatch, option
            decided_at timestamptz, comment text, decided_by text, revision_due_day date, revision_due_at timestamptz)
          ON CONFLICT DO NOTHING`,
         [batch.planId, JSON.stringify(decisions)],
+      );
+    }
+    if (extensions.length) {
+      await c.query(
+        `INSERT INTO report_extensions (plan_id, task_id, unit_id, period, request_id, seq, extended_at, until_day, due_day, due_at, previous_due_day, round, reason, extended_by)
+         SELECT $1, x.* FROM jsonb_to_recordset($2::jsonb) AS x(task_id text, unit_id text, period text, request_id text, seq int, extended_at timestamptz,
+           until_day date, due_day date, due_at timestamptz, previous_due_day date, round int, reason text, extended_by text)
+         ON CONFLICT DO NOTHING`,
+        [batch.planId, JSON.stringify(extensions)],
       );
     }
   });
@@ -229,6 +244,34 @@ function revisionOf(r: Record<string, unknown>): Revision {
     ...(r.next_steps !== null ? { nextSteps: r.next_steps as string } : {}),
     ...(r.submitted_by !== null ? { submittedBy: r.submitted_by as string } : {}),
   };
+}
+
+/** One extension of a report as recorded. */
+export interface StoredExtension {
+  requestId: string;
+  seq: number;
+  at: string;
+  until: string;
+  dueDay: string;
+  dueAt: string;
+  previousDueDay: string;
+  round: number;
+  reason: string;
+  by: string | null;
+}
+
+/** Every extension of one report, oldest first. */
+export async function storedExtensions(pool: pg.Pool, planId: string, taskId: string, unitId: string, period: string): Promise<StoredExtension[]> {
+  const { rows } = await pool.query(
+    `SELECT request_id, seq, extended_at, to_char(until_day, 'YYYY-MM-DD') AS until_day, to_char(due_day, 'YYYY-MM-DD') AS due_day, due_at,
+       to_char(previous_due_day, 'YYYY-MM-DD') AS previous_due_day, round, reason, extended_by
+     FROM report_extensions WHERE plan_id = $1 AND task_id = $2 AND unit_id = $3 AND period = $4 ORDER BY seq`,
+    [planId, taskId, unitId, period],
+  );
+  return rows.map((r) => ({
+    requestId: r.request_id, seq: r.seq, at: (r.extended_at as Date).toISOString(), until: r.until_day, dueDay: r.due_day, dueAt: (r.due_at as Date).toISOString(),
+    previousDueDay: r.previous_due_day, round: r.round, reason: r.reason, by: r.extended_by,
+  }));
 }
 
 /** Headquarters' last decision on a report. */

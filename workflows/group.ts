@@ -21,6 +21,7 @@ import { MAIL_RETRY } from './contract/notice.js';
 import { planWorkflowId, recordKey } from './contract/ids.js';
 import {
   busyQuery,
+  extendReportUpdate,
   groupStatusQuery,
   recordsQuery,
   reviewReportUpdate,
@@ -34,11 +35,14 @@ import type { RecordChange } from './contract/progress.js';
 import { applyOutcome, type OutcomeRule } from './cycle/outcomes.js';
 import type { Plan } from './contract/plan.js';
 import { throwIfRefused } from './cycle/refuse.js';
-import { decisionRefusals, reportRefusals, type ReportScope } from './cycle/validate.js';
+import { decisionRefusals, extensionRefusals, reportRefusals, type ReportScope } from './cycle/validate.js';
+import { closeOf, currentDue, extensionLadder, quarterDue, quarterExtension, revisionDue, sentInRound, sequenceOf } from './cycle/extension.js';
 import {
+  extensionInputSchema,
   reportInputSchema,
   reviewDecisionSchema,
   type DecisionReceipt,
+  type ExtensionReceipt,
   type ReportInput,
   type ReportReceipt,
   type ReviewDecision,
@@ -73,6 +77,8 @@ const WRITE_INTERVAL_MS = 1_000;
 const BATCH_SIZE = 500;
 /** Revisions kept per report before further ones are refused (bounds the state). */
 const MAX_REVISIONS = 50;
+/** Extensions kept per report before further ones are refused (bounds the state). */
+const MAX_EXTENSIONS = 20;
 /** Roll over to a fresh run well before Temporal's per-execution limits. */
 const MAX_UPDATES_PER_RUN = 500;
 const MAX_HISTORY_PER_RUN = 8_000;
@@ -132,9 +138,10 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
     if (recording) recorder.touch(taskId, unitId, period);
   };
 
-  const scope: ReportScope = { plan, tasks, units, byPeriod, records, maxRevisions: MAX_REVISIONS };
+  const scope: ReportScope = { plan, tasks, units, byPeriod, records, maxRevisions: MAX_REVISIONS, maxExtensions: MAX_EXTENSIONS };
   const validateReport = (raw: ReportInput) => throwIfRefused(reportRefusals(scope, raw, Date.now()));
   const validateDecision = (raw: ReviewDecision) => throwIfRefused(decisionRefusals(scope, raw, Date.now()));
+  const validateExtension = (raw: unknown) => throwIfRefused(extensionRefusals(scope, raw, Date.now()));
 
   const receipt = reportReceipt;
 
@@ -149,17 +156,18 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       // Updates that carry the stamp are affected, so histories recorded before it replay unchanged.
       const now = revisionInstant(arrivalOf(r.receivedAt, Date.now()).at, record);
       const { requestId, status, summary, progress, problems, nextSteps, submittedBy } = r;
+      // The revision a return asked for counts from its due day (an extension's, once extended); read before it clears.
+      const revisionDueDay = revisionDue(record)?.dueDay;
       record.revisions.push({ requestId, arrivedAt: now, status, summary, progress, problems, nextSteps, submittedBy });
       touch(r.taskId, r.unitId, r.period);
       if (record.submittedAt === undefined) {
         record.submittedAt = now;
-        record.daysLate = daysLate(now, byPeriod.get(r.period)!.schedule.dueDay, plan.timezone);
+        record.daysLate = daysLate(now, quarterDue(byPeriod.get(r.period)!, record).dueDay, plan.timezone);
       }
       updatesThisRun++;
       if (record.awaitingSince !== undefined) {
         // The revision asked for by a return: its lateness counts from the revision's due day; its ladder stops.
         record.awaitingSince = undefined;
-        const revisionDueDay = lastDecision(record)?.revisionDueDay;
         const late = revisionDueDay ? daysLate(now, revisionDueDay, plan.timezone) : 0;
         return receipt(r, record, record.revisions.length - 1, false, late);
       }
@@ -203,12 +211,57 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       const ladder = revisionLadder(plan, now, { taskId: d.taskId, unitId: d.unitId, period: d.period, round });
       decisions.push({ decision: 'return', at: now, requestId: d.requestId, comment: d.comment, by: d.by, revisionDueDay: ladder.dueDay, revisionDeadline: ladder.deadline });
       record.awaitingSince = now;
-      pending.push(...ladder.events);
+      // A ladder begun after extensions says how many, so that a later extension supersedes it (absent: none).
+      const extended = record.extensions?.length ?? 0;
+      pending.push(...(extended ? ladder.events.map((e) => ({ ...e, extension: extended })) : ladder.events));
       pending.sort((a, b) => a.at - b.at);
       pendingVersion++;
       return decisionReceipt(d, record, decisions.length - 1, false);
     },
     { validator: validateDecision },
+  );
+  function extensionReceipt(record: UnitPeriodRecord, x: { taskId: string; unitId: string; period: string }, index: number, duplicate: boolean): ExtensionReceipt {
+    const e = record.extensions![index];
+    return {
+      taskId: x.taskId,
+      unitId: x.unitId,
+      period: x.period,
+      extension: index + 1,
+      at: iso(e.at),
+      until: e.until,
+      dueDay: e.dueDay,
+      dueAt: iso(e.deadline),
+      previousDueDay: e.previousDueDay,
+      round: e.round,
+      duplicate,
+    };
+  }
+
+  setHandler(
+    extendReportUpdate,
+    (raw) => {
+      const x = extensionInputSchema.parse(raw);
+      const record = records[recordKey(x.taskId, x.unitId, x.period)];
+      const extensions = (record.extensions ??= []);
+      const seen = extensions.findIndex((e) => e.requestId === x.requestId);
+      if (seen >= 0) return extensionReceipt(record, x, seen, true);
+      const now = Date.now();
+      updatesThisRun++;
+      touch(x.taskId, x.unitId, x.period);
+      const period = byPeriod.get(x.period)!;
+      const round = record.awaitingSince !== undefined ? roundOf(record) : 0;
+      const previousDueDay = currentDue(period, record).dueDay;
+      const n = extensions.length + 1;
+      const ladder = extensionLadder(plan, now, x.until, {
+        taskId: x.taskId, unitId: x.unitId, period: x.period, round, extension: n, closeAt: closeOf(period, record), ...sentInRound(record, round),
+      });
+      extensions.push({ requestId: x.requestId, at: now, until: x.until, dueDay: ladder.dueDay, deadline: ladder.deadline, previousDueDay, closeAt: ladder.closeAt, round, reason: x.reason, ...(x.by ? { by: x.by } : {}) });
+      pending.push(...ladder.events);
+      pending.sort((a, b) => a.at - b.at);
+      pendingVersion++;
+      return extensionReceipt(record, x, extensions.length - 1, false);
+    },
+    { validator: validateExtension },
   );
   setHandler(timelineQuery, ({ taskId }) => taskTimeline(plan, taskId, records, periods));
   setHandler(groupStatusQuery, () => groupStatus(plan, periods, records, Date.now()));
@@ -306,6 +359,8 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
             records[key] ??= { requestedAt: at, reminders: 0, escalations: 0, revisions: [], deliveryIssues: [] };
           } else if (!records[key] || records[key].submittedAt !== undefined) {
             continue;
+          } else if (quarterExtension(records[key])) {
+            continue; // extended: its own ladder, counted from the new due day, follows instead
           }
           notices.push({ spec: noticeSpec(task.id, unitId, event, period, at), record: records[key] });
         }
@@ -327,18 +382,30 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
   async function actOnRevisions(due: RevisionEvent[], at: number): Promise<void> {
     const notices: { spec: NoticeSpec; record: UnitPeriodRecord }[] = [];
     for (const e of due) {
-      if (e.kind === 'deadline') continue; // only wakes the workflow, so the status turns overdue on time
+      if (e.kind === 'deadline' || e.kind === 'close') continue; // only wake the workflow (the status turns overdue on time; a late report is still taken)
       const record = records[recordKey(e.taskId, e.unitId, e.period)];
-      if (!record || record.awaitingSince === undefined || roundOf(record) !== e.round) continue; // revised or accepted since
-      const decision = lastDecision(record)!;
+      if (!record) continue;
+      // A ladder stops once its report arrived, was accepted or returned again, or a later extension replaced it.
+      if ((e.extension ?? 0) !== (record.extensions?.length ?? 0)) continue;
+      if (e.round === 0 ? record.submittedAt !== undefined || lastDecision(record) !== undefined : record.awaitingSince === undefined || roundOf(record) !== e.round) continue;
       const period = byPeriod.get(e.period)!;
-      const next = pending.find((p) => p.taskId === e.taskId && p.unitId === e.unitId && p.period === e.period && p.round === e.round && p.kind !== 'deadline');
-      const event: CycleEvent = { at, kind: e.kind === 'returned' ? 'request' : e.kind, period: e.period, number: e.number, escalateTo: e.escalateTo };
+      const same = (p: RevisionEvent) => p.taskId === e.taskId && p.unitId === e.unitId && p.period === e.period && p.round === e.round && (p.extension ?? 0) === (e.extension ?? 0);
+      const next = pending.find((p) => same(p) && p.kind !== 'deadline' && p.kind !== 'close');
+      const kind = e.kind as 'returned' | 'extended' | 'reminder' | 'escalation';
+      const event: CycleEvent = { at, kind: kind === 'returned' || kind === 'extended' ? 'request' : kind, period: e.period, number: e.number, escalateTo: e.escalateTo };
       const spec = noticeSpec(e.taskId, e.unitId, event, period, at);
-      spec.key = { ...spec.key, kind: e.kind, round: e.round };
-      spec.dueDay = decision.revisionDueDay!;
-      spec.deadline = iso(decision.revisionDeadline!);
-      if (e.kind === 'returned') spec.comment = decision.comment;
+      // The extended notice's key names the extension, not the round: (plan, task, unit, period, extended, n).
+      spec.key = { ...spec.key, kind, ...(kind === 'extended' ? {} : { round: e.round }) };
+      const dueNow = currentDue(period, record);
+      spec.dueDay = dueNow.dueDay;
+      spec.deadline = iso(dueNow.deadline);
+      if (kind === 'returned') spec.comment = lastDecision(record)!.comment;
+      if (kind === 'extended') {
+        spec.reason = dueNow.extension!.reason;
+        spec.previousDueDay = dueNow.extension!.previousDueDay;
+      }
+      // Once extended, every notice's calendar event counts returns and extensions together (before: the round).
+      if (record.extensions?.length && (kind === 'returned' || kind === 'extended')) spec.sequence = sequenceOf(record);
       spec.next = next ? { kind: next.kind as NoticeSpec['key']['kind'], at: iso(next.at), to: next.kind === 'escalation' ? (next.escalateTo ?? 'headquarters') : 'unit' } : null;
       notices.push({ spec, record });
     }

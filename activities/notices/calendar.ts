@@ -44,8 +44,10 @@ export interface DueEvent {
   period: string;
   /** The local due day, YYYY-MM-DD (the revision's after a return). */
   dueDay: string;
-  /** 0 for the quarter's due day; k once the report was returned k times (each return moves the day). */
+  /** 0 for the quarter's due day; one more for each return and each extension (each moves the day). */
   sequence: number;
+  /** Whether the day is a revision's (absent: when the sequence is above 0, as before extensions). */
+  revision?: boolean;
   /** DTSTAMP: the instant this version of the event was issued (ISO). */
   stamp: string;
   /** The report form's link. */
@@ -84,7 +86,7 @@ export function dueCalendar(events: readonly DueEvent[], o: { locale: string; na
       end: nextDay(e.dueDay),
       allDay: true,
       transparency: ICalEventTransparency.TRANSPARENT,
-      summary: e.sequence > 0 ? w.revisionDue(e.taskTitle, period) : w.due(e.taskTitle, period),
+      summary: (e.revision ?? e.sequence > 0) ? w.revisionDue(e.taskTitle, period) : w.due(e.taskTitle, period),
       description,
       url: e.url ?? null,
     });
@@ -92,12 +94,15 @@ export function dueCalendar(events: readonly DueEvent[], o: { locale: string; na
   return cal.toString();
 }
 
-/** The notices that set a due day: a request (the quarter's) and a `returned` notice (the revision's). */
+/** The notices that set a due day: a request (the quarter's), a `returned` notice (the revision's), an `extended` one (the new day). */
 export function setsDueDay(n: NoticeSpec): boolean {
-  return n.key.kind === 'request' || n.key.kind === 'returned';
+  return n.key.kind === 'request' || n.key.kind === 'returned' || n.key.kind === 'extended';
 }
 
-/** The event of a request or returned notice: its due day, sequence = the return's round (0 for the request). */
+/**
+ * The event of a notice that sets a due day. Its sequence grows with every return and extension: the workflow says
+ * it once a report was extended; before that it is the return's round (0 for the request).
+ */
 export function noticeEvent(n: NoticeSpec, links?: LinkMaker): DueEvent {
   const k = n.key;
   return {
@@ -109,17 +114,18 @@ export function noticeEvent(n: NoticeSpec, links?: LinkMaker): DueEvent {
     unitName: n.unitName,
     period: k.period,
     dueDay: n.dueDay,
-    sequence: k.kind === 'returned' ? (k.round ?? k.number) : 0,
+    sequence: n.sequence ?? (k.kind === 'returned' ? (k.round ?? k.number) : 0),
+    revision: k.kind === 'returned' || (k.round ?? 0) > 0,
     stamp: n.at,
     url: links?.report(k.planId, k.taskId, k.unitId, k.period, Date.parse(n.at)),
     locale: n.locale,
   };
 }
 
-/** The .ics a notice carries (request and returned notices only; none for the others). */
+/** The .ics a notice carries (request, returned and extended notices only; none for the others). */
 export function noticeAttachments(n: NoticeSpec, links?: LinkMaker): MailAttachment[] {
   if (!setsDueDay(n)) return [];
   const content = dueCalendar([noticeEvent(n, links)], { locale: n.locale, name: n.planTitle });
   const k = n.key;
-  return [{ filename: `${k.taskId}-${k.period}${k.kind === 'returned' ? `-r${k.round ?? k.number}` : ''}.ics`, content, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }];
+  return [{ filename: `${k.taskId}-${k.period}${k.kind === 'returned' ? `-r${k.round ?? k.number}` : k.kind === 'extended' ? `-e${k.number}` : ''}.ics`, content, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }];
 }

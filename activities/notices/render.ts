@@ -73,6 +73,7 @@ export function renderNotice(n: NoticeSpec, links?: LinkMaker): RenderedNotice {
   const f = c.format;
   const kind = n.key.kind;
   const returned = kind === 'returned';
+  const extended = kind === 'extended';
   // The ladder that follows the k-th return (the returned notice itself included) says which round it is.
   const round = n.key.round ?? 0;
   const v: V = {
@@ -92,7 +93,8 @@ export function renderNotice(n: NoticeSpec, links?: LinkMaker): RenderedNotice {
     [c.facts.task, `${n.taskTitle} (${n.key.taskId})`],
     [c.facts.unit, `${n.unitName} (${n.key.unitId})`],
     [c.facts.period, f.periodFact(n.key.period)],
-    [returned ? c.facts.newDue : c.facts.due, f.day(n.dueDay)],
+    [returned || extended ? c.facts.newDue : c.facts.due, f.day(n.dueDay)],
+    ...(extended && n.previousDueDay ? [[c.facts.previousDue, f.day(n.previousDueDay)] as [string, string]] : []),
     [c.facts.deadline, when(n.deadline)],
     ...(round > 0 ? [[c.facts.round, String(round)] as [string, string]] : []),
   ];
@@ -103,13 +105,15 @@ export function renderNotice(n: NoticeSpec, links?: LinkMaker): RenderedNotice {
     : n.next.kind === 'reminder'
       ? c.next.reminder(when(n.next.at))
       : c.next[n.next.to](when(n.next.at));
-  const comment = returned && n.comment?.trim() ? n.comment.trim() : undefined;
+  // A return carries headquarters' comment, an extension its reason: both shown above the facts.
+  const comment = returned && n.comment?.trim() ? n.comment.trim() : extended && n.reason?.trim() ? n.reason.trim() : undefined;
+  const commentLabel = extended ? c.reason : c.comment;
   const linkList = noticeLinks(n, links, c);
 
   const text = [
     lead,
     '',
-    ...(comment ? [`${c.comment}${c.sep.trimEnd()}`, ...comment.split(/\r?\n/).map((l) => `> ${l}`), ''] : []),
+    ...(comment ? [`${commentLabel}${c.sep.trimEnd()}`, ...comment.split(/\r?\n/).map((l) => `> ${l}`), ''] : []),
     ...facts.map(([k, val]) => `${k}${c.sep}${val}`),
     '',
     ...(linkList.length ? [...linkList.map(([label, url]) => `${label}${c.sep}${url}`), ''] : []),
@@ -124,7 +128,7 @@ export function renderNotice(n: NoticeSpec, links?: LinkMaker): RenderedNotice {
     '<!doctype html><html><body style="font-family:sans-serif">',
     `<p>${escapeHtml(lead)}</p>`,
     ...(comment
-      ? [`<p>${escapeHtml(c.comment)}${escapeHtml(c.sep.trimEnd())}</p>`, `<blockquote>${comment.split(/\r?\n/).map(escapeHtml).join('<br>')}</blockquote>`]
+      ? [`<p>${escapeHtml(commentLabel)}${escapeHtml(c.sep.trimEnd())}</p>`, `<blockquote>${comment.split(/\r?\n/).map(escapeHtml).join('<br>')}</blockquote>`]
       : []),
     '<table>',
     ...facts.map(([k, val]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(val)}</td></tr>`),

@@ -59,6 +59,7 @@ export function lineOf(spec: NoticeSpec): NoticeLine {
     period: k.period,
     ...(k.kind === 'escalation' ? { level: k.number } : {}),
     ...(k.round ? { round: k.round } : {}),
+    ...(k.kind === 'extended' ? { number: k.number, dueDay: spec.dueDay } : {}),
     to: spec.to,
     cc: spec.cc,
   };

@@ -4,7 +4,7 @@ import type { GroupTally } from '../review/tally.js';
 import type { FindingActionInput, FindingReceipt, FindingRecord } from './finding.js';
 import type { PublishedReview } from './review.js';
 import type { Plan } from './plan.js';
-import type { DecisionReceipt, ReportInput, ReportReceipt, ReviewDecision } from './report.js';
+import type { DecisionReceipt, ExtensionInput, ExtensionReceipt, ReportInput, ReportReceipt, ReviewDecision } from './report.js';
 import type { PlanLayout, Revision, TaskStatus, TimelineEntry, UnitPeriodRecord } from './status.js';
 
 /** A unit submits (or revises) its report for one task and quarter. */
@@ -33,6 +33,9 @@ export const reviewsQuery = defineQuery<PublishedReview[]>('reviews');
 
 /** Headquarters accepts a report (locking it) or returns it for revision. */
 export const reviewReportUpdate = defineUpdate<DecisionReceipt, [ReviewDecision]>('reviewReport');
+
+/** Headquarters gives one report a new due day (延期); its notices still to come count from it. */
+export const extendReportUpdate = defineUpdate<ExtensionReceipt, [ExtensionInput]>('extendReport');
 
 /** Every notice, report and decision of one task, oldest first. */
 export const timelineQuery = defineQuery<TimelineEntry[], [{ taskId: string }]>('timeline');

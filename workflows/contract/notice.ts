@@ -3,7 +3,7 @@ import type { OutcomeRule } from '../cycle/outcomes.js';
 import type { RecordChange } from './progress.js';
 import type { FindingNoticeKind } from './finding.js';
 
-export type NoticeKind = 'request' | 'reminder' | 'escalation' | 'returned';
+export type NoticeKind = 'request' | 'reminder' | 'escalation' | 'returned' | 'extended';
 
 /** Notices about a review window rather than one unit's report. */
 export type WindowNoticeKind = 'review' | 'summary' | 'lagging';
@@ -15,7 +15,7 @@ export interface NoticeKey {
   unitId: string;
   period: string;
   kind: NoticeKind;
-  /** Reminder number or escalation level (1-based); 1 for a request; the return's count for `returned`. */
+  /** Reminder number or escalation level (1-based); 1 for a request; the return's count for `returned`; the extension's for `extended`. */
   number: number;
   /** 0 (or absent) for the quarter's own ladder; k for the ladder that follows the k-th return. */
   round?: number;
@@ -47,6 +47,11 @@ export interface NoticeSpec {
   leaderId?: string;
   /** Headquarters' comment, for a `returned` notice. */
   comment?: string;
+  /** Headquarters' reason and the due day it replaced, for an `extended` notice. */
+  reason?: string;
+  previousDueDay?: string;
+  /** The calendar event's SEQUENCE, once the report was extended: returns and extensions so far (see calendar.ts). */
+  sequence?: number;
 }
 
 export interface NoticeBatch {
@@ -93,6 +98,8 @@ export interface NoticeLine {
   round?: number;
   window?: string;
   units?: string[];
+  /** An `extended` notice: the report's new due day. */
+  dueDay?: string;
   to: string[];
   cc: string[];
 }

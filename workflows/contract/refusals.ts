@@ -46,6 +46,10 @@ export const REFUSALS = {
   alreadyDecided: { kind: 'conflict', en: (p: RefusalParams) => `claim ${s(p, 'claim')} of finding ${s(p, 'findingId')} was already ${s(p, 'decision')} at ${s(p, 'at')}` },
   recheckNotDue: { kind: 'conflict', en: (p: RefusalParams) => `finding ${s(p, 'findingId')} has no re-check due${p.at ? `; its re-check is due at ${s(p, 'at')}` : ''}` },
   tooManyActions: { kind: 'conflict', en: (p: RefusalParams) => `finding ${s(p, 'findingId')} already has ${s(p, 'max')} actions, the most kept` },
+  notDueNow: { kind: 'conflict', en: (p: RefusalParams) => `the report for ${s(p, 'period')} arrived on ${s(p, 'at')} and is not returned: nothing is due to extend` },
+  notLaterDue: { kind: 'invalid', en: (p: RefusalParams) => `${s(p, 'until')} gives the due day ${s(p, 'dueDay')}, which is not after the report's current due day ${s(p, 'current')}` },
+  duePassed: { kind: 'invalid', en: (p: RefusalParams) => `${s(p, 'until')} gives the due day ${s(p, 'dueDay')}, which has already passed (today is ${s(p, 'today')})` },
+  tooManyExtensions: { kind: 'conflict', en: (p: RefusalParams) => `this report already has ${s(p, 'max')} extensions, the most kept` },
 } as const;
 
 /** A refusal's code. */

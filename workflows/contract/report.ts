@@ -73,3 +73,35 @@ export interface DecisionReceipt {
   round: number;
   duplicate: boolean;
 }
+
+/** Headquarters gives one report a new due day (延期): `until` is moved forward to a working day. */
+export const extensionInputSchema = z.strictObject({
+  requestId: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
+  taskId: z.string().min(1, 'must not be empty'),
+  unitId: z.string().min(1, 'must not be empty'),
+  period: z.string().regex(/^\d{4}-Q[1-4]$/, 'must be a quarter written YYYY-Qn, e.g. 2027-Q1'),
+  until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day written YYYY-MM-DD, e.g. 2027-07-20').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a day of the calendar'),
+  reason: text(5_000).refine((s) => s.trim().length > 0, 'must say why the report is given more time'),
+  by: text(200).optional(),
+});
+
+/** An extension as sent by headquarters. */
+export type ExtensionInput = z.infer<typeof extensionInputSchema>;
+
+/** What the workflow answers to an extension. */
+export interface ExtensionReceipt {
+  taskId: string;
+  unitId: string;
+  period: string;
+  /** The extension's number among this report's extensions. */
+  extension: number;
+  at: string;
+  until: string;
+  /** The new due day (a working day) and its deadline. */
+  dueDay: string;
+  dueAt: string;
+  previousDueDay: string;
+  /** 0 for the quarter's report, k for the revision asked for by the k-th return. */
+  round: number;
+  duplicate: boolean;
+}

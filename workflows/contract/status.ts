@@ -32,6 +32,8 @@ export interface PeriodStatus {
   revisionDueAt: string | null;
   /** How many times the report has been returned. */
   round: number;
+  /** Present (> 0) once headquarters extended the report: how many times (its dueAt or revisionDueAt is the new day's). */
+  extensions?: number;
   /** Present while notices of this report are not delivered yet because the mail server keeps failing. */
   retrying?: RetryingDelivery[];
 }
@@ -50,7 +52,7 @@ export interface RetryingDelivery {
 /** One line of a task's timeline: a notice that went out, a report that arrived, or a decision on it. */
 export interface TimelineEntry {
   at: string;
-  kind: 'request' | 'reminder' | 'escalation' | 'returned' | 'report' | 'accepted';
+  kind: 'request' | 'reminder' | 'escalation' | 'returned' | 'extended' | 'report' | 'accepted';
   unitId: string;
   period: string;
   /** Reminder number, escalation level, revision number. */
@@ -108,6 +110,28 @@ export interface UnitPeriodRecord {
   decisions?: { decision: 'accept' | 'return'; at: number; requestId: string; comment?: string; by?: string; revisionDueDay?: string; revisionDeadline?: number }[];
   /** Set while a returned report awaits its revision (the return's instant). */
   awaitingSince?: number;
+  /** Headquarters' extensions (延期), oldest first: each gives the report of its round a new due day. */
+  extensions?: Extension[];
+}
+
+/** One extension of a report: who granted it when, the day asked for, the working day it gave, and why. */
+export interface Extension {
+  requestId: string;
+  at: number;
+  /** The day asked for (YYYY-MM-DD). */
+  until: string;
+  /** The new due day: `until` moved forward to a working day. */
+  dueDay: string;
+  /** The end (local midnight) of the new due day. */
+  deadline: number;
+  /** The due day it replaced. */
+  previousDueDay: string;
+  /** Reports are accepted until then (the quarter's close, later if the new ladder needs it). */
+  closeAt: number;
+  /** 0 for the quarter's report, k for the revision asked for by the k-th return. */
+  round: number;
+  reason: string;
+  by?: string;
 }
 
 /** How a plan's tasks are split over group workflows. */

@@ -7,6 +7,7 @@ import type { Plan } from '../contract/plan.js';
 import { excerptOf, textOf, withoutTexts, type RecordChange } from '../contract/progress.js';
 import type { UnitPeriodRecord } from '../contract/status.js';
 import type { TrackedPeriod } from './timeline.js';
+import { quarterDue } from './extension.js';
 
 /** Most records written by one write. */
 export const RECORDS_PER_WRITE = 500;
@@ -69,7 +70,8 @@ export class Recorder {
       unitId,
       period,
       aspectId: this.plan.tasks.find((t) => t.id === taskId)!.aspect,
-      deadline: this.byPeriod.get(period)!.schedule.deadline,
+      // An extended report is due on its new day (the records' due_at).
+      deadline: quarterDue(this.byPeriod.get(period)!, this.records[recordKey(taskId, unitId, period)]).deadline,
       record: withoutTexts(this.records[recordKey(taskId, unitId, period)]),
       texts: [],
     };
@@ -98,7 +100,7 @@ export class Recorder {
         unitId,
         period,
         aspectId: this.plan.tasks.find((t) => t.id === taskId)!.aspect,
-        deadline: this.byPeriod.get(period)!.schedule.deadline,
+        deadline: quarterDue(this.byPeriod.get(period)!, record).deadline,
         record: withoutTexts(record),
         texts: record.revisions.slice(this.textsWritten.get(key) ?? 0).map(textOf),
       });

@@ -2,16 +2,18 @@
 import { addDays, compareDates, localDateOf, nextWorkingDay, previousWorkingDay, startOfLocalDay, zonedInstant } from '../calendar/index.js';
 import type { Plan } from '../contract/plan.js';
 
-/** One notice (or the deadline) of the ladder after the `round`-th return of one report. */
+/** One notice (or the deadline, or the close) of the ladder after the `round`-th return, or after an extension, of one report. */
 export interface RevisionEvent {
   at: number;
-  kind: 'returned' | 'reminder' | 'escalation' | 'deadline';
+  kind: 'returned' | 'extended' | 'reminder' | 'escalation' | 'deadline' | 'close';
   taskId: string;
   unitId: string;
   period: string;
   round: number;
   number: number;
   escalateTo?: 'unitLeader' | 'headquarters';
+  /** How many extensions the report had when the ladder began (absent: none); a later extension supersedes the ladder. */
+  extension?: number;
 }
 
 export interface RevisionLadder {

@@ -3,6 +3,7 @@ import { recordKey } from '../contract/ids.js';
 import type { Plan } from '../contract/plan.js';
 import type { PeriodState, PeriodStatus, TaskStatus, TimelineEntry, UnitPeriodRecord } from '../contract/status.js';
 import type { TrackedPeriod } from './timeline.js';
+import { quarterDue, quarterExtension, revisionDue } from './extension.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -21,13 +22,19 @@ export function periodState(period: TrackedPeriod, record: UnitPeriodRecord | un
   if (!period.tracked) return 'untracked';
   if (!record) return 'scheduled';
   if (record.awaitingSince !== undefined) {
-    // Returned for revision: the revision's own ladder and deadline decide.
-    const decision = lastDecision(record);
-    const since = record.awaitingSince;
+    // Returned for revision: the revision's own ladder and deadline decide (an extension's, once extended).
+    const due = revisionDue(record);
+    const since = due?.extension?.at ?? record.awaitingSince;
     if ((record.sent ?? []).some((s) => s.kind === 'escalation' && s.round === roundOf(record) && s.at >= since)) return 'escalated';
-    return decision?.revisionDeadline !== undefined && now >= decision.revisionDeadline ? 'overdue' : 'requested';
+    return due !== undefined && now >= due.deadline ? 'overdue' : 'requested';
   }
   if (record.submittedAt !== undefined) return (record.daysLate ?? 0) > 0 ? 'late' : 'submitted';
+  const extension = quarterExtension(record);
+  if (extension) {
+    // Extended: only what came after the extension counts, against the new due day.
+    if ((record.sent ?? []).some((s) => s.kind === 'escalation' && s.round === 0 && s.at >= extension.at)) return 'escalated';
+    return now >= extension.deadline ? 'overdue' : 'requested';
+  }
   if (record.escalations > 0) return 'escalated';
   return now >= period.schedule.deadline ? 'overdue' : 'requested';
 }
@@ -47,11 +54,12 @@ export function groupStatus(
         const record = records[recordKey(task.id, unitId, p.schedule.period)];
         const last = record?.revisions[record.revisions.length - 1];
         const decision = lastDecision(record);
+        const extensions = record?.extensions?.length ?? 0;
         return {
           period: p.schedule.period,
           state: periodState(p, record, now),
           requestedAt: iso(record?.requestedAt),
-          dueAt: new Date(p.schedule.deadline).toISOString(),
+          dueAt: new Date(quarterDue(p, record).deadline).toISOString(),
           submittedAt: iso(record?.submittedAt),
           daysLate: record?.submittedAt !== undefined ? (record.daysLate ?? 0) : null,
           reminders: record?.reminders ?? 0,
@@ -61,8 +69,9 @@ export function groupStatus(
           progress: last?.progress ?? null,
           deliveryIssues: record?.deliveryIssues ?? [],
           review: decision ? (decision.decision === 'accept' ? 'accepted' : 'returned') : null,
-          revisionDueAt: record?.awaitingSince !== undefined ? iso(decision?.revisionDeadline) : null,
+          revisionDueAt: record?.awaitingSince !== undefined ? iso(revisionDue(record)?.deadline) : null,
           round: roundOf(record),
+          ...(extensions ? { extensions } : {}),
         };
       }),
     })),
@@ -81,11 +90,14 @@ export function taskTimeline(plan: Plan, taskId: string, records: Record<string,
       if (!record) continue;
       const base = { unitId, period };
       for (const s of record.sent ?? []) {
-        if (s.kind === 'returned') continue; // shown with its decision, which carries the comment
+        if (s.kind === 'returned' || s.kind === 'extended') continue; // shown with its decision or extension, which say why
         entries.push({ ...base, ms: s.at, at: iso(s.at)!, kind: s.kind as TimelineEntry['kind'], number: s.number, round: s.round, detail: null });
       }
       record.revisions.forEach((r, i) =>
         entries.push({ ...base, ms: r.arrivedAt, at: iso(r.arrivedAt)!, kind: 'report', number: i + 1, round: 0, detail: `${r.status}: ${r.summary.slice(0, 200)}` }),
+      );
+      (record.extensions ?? []).forEach((x, i) =>
+        entries.push({ ...base, ms: x.at, at: iso(x.at)!, kind: 'extended', number: i + 1, round: x.round, detail: `${x.reason} (due ${x.dueDay}${x.by ? `, by ${x.by}` : ''})` }),
       );
       let round = 0;
       for (const d of record.decisions ?? []) {

@@ -8,6 +8,9 @@ import type { Plan, Task, Unit } from '../contract/plan.js';
 import { schemaRefusals, type Refusal, type RefusalCode, type RefusalParams } from '../contract/refusals.js';
 import { decisionSubmissionSchema, progressRefusal, reportSubmissionSchema } from '../contract/submission.js';
 import type { UnitPeriodRecord } from '../contract/status.js';
+import { extensionInputSchema } from '../contract/report.js';
+import { compareDates, localDateOf } from '../calendar/index.js';
+import { closeOf, currentDue, extendedDueDay } from './extension.js';
 import { lastDecision } from './status.js';
 import type { TrackedPeriod } from './timeline.js';
 
@@ -19,6 +22,8 @@ export interface ReportScope {
   byPeriod: Map<string, TrackedPeriod>;
   records: Record<string, UnitPeriodRecord>;
   maxRevisions: number;
+  /** Extensions kept per report before further ones are refused (absent: no bound). */
+  maxExtensions?: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -65,9 +70,9 @@ export function reportRefusals(g: ReportScope, raw: unknown, now: number): Refus
     const decision = lastDecision(record);
     if (decision?.decision === 'accept') no('period', 'locked', { period: r.period, at: iso(decision.at) });
     // A returned report reopens its quarter for the revision, even past the quarter's close.
-    if (record.awaitingSince === undefined && arrival.at >= period.schedule.closeAt) {
-      no('period', 'closed', { period: r.period, closeAt: iso(period.schedule.closeAt), noMore: 1 });
-    }
+    // An extension keeps the quarter open for its report until the extension's close.
+    const closeAt = closeOf(period, record);
+    if (record.awaitingSince === undefined && arrival.at >= closeAt) no('period', 'closed', { period: r.period, closeAt: iso(closeAt), noMore: 1 });
     if (record.revisions.length >= g.maxRevisions) no('requestId', 'tooManyRevisions', { max: g.maxRevisions });
   });
 }
@@ -89,5 +94,36 @@ export function decisionRefusals(g: ReportScope, raw: unknown, now: number): Ref
     if (last?.decision === 'accept') no('decision', 'locked', { at: iso(last.at) });
     if (d.decision === 'return' && record.awaitingSince !== undefined) no('decision', 'awaitingRevision', { at: iso(record.awaitingSince) });
     if (d.decision === 'return' && now >= period.schedule.closeAt) no('period', 'closed', { period: d.period, closeAt: iso(period.schedule.closeAt) });
+  });
+}
+
+/**
+ * The refusals of headquarters' extension at `now` (none: apply it, or answer a repeated request id). The report must
+ * have been requested, not accepted, and be awaited (not arrived, or returned); the new due day must be after its
+ * current one and not passed.
+ */
+export function extensionRefusals(g: ReportScope, raw: unknown, now: number): Refusal[] {
+  const parsed = extensionInputSchema.safeParse(raw);
+  if (!parsed.success) return schemaRefusals(parsed.error.issues);
+  const x = parsed.data;
+  const planId = g.plan.id;
+  return checked(() => {
+    const task = g.tasks.get(x.taskId) ?? no('taskId', 'unknownTask', { taskId: x.taskId, planId });
+    if (!g.units.has(x.unitId) && !task.units.includes(x.unitId)) no('unitId', 'unknownUnit', { unitId: x.unitId, planId });
+    if (!task.units.includes(x.unitId)) no('unitId', 'notResponsible', { unitId: x.unitId, taskId: x.taskId });
+    const period = g.byPeriod.get(x.period) ?? no('period', 'notAQuarter', { period: x.period, planId, start: g.plan.start, end: g.plan.end });
+    if (!period.tracked) no('period', 'notTracked', { period: x.period });
+    const record = g.records[recordKey(x.taskId, x.unitId, x.period)] ?? no('period', 'notRequestedYet', { period: x.period, requestAt: iso(period.requestAt) });
+    if (record.extensions?.some((e) => e.requestId === x.requestId)) return; // a repeat: answered with the first receipt
+    const decision = lastDecision(record);
+    if (decision?.decision === 'accept') no('period', 'locked', { period: x.period, at: iso(decision.at) });
+    if (record.submittedAt !== undefined && record.awaitingSince === undefined) no('period', 'notDueNow', { period: x.period, at: iso(record.submittedAt) });
+    if (record.awaitingSince === undefined && now >= closeOf(period, record)) no('period', 'closed', { period: x.period, closeAt: iso(closeOf(period, record)) });
+    if (g.maxExtensions !== undefined && (record.extensions?.length ?? 0) >= g.maxExtensions) no('requestId', 'tooManyExtensions', { max: g.maxExtensions });
+    const current = currentDue(period, record).dueDay;
+    const dueDay = extendedDueDay(g.plan, x.until);
+    if (compareDates(dueDay, current) <= 0) no('until', 'notLaterDue', { until: x.until, dueDay, current });
+    const today = localDateOf(now, g.plan.timezone);
+    if (compareDates(dueDay, today) < 0) no('until', 'duePassed', { until: x.until, dueDay, today });
   });
 }

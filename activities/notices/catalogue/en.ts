@@ -1,11 +1,12 @@
 /** English texts of the notices. */
 export const en = {
-  kind: { request: 'Report request', reminder: 'Reminder', escalation: 'Escalation', returned: 'Returned for revision' },
+  kind: { request: 'Report request', reminder: 'Reminder', escalation: 'Escalation', returned: 'Returned for revision', extended: 'Due day extended' },
   subject: {
     request: (v: V) => `[${v.planId}] Report request: ${v.taskTitle} (${v.period}), due ${v.dueDay}`,
     reminder: (v: V) => `[${v.planId}] Reminder ${v.number}: report on ${v.taskTitle} (${v.period}) due ${v.dueDay}`,
     escalation: (v: V) => `[${v.planId}] Escalation level ${v.number}: ${v.unitName} has not reported on ${v.taskTitle} (${v.period})`,
     returned: (v: V) => `[${v.planId}] Your report was returned for revision: ${v.taskTitle} (${v.period}), now due ${v.dueDay}`,
+    extended: (v: V) => `[${v.planId}] More time granted: ${v.taskTitle} (${v.period}) is now due ${v.dueDay}`,
   },
   lead: {
     request: (v: V) => `${v.unitName} is asked for its progress report on "${v.taskTitle}" for ${v.period}.`,
@@ -14,6 +15,7 @@ export const en = {
       `${v.unitName} has not submitted its progress report on "${v.taskTitle}" for ${v.period}, which was due on ${v.dueDay}.`,
     returned: (v: V) =>
       `Your report was returned for revision: headquarters asks ${v.unitName} to revise its progress report on "${v.taskTitle}" for ${v.period} and submit it again by ${v.dueDay}.`,
+    extended: (v: V) => `Headquarters has given ${v.unitName} more time for its progress report on "${v.taskTitle}" for ${v.period}: it is now due on ${v.dueDay}.`,
   },
   facts: {
     plan: 'Plan',
@@ -24,9 +26,12 @@ export const en = {
     newDue: 'New due day',
     deadline: 'On time until',
     round: 'Revision round',
+    previousDue: 'Previous due day',
   },
   /** Headquarters' comment on a returned report, shown above the facts. */
   comment: "Headquarters' comment",
+  /** Headquarters' reason for an extension, shown above the facts. */
+  reason: 'Reason for the extension',
   next: {
     none: 'This is the last notice of the ladder; the missing report stays on record as missing.',
     reminder: (at: string) => `If no report arrives, a reminder follows on ${at}.`,
@@ -54,6 +59,7 @@ export const en = {
       reminder: ['reminder', 'reminders'],
       escalation: ['escalation', 'escalations'],
       returned: ['report returned for revision', 'reports returned for revision'],
+      extended: ['due day extended', 'due days extended'],
       review: ['review', 'reviews'],
       summary: ['summary', 'summaries'],
       lagging: ['lagging notice', 'lagging notices'],
@@ -74,6 +80,7 @@ export const en = {
       reminder: (n: number) => `Reminder ${n}`,
       escalation: (n: number) => `Escalation level ${n}`,
       returned: (n: number) => `Returned for revision (round ${n})`,
+      extended: (n: number) => `Due day extended (extension ${n})`,
     },
     lateness: (days: number) => (days < 0 ? `due in ${-days} day${days === -1 ? '' : 's'}` : days === 0 ? 'due today' : `${days} day${days === 1 ? '' : 's'} overdue`),
     none: '-',

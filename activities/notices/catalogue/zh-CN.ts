@@ -17,12 +17,13 @@ function period(p: string): string {
 }
 
 export const zhCN: Catalogue = {
-  kind: { request: '报告请求', reminder: '催报提醒', escalation: '逾期督办', returned: '报告退回修改' },
+  kind: { request: '报告请求', reminder: '催报提醒', escalation: '逾期督办', returned: '报告退回修改', extended: '报告延期' },
   subject: {
     request: (v: V) => `[${v.planId}] 报告请求：${v.taskTitle}（${v.period}），截止日期${v.dueDay}`,
     reminder: (v: V) => `[${v.planId}] 第${v.number}次提醒：${v.taskTitle}（${v.period}）的报告将于${v.dueDay}截止`,
     escalation: (v: V) => `[${v.planId}] 第${v.number}级督办：${v.unitName}尚未报送${v.taskTitle}（${v.period}）的进展报告`,
     returned: (v: V) => `[${v.planId}] 您的报告已退回修改：${v.taskTitle}（${v.period}），新截止日期${v.dueDay}`,
+    extended: (v: V) => `[${v.planId}] 报告延期：${v.taskTitle}（${v.period}），新截止日期${v.dueDay}`,
   },
   lead: {
     request: (v: V) => `请${v.unitName}报送“${v.taskTitle}”${v.period}工作进展报告。`,
@@ -30,6 +31,7 @@ export const zhCN: Catalogue = {
     escalation: (v: V) => `${v.unitName}尚未报送“${v.taskTitle}”${v.period}的工作进展报告，该报告应于${v.dueDay}前报送。`,
     returned: (v: V) =>
       `您的报告已退回修改：总部请${v.unitName}修改“${v.taskTitle}”${v.period}的工作进展报告，并于${v.dueDay}前重新报送。`,
+    extended: (v: V) => `总部同意${v.unitName}“${v.taskTitle}”${v.period}工作进展报告延期报送，新截止日期为${v.dueDay}。`,
   },
   facts: {
     plan: '计划',
@@ -40,8 +42,10 @@ export const zhCN: Catalogue = {
     newDue: '新截止日期',
     deadline: '按时报送截至',
     round: '修改轮次',
+    previousDue: '原截止日期',
   },
   comment: '总部意见',
+  reason: '延期理由',
   next: {
     none: '这是本季度的最后一次通知；未报送的报告将记录为缺报。',
     reminder: (at: string) => `如仍未报送，将于${at}发送提醒。`,
@@ -64,6 +68,7 @@ export const zhCN: Catalogue = {
       reminder: ['催报提醒', '催报提醒'],
       escalation: ['逾期督办', '逾期督办'],
       returned: ['退回修改的报告', '退回修改的报告'],
+      extended: ['延期的报告', '延期的报告'],
       review: ['评估', '评估'],
       summary: ['总结', '总结'],
       lagging: ['进度滞后通知', '进度滞后通知'],
@@ -84,6 +89,7 @@ export const zhCN: Catalogue = {
       reminder: (n: number) => `第${n}次提醒`,
       escalation: (n: number) => `第${n}级督办`,
       returned: (n: number) => `退回修改（第${n}轮）`,
+      extended: (n: number) => `延期（第${n}次）`,
     },
     lateness: (days: number) => (days < 0 ? `还有${-days}天截止` : days === 0 ? '今日截止' : `已逾期${days}天`),
     none: '-',

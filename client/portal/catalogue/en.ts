@@ -318,6 +318,10 @@ export const en = {
     alreadyDecided: (p, f) => `Claim ${v(p, 'claim')} of finding ${v(p, 'findingId')} was already ${v(p, 'decision')} on ${f.time(v(p, 'at'))}.`,
     recheckNotDue: (p, f) => `Finding ${v(p, 'findingId')} has no re-check due${p.at ? `; its re-check is due on ${f.time(v(p, 'at'))}` : ''}.`,
     tooManyActions: (p) => `Finding ${v(p, 'findingId')} already has ${v(p, 'max')} actions, the most that are kept.`,
+    notDueNow: (p, f) => `The report for ${v(p, 'period')} arrived on ${f.time(v(p, 'at'))} and has not been returned: nothing is due to extend.`,
+    notLaterDue: (p) => `${v(p, 'until')} gives the due day ${v(p, 'dueDay')}, which is not after the report's current due day ${v(p, 'current')}.`,
+    duePassed: (p) => `${v(p, 'until')} gives the due day ${v(p, 'dueDay')}, which has already passed (today is ${v(p, 'today')}).`,
+    tooManyExtensions: (p) => `This report already has ${v(p, 'max')} extensions, the most that are kept.`,
   } satisfies Record<RefusalCode, RefusalWords> as Record<RefusalCode, RefusalWords>,
   home: {
     lead: 'Units open the portal from the link in their e-mail. Headquarters:',

@@ -302,6 +302,10 @@ export const zhCN: Catalogue = {
     alreadyDecided: (p, f) => `问题 ${v(p, 'findingId')} 的第 ${v(p, 'claim')} 次销号申请已于 ${f.time(v(p, 'at'))} 处理（${v(p, 'decision')}）。`,
     recheckNotDue: (p, f) => `问题 ${v(p, 'findingId')} 当前没有待进行的回头看${p.at ? `，将于 ${f.time(v(p, 'at'))} 进行` : ''}。`,
     tooManyActions: (p) => `问题 ${v(p, 'findingId')} 已有 ${v(p, 'max')} 条操作记录，已达保存上限。`,
+    notDueNow: (p, f) => `${v(p, 'period')} 的报告已于 ${f.time(v(p, 'at'))} 报送且未被退回：没有可延期的截止日。`,
+    notLaterDue: (p) => `${v(p, 'until')} 对应的截止日为 ${v(p, 'dueDay')}，不晚于该报告当前的截止日 ${v(p, 'current')}。`,
+    duePassed: (p) => `${v(p, 'until')} 对应的截止日为 ${v(p, 'dueDay')}，已经过去（今天是 ${v(p, 'today')}）。`,
+    tooManyExtensions: (p) => `该报告已延期 ${v(p, 'max')} 次，已达保存上限。`,
   },
   home: {
     lead: '各单位通过邮件中的链接打开本系统。总部：',

@@ -39,7 +39,9 @@ export function unitDueEvents(plan: Plan, status: PlanStatus, unitId: string, no
         unitName,
         period: p.period,
         dueDay: localDateOf(Date.parse(deadline) - 1, plan.timezone),
-        sequence: p.round,
+        // Returns and extensions each moved the day: the event's sequence counts both, as the notices' .ics do.
+        sequence: p.round + (p.extensions ?? 0),
+        revision: p.round > 0,
         stamp: new Date(now).toISOString(),
         url: url?.(task.id, p.period),
         locale: plan.locale,
