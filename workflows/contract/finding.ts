@@ -128,7 +128,7 @@ export interface FindingRecord {
   rounds: FindingRound[];
   claims: FindingClaim[];
   /** Progress notes: their request ids and instants. */
-  notes: { requestId: string; at: number }[];
+  notes: { requestId: string; at: number; actor?: string }[];
   /** Notices sent of the ladders (all rounds). */
   reminders: number;
   escalations: number;

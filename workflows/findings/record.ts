@@ -174,13 +174,14 @@ export function actionRefusals(plan: Plan, planned: PlannedFinding | undefined, 
 export function seenReceipt(plan: Plan, r: FindingRecord | undefined, a: FindingAction, now: number): FindingReceipt | undefined {
   if (!r) return undefined;
   const base = { findingId: r.findingId, action: a.action, state: findingState(r, now), round: current(r).round, duplicate: true, deadlineDay: null };
-  const claim = r.claims.find((c) => c.requestId === a.requestId);
+  // Only the same actor's same action is a repeat: another actor reusing a request id is judged on its own.
+  const claim = r.claims.find((c) => c.requestId === a.requestId && c.actor === a.actor);
   if (claim && a.action === 'claim') return { ...base, at: iso(claim.at), claim: claim.number };
-  const decided = r.claims.find((c) => c.decision?.requestId === a.requestId);
+  const decided = r.claims.find((c) => c.decision?.requestId === a.requestId && c.decision.actor === a.actor && c.decision.decision === a.action);
   if (decided && (a.action === 'accept' || a.action === 'reject')) return { ...base, at: iso(decided.decision!.at), claim: decided.number };
-  const note = r.notes.find((n) => n.requestId === a.requestId);
+  const note = r.notes.find((n) => n.requestId === a.requestId && (n.actor === undefined || n.actor === a.actor));
   if (note && a.action === 'progress') return { ...base, at: iso(note.at), claim: null };
-  const answered = r.rechecks.find((x) => x.answer?.requestId === a.requestId);
+  const answered = r.rechecks.find((x) => x.answer?.requestId === a.requestId && x.answer.actor === a.actor);
   if (answered && a.action === 'recheck') return { ...base, at: iso(answered.answer!.at), claim: null };
   return undefined;
 }
@@ -213,7 +214,7 @@ export function applyAction(plan: Plan, planned: PlannedFinding, r: FindingRecor
       break;
     }
     case 'progress':
-      r.notes.push({ requestId: a.requestId, at: now });
+      r.notes.push({ requestId: a.requestId, at: now, actor: a.actor });
       break;
     case 'accept': {
       const claim = undecided(r)!;
