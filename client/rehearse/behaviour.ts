@@ -18,6 +18,17 @@ const fieldsSchema = {
   progress: z.number().finite().optional(),
 };
 
+/** Headquarters extends one report at an instant, as `report extend` would (延期). */
+const extensionSchema = z.strictObject({
+  at: z.iso.datetime({ offset: true, message: 'must be an ISO instant with its offset, e.g. 2027-07-01T10:00:00+08:00' }),
+  task: z.string().min(1, 'must not be empty'),
+  unit: z.string().min(1, 'must not be empty'),
+  period: z.string().regex(/^\d{4}-Q[1-4]$/, 'must be a quarter written YYYY-Qn'),
+  until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day written YYYY-MM-DD'),
+  reason: z.string().refine((x) => x.trim().length > 0, 'must say why the report is given more time'),
+  by: z.string().optional(),
+});
+
 export const behaviourSchema = z.strictObject({
   default: z.strictObject(fieldsSchema).optional(),
   rules: z
@@ -31,10 +42,13 @@ export const behaviourSchema = z.strictObject({
     )
     .default([]),
   findings: findingBehaviourSchema.optional(),
+  extensions: z.array(extensionSchema).optional(),
 });
 
 export type Behaviour = z.output<typeof behaviourSchema>;
 export type Submit = z.output<typeof submitSchema>;
+/** One planned extension of the rehearsal. */
+export type PlannedExtension = z.output<typeof extensionSchema>;
 
 /** What one unit does for one task and quarter. */
 export interface Answer {
@@ -70,6 +84,12 @@ export function checkBehaviourAgainstPlan(b: Behaviour, plan: Plan): string[] {
     if (r.period !== undefined && !periods.has(r.period)) problems.push(`rules[${i}].period: ${r.period} is not a quarter of plan ${plan.id}`);
   });
   if (b.findings) problems.push(...checkFindingBehaviour(b.findings, plan));
+  (b.extensions ?? []).forEach((x, i) => {
+    const task = plan.tasks.find((t) => t.id === x.task);
+    if (!task) problems.push(`extensions[${i}].task: unknown task "${x.task}" in plan ${plan.id}`);
+    else if (!task.units.includes(x.unit)) problems.push(`extensions[${i}].unit: unit "${x.unit}" is not responsible for task "${x.task}"`);
+    if (!periods.has(x.period)) problems.push(`extensions[${i}].period: ${x.period} is not a quarter of plan ${plan.id}`);
+  });
   return problems;
 }
 

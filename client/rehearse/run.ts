@@ -24,7 +24,8 @@ import { reviewWindows } from '../../workflows/review/windows.js';
 import { writeLedger } from '../ledger.js';
 import type { PlanStatus } from '../../workflows/contract/status.js';
 import { cycleTimeline, allEvents } from '../../workflows/cycle/timeline.js';
-import { awaitRecordedPlan, planLayout, planStatus, startPlan, submitReport } from '../plans.js';
+import { awaitRecordedPlan, extendReport, planLayout, planStatus, startPlan, submitReport } from '../plans.js';
+import { extensionLadder } from '../../workflows/cycle/extension.js';
 import { temporalTestServerPath } from '../temporal-binaries.js';
 import type { RollLimits } from '../../workflows/group.js';
 import { plannedSubmissions, type Behaviour } from './behaviour.js';
@@ -120,15 +121,35 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       const submissions = plannedSubmissions(plan, opts.behaviour).filter((s) => s.at >= startedAt);
       const lastNotice = Math.max(...allEvents(timeline).filter((e) => e.kind !== 'close' && e.kind !== 'deadline').map((e) => e.at), startedAt);
       const lastSubmission = submissions.length ? submissions[submissions.length - 1].at : startedAt;
-      const end = Math.max(lastNotice, lastSubmission);
+      let end = Math.max(lastNotice, lastSubmission);
+      // Headquarters' extensions, each applied at its instant through the same call as `report extend`.
+      const extensions = (opts.behaviour.extensions ?? []).map((x, k) => ({ ...x, k, ms: Date.parse(x.at) })).filter((x) => x.ms >= startedAt).sort((a, b) => a.ms - b.ms || a.k - b.k);
       const windows = reviewWindows(plan);
       let lastQuarter = '';
       const actor = new FindingActor(plan, opts.behaviour.findings, startedAt);
       const findingWorkflows = findingSlices(plan).map((_, k) => findingsWorkflowId(plan.id, k));
-      for (let i = 0; ; ) {
+      for (let i = 0, j = 0; ; ) {
         const nextSubmission = i < submissions.length ? submissions[i].at : Infinity;
         const nextAction = actor.next() ?? Infinity;
-        if (nextSubmission === Infinity && nextAction === Infinity) break;
+        const nextExtension = j < extensions.length ? extensions[j].ms : Infinity;
+        if (nextSubmission === Infinity && nextAction === Infinity && nextExtension === Infinity) break;
+        if (nextExtension <= nextSubmission && nextExtension <= nextAction) {
+          const x = extensions[j++];
+          await advanceTo(env, x.ms);
+          if (opts.runWorkers) await waitIdle(env, layout.groups.map((g) => g.workflowId));
+          try {
+            await extendReport({ client: env.client, db, writeTimeoutMs: 600_000 }, plan.id, {
+              requestId: `rehearsal:extend:${x.k}`, taskId: x.task, unitId: x.unit, period: x.period, until: x.until, reason: x.reason, by: x.by,
+            });
+            log(`${new Date(x.ms).toISOString()} ${x.task}/${x.unit}/${x.period} extended until ${x.until}`);
+            // The rehearsal runs until the extended report's last notice could go out.
+            const ladder = extensionLadder(plan, x.ms, x.until, { taskId: x.task, unitId: x.unit, period: x.period, round: 0, extension: 1, closeAt: 0, remindersSent: 0, levelsSent: [] });
+            end = Math.max(end, ...ladder.events.filter((e) => e.kind === 'reminder' || e.kind === 'escalation').map((e) => e.at));
+          } catch (err) {
+            rejected.push(`extension of ${x.task}/${x.unit}/${x.period} at ${x.at}: ${(err as Error).message}`);
+          }
+          continue;
+        }
         if (nextAction < nextSubmission) {
           await advanceTo(env, nextAction);
           // The findings workflows act on everything due by now (an assignment at this very instant) first.
@@ -231,7 +252,7 @@ async function waitIdle(env: TestWorkflowEnvironment, workflowIds: string[]): Pr
   }
 }
 
-const KINDS = ['request', 'reminder', 'escalation', 'review', 'summary', 'lagging', 'finding-assigned', 'finding-reopened', 'claim-rejected', 'claim-received', 'verify-reminder', 'recheck'];
+const KINDS = ['request', 'extended', 'reminder', 'escalation', 'review', 'summary', 'lagging', 'finding-assigned', 'finding-reopened', 'claim-rejected', 'claim-received', 'verify-reminder', 'recheck'];
 
 const findingOrders = new WeakMap<Plan, Map<string, number>>();
 /** Each finding's position in the plan file. */

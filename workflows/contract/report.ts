@@ -80,7 +80,7 @@ export const extensionInputSchema = z.strictObject({
   taskId: z.string().min(1, 'must not be empty'),
   unitId: z.string().min(1, 'must not be empty'),
   period: z.string().regex(/^\d{4}-Q[1-4]$/, 'must be a quarter written YYYY-Qn, e.g. 2027-Q1'),
-  until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day written YYYY-MM-DD, e.g. 2027-07-20').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a day of the calendar'),
+  until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a day written YYYY-MM-DD, e.g. 2027-07-20', abort: true }).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a day of the calendar'),
   reason: text(5_000).refine((s) => s.trim().length > 0, 'must say why the report is given more time'),
   by: text(200).optional(),
 });
