@@ -76,8 +76,9 @@ function rows(html: string) {
 
 describe("the unit's link", () => {
   test('every notice to a unit carries a link to its page: signed for exactly that plan and unit', async () => {
+    // Alone (X-Review-Cycles-Key) or in a digest of the unit's requests of that instant (X-Review-Cycles-Keys).
     const mail = await waitFor('the request for alpha on t1', async () =>
-      h.sink.messages.find((m) => m.headers.get('x-review-cycles-kind') === 'request' && m.to.includes('alpha@example.org') && (m.parsed.text ?? '').includes('Task One') && String(m.headers.get('x-review-cycles-key') ?? '').startsWith(`${planId}/`)),
+      h.sink.messages.find((m) => m.headers.get('x-review-cycles-kind') === 'request' && m.to.includes('alpha@example.org') && (m.parsed.text ?? '').includes('Task One') && String(m.headers.get('x-review-cycles-key') ?? m.headers.get('x-review-cycles-keys') ?? '').startsWith(`${planId}/`)),
     );
     const line = (mail.parsed.text ?? '').split('\n').find((l) => l.startsWith("All your unit's reports of the plan: "));
     expect(line, 'the unit page line').toBeDefined();
