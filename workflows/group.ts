@@ -403,6 +403,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       if (kind === 'extended') {
         spec.reason = dueNow.extension!.reason;
         spec.previousDueDay = dueNow.extension!.previousDueDay;
+        if (e.round > 0) spec.revision = true;
       }
       // Once extended, every notice's calendar event counts returns and extensions together (before: the round).
       if (record.extensions?.length && (kind === 'returned' || kind === 'extended')) spec.sequence = sequenceOf(record);

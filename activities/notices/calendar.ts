@@ -115,7 +115,7 @@ export function noticeEvent(n: NoticeSpec, links?: LinkMaker): DueEvent {
     period: k.period,
     dueDay: n.dueDay,
     sequence: n.sequence ?? (k.kind === 'returned' ? (k.round ?? k.number) : 0),
-    revision: k.kind === 'returned' || (k.round ?? 0) > 0,
+    revision: k.kind === 'returned' || (k.round ?? 0) > 0 || n.revision === true,
     stamp: n.at,
     url: links?.report(k.planId, k.taskId, k.unitId, k.period, Date.parse(n.at)),
     locale: n.locale,

@@ -52,6 +52,8 @@ export interface NoticeSpec {
   previousDueDay?: string;
   /** The calendar event's SEQUENCE, once the report was extended: returns and extensions so far (see calendar.ts). */
   sequence?: number;
+  /** Set on an `extended` notice that moves a revision's due day (its key names no round). */
+  revision?: boolean;
 }
 
 export interface NoticeBatch {
