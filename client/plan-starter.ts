@@ -58,6 +58,23 @@ calendar:
   workweek: [mon, tue, wed, thu, fri]
   holidays: [${y(0)}-01-01, ${y(0)}-10-01, ${y(1)}-01-01, ${y(1)}-10-01, ${y(2)}-01-01, ${y(2)}-10-01]
   extraWorkdays: []                   # make-up working days on a weekend
+
+# Inspection rounds: each finding is rectified by its unit, claimed with evidence and verified closed.
+inspections:
+  cadence:
+    rectifyDays: 60                   # a finding's first deadline = feedback day + 60, unless it has its own
+    reminderDays: [-7, -1]            # relative to each round's deadline day
+    verifyDays: 5                     # an undecided claim reminds its verifier 5 days later
+    reworkDays: 15                    # after a rejection or a reopening: 15 more days
+  coverage: { targets: [site-01, site-02, site-03], by: ${y(0)}-12-31 }   # what the rounds must cover, and by when
+  rounds:
+    - id: ${y(0)}-r1
+      title: First inspection round
+      feedbackDay: ${y(0)}-04-01
+      covers: [site-01, site-02]
+      findings:
+        - { id: r1-01, title: Project approvals overdue, unit: unit-a }                  # verified by headquarters
+        - { id: r1-02, title: Ledger incomplete, unit: unit-b, verifier: unit-a, deadline: ${y(0)}-05-15, recheckAfterDays: 60 }
 `;
 }
 
