@@ -4,6 +4,7 @@ import { recordKey } from '../workflows/contract/ids.js';
 import type { Plan } from '../workflows/contract/plan.js';
 import { changeCountOf, type PlanRecord, type ProgressBatch } from '../workflows/contract/progress.js';
 import type { PlanLayout, Revision, UnitPeriodRecord } from '../workflows/contract/status.js';
+import { revisionDue } from '../workflows/cycle/extension.js';
 import { lastDecision, roundOf } from '../workflows/cycle/status.js';
 
 const ts = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -49,7 +50,9 @@ export async function recordProgress(pool: pg.Pool, batch: ProgressBatch, option
     const last = r.revisions[r.revisions.length - 1];
     const decision = lastDecision(r);
     const round = roundOf(r);
-    const since = r.awaitingSince;
+    // An extension of the awaited revision moves its due day, and only what came after it counts as escalated.
+    const revision = revisionDue(r);
+    const since = revision?.extension?.at ?? r.awaitingSince;
     return {
       task_id: ch.taskId,
       unit_id: ch.unitId,
@@ -68,7 +71,7 @@ export async function recordProgress(pool: pg.Pool, batch: ProgressBatch, option
       progress: last?.progress ?? null,
       review: decision ? (decision.decision === 'accept' ? 'accepted' : 'returned') : null,
       awaiting: since !== undefined,
-      revision_due_at: since !== undefined ? ts(decision?.revisionDeadline) : null,
+      revision_due_at: since !== undefined ? ts(revision?.deadline) : null,
       round,
       escalated_round: since !== undefined && (r.sent ?? []).some((s) => s.kind === 'escalation' && s.round === round && s.at >= since),
       delivery_issues: r.deliveryIssues.length,

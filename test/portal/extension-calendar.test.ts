@@ -97,6 +97,10 @@ describe('an extended report in the calendar', () => {
     expect(icsOf(extended).events[0]).toMatchObject({ uid, start: addDays(revisionDay, 3), sequence: 2, summary: `Revision due: Task Two (${h.current})` });
     await waitFor('the revision due day moved', async () => ((await periodStatus(h.db, ex, 't2', 'beta', h.current))?.revisionDueAt === endOf(addDays(revisionDay, 3)) ? true : undefined));
     expect((await feed('beta')).events[0]).toMatchObject({ uid, start: addDays(revisionDay, 3), sequence: 2 });
+    // The columns the dashboard's SQL reads say the same.
+    const { rows } = await h.db.query('SELECT awaiting, revision_due_at, escalated_round FROM report_records WHERE plan_id = $1 AND task_id = $2 AND unit_id = $3 AND period = $4', [ex, 't2', 'beta', h.current]);
+    expect(rows[0]).toMatchObject({ awaiting: true, escalated_round: false });
+    expect((rows[0].revision_due_at as Date).toISOString()).toBe(endOf(addDays(revisionDay, 3)));
 
     const revision = await submitReport(engine(), ex, { requestId: `b2-${stamp}`, taskId: 't2', unitId: 'beta', period: h.current, status: 'on-track', summary: 'Done, with the figures.' });
     expect(revision).toMatchObject({ answersReturn: true, onTime: true, daysLate: 0, revision: 2 });

@@ -134,7 +134,7 @@ export const en = {
     allAspects: 'All aspects',
     timeline: 'Timeline',
     timelineOf: (task: string) => `Timeline of "${task}"`,
-    kinds: { request: 'Request', reminder: 'Reminder', escalation: 'Escalation', returned: 'Returned', report: 'Report', accepted: 'Accepted' } as Record<string, string>,
+    kinds: { request: 'Request', reminder: 'Reminder', escalation: 'Escalation', returned: 'Returned', extended: 'Extended', report: 'Report', accepted: 'Accepted' } as Record<string, string>,
     number: 'No.',
     reportOf: (task: string, unit: string, quarter: string) => `${unit}: "${task}", ${quarter}`,
     noRevisions: 'No report has been received yet.',

@@ -123,7 +123,7 @@ export const zhCN: Catalogue = {
     allAspects: '全部方面',
     timeline: '时间线',
     timelineOf: (task: string) => `“${task}”的时间线`,
-    kinds: { request: '请求', reminder: '提醒', escalation: '督办', returned: '退回', report: '报告', accepted: '采纳' },
+    kinds: { request: '请求', reminder: '提醒', escalation: '督办', returned: '退回', extended: '延期', report: '报告', accepted: '采纳' },
     number: '序号',
     reportOf: (task: string, unit: string, quarter: string) => `${unit}：“${task}”，${quarter}`,
     noRevisions: '尚未收到报告。',
