@@ -75,6 +75,20 @@ let sink: SmtpSink;
 let db: pg.Pool;
 let result: RehearsalResult;
 let outDir: string;
+let rolled: RehearsalResult;
+let rolledDir: string;
+
+const behaviour = {
+  default: { submit: 'never' as const, status: 'on-track' as const },
+  rules: [
+    { unit: 'ontime', submit: { daysAfterRequest: 2 }, status: 'on-track' as const, progress: 10 },
+    { unit: 'late', submit: { daysAfterDue: 4 }, status: 'at-risk' as const },
+  ],
+  extensions: [
+    { at: '2030-07-06T10:00:00+08:00', task: 't1', unit: 'late', period: '2030-Q2', until: '2030-07-10', reason: 'Flood in the district office', by: 'HQ duty officer' },
+    { at: '2030-10-14T10:00:00+08:00', task: 't1', unit: 'silent', period: '2030-Q3', until: '2030-10-25', reason: 'Typhoon' },
+  ],
+};
 
 beforeAll(async () => {
   env = await timeSkippingEnv();
@@ -89,24 +103,22 @@ beforeAll(async () => {
     mailer,
     outDir,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    behaviour: {
-      default: { submit: 'never', status: 'on-track' },
-      rules: [
-        { unit: 'ontime', submit: { daysAfterRequest: 2 }, status: 'on-track', progress: 10 },
-        { unit: 'late', submit: { daysAfterDue: 4 }, status: 'at-risk' },
-      ],
-      extensions: [
-        { at: '2030-07-06T10:00:00+08:00', task: 't1', unit: 'late', period: '2030-Q2', until: '2030-07-10', reason: 'Flood in the district office', by: 'HQ duty officer' },
-        { at: '2030-10-14T10:00:00+08:00', task: 't1', unit: 'silent', period: '2030-Q3', until: '2030-10-25', reason: 'Typhoon' },
-      ],
-    },
+    behaviour,
   });
   await mailer.close();
   await recordHistories(env.client, [`review-cycles:${PLAN}`, `review-cycles:${PLAN}:tasks-1`], 'extension');
-});
+  // The same year on a fresh server, the group rolling over to a new run after every Update: what an extension
+  // queued crosses continue-as-new.
+  rollEnv = await timeSkippingEnv();
+  rolledDir = mkdtempSync(join(tmpdir(), 'rc-extend-roll-'));
+  rolled = await rehearse({ plan: yearPlan(`${PLAN}-roll`), env: rollEnv, db, outDir: rolledDir, workflowBundle: { codePath: inject('workflowBundlePath') }, behaviour, limits: { maxUpdatesPerRun: 1 } });
+}, 240_000);
+
+let rollEnv: TestWorkflowEnvironment;
 
 afterAll(async () => {
   await env?.teardown();
+  await rollEnv?.teardown();
   await sink?.close();
 });
 
@@ -181,6 +193,18 @@ describe('a year with two reports extended', () => {
     expect(await storedExtensions(db, PLAN, 't1', 'silent', '2030-Q3')).toMatchObject([{ dueDay: '2030-10-25', previousDueDay: '2030-10-08', reason: 'Typhoon', by: null }]);
     const { rows } = await db.query('SELECT due_at FROM report_records WHERE plan_id = $1 AND task_id = $2 AND unit_id = $3 AND period = $4', [PLAN, 't1', 'silent', '2030-Q3']);
     expect((rows[0].due_at as Date).toISOString()).toBe('2030-10-25T16:00:00.000Z');
+  });
+
+  test('the same year with the group rolling over after every Update sends the same notices', async () => {
+    const lines = (d: string, id: string) =>
+      readFileSync(join(d, 'notices.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+        .filter((n) => ['request', 'reminder', 'escalation', 'extended'].includes(n.kind))
+        .map(({ messageId: _m, at: a, planId: _p, ...line }) => ({ ...line, at: line.kind === 'extended' ? a.slice(0, 16) : a, planId: id }));
+    expect(rolled.rejected).toEqual([]);
+    expect(lines(rolledDir, PLAN)).toEqual(lines(outDir, PLAN));
+    const history = await rollEnv.client.workflow.getHandle(`review-cycles:${PLAN}-roll:tasks-1`).describe();
+    // It did roll over: the run that ended is not the first.
+    expect(history.runId).not.toBe((await rollEnv.client.workflow.getHandle(`review-cycles:${PLAN}-roll:tasks-1`).fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId);
   });
 
   test("the unit's feed, built from that status, shows the new day with the grown SEQUENCE", () => {
