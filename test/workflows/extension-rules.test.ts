@@ -10,7 +10,7 @@ import type { UnitPeriodRecord } from '../../workflows/contract/status.js';
 import { closeOf, currentDue, extendedDueDay, extensionLadder, quarterDue, revisionDue, sentInRound, sequenceOf } from '../../workflows/cycle/extension.js';
 import { groupStatus } from '../../workflows/cycle/status.js';
 import { cycleTimeline } from '../../workflows/cycle/timeline.js';
-import { extensionRefusals, type ReportScope } from '../../workflows/cycle/validate.js';
+import { decisionRefusals, extensionRefusals, reportRefusals, type ReportScope } from '../../workflows/cycle/validate.js';
 import { yearPlan } from '../fixtures/plans.js';
 
 const plan = yearPlan();
@@ -227,5 +227,18 @@ describe('the refusals of an extension', () => {
     reset({ extensions: [x, { ...x, requestId: 'e2', until: '2030-07-12', dueDay: '2030-07-12', deadline: endOf('2030-07-12') }] });
     expect(codes(input({ requestId: 'e3', until: '2030-07-20' }))).toEqual([['requestId', 'tooManyExtensions']]);
     expect(codes(input({ requestId: 'e1', until: '2030-07-01' }))).toEqual([]);
+  });
+
+  test("a close moved by an extension keeps the report open to its report and to a return until then", () => {
+    const later = q2.schedule.closeAt + 5 * 86_400_000;
+    const x = { requestId: 'e1', at, until: '2030-07-10', dueDay: '2030-07-10', deadline: endOf('2030-07-10'), previousDueDay: '2030-07-05', closeAt: later, round: 0, reason: 'flood' };
+    reset({ extensions: [x] });
+    const report = { requestId: 'r1', taskId: 't1', unitId: 'late', period: '2030-Q2', status: 'on-track', summary: 'late but here' };
+    expect(reportRefusals(g, report, q2.schedule.closeAt + 1000)).toEqual([]);
+    expect(reportRefusals(g, report, later).map((r) => r.code)).toEqual(['closed']);
+    reset({ extensions: [x], submittedAt: q2.schedule.closeAt + 1000, revisions: [{ requestId: 'r1', arrivedAt: q2.schedule.closeAt + 1000, status: 'on-track', summary: '' }] });
+    const ret = { requestId: 'd1', taskId: 't1', unitId: 'late', period: '2030-Q2', decision: 'return', comment: 'more' };
+    expect(decisionRefusals(g, ret, q2.schedule.closeAt + 2000)).toEqual([]);
+    expect(decisionRefusals(g, ret, later).map((r) => r.code)).toEqual(['closed']);
   });
 });

@@ -93,7 +93,8 @@ export function decisionRefusals(g: ReportScope, raw: unknown, now: number): Ref
     const last = lastDecision(record);
     if (last?.decision === 'accept') no('decision', 'locked', { at: iso(last.at) });
     if (d.decision === 'return' && record.awaitingSince !== undefined) no('decision', 'awaitingRevision', { at: iso(record.awaitingSince) });
-    if (d.decision === 'return' && now >= period.schedule.closeAt) no('period', 'closed', { period: d.period, closeAt: iso(period.schedule.closeAt) });
+    // An extension that moved the close keeps the report open to a return until then.
+    if (d.decision === 'return' && now >= closeOf(period, record)) no('period', 'closed', { period: d.period, closeAt: iso(closeOf(period, record)) });
   });
 }
 
