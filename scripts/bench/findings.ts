@@ -15,13 +15,14 @@ export function findingsBenchPlan(findings = 2_000) {
     findings: Array.from({ length: count }, (_, i) => {
       const n = from + i;
       const unit = units[n % units.length];
-      // Every fifth finding is verified by the next unit, the rest by headquarters; every tenth is re-checked.
+      // Every fifth finding is verified by the next unit, the rest by headquarters; every tenth is re-checked, and
+      // every finding of units 28-30 (whose re-checks reopen once).
       return {
         id: `f${n + 1}`,
         title: `Finding ${n + 1}`,
         unit,
         ...(n % 5 === 0 ? { verifier: units[(n + 1) % units.length] } : {}),
-        ...(n % 10 === 3 ? { recheckAfterDays: 30 } : {}),
+        ...(n % 10 === 3 || n % 30 >= 27 ? { recheckAfterDays: 30 } : {}),
       };
     }),
   });
@@ -33,7 +34,8 @@ export function findingsBenchPlan(findings = 2_000) {
 
 /**
  * Units 1-15 rectify 20 days after assignment and are accepted 2 days later; 16-21 claim 5 days after the deadline;
- * 22-24 never claim; 25-27 are rejected once; 28-30 are reopened once at the re-check. Reports: all on time.
+ * 22-24 never claim; 25-27 are rejected once; 28-30 are reopened once at the re-check; unit 15's claims are never
+ * decided (its verifiers are reminded). Reports: all on time.
  */
 export const FINDINGS_BEHAVIOUR: Behaviour = {
   default: { submit: { daysAfterRequest: 3 }, status: 'on-track' },
@@ -45,6 +47,7 @@ export const FINDINGS_BEHAVIOUR: Behaviour = {
       ...[22, 23, 24].map((u) => ({ unit: `unit-${u}`, claim: 'never' as const })),
       ...[25, 26, 27].map((u) => ({ unit: `unit-${u}`, verify: { decision: 'reject-once' as const, daysAfterClaim: 3 } })),
       ...[28, 29, 30].map((u) => ({ unit: `unit-${u}`, recheck: 'reopen-once' as const })),
+      { unit: 'unit-15', verify: { decision: 'never' as const } },
     ],
   },
 };
