@@ -340,7 +340,9 @@ export async function extendReport(
 const withoutUndefined = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 async function decide(engine: Engine, planId: string, input: Record<string, unknown>): Promise<DecisionReceipt> {
-  const parsed = decisionSubmissionSchema.safeParse({ requestId: randomUUID(), ...input });
+  // A caller's absent request id (undefined) must not replace the fresh one.
+  const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const parsed = decisionSubmissionSchema.safeParse({ requestId: randomUUID(), ...given });
   if (!parsed.success) throw refusalError(schemaRefusals(parsed.error.issues));
   const layout = await routingLayout(engine.db, planId);
   const workflowId = groupOf(layout, parsed.data.taskId);
