@@ -6,11 +6,9 @@
  */
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createMemorySentLog, createSmtpMailer, type Mailer } from '../../activities/index.js';
@@ -23,8 +21,8 @@ import { freshDatabaseUrl } from '../helpers/db.js';
 import { planAroundNow, useDevServer, writePlan } from '../helpers/dev-server.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { waitFor } from '../portal/harness.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dev = useDevServer({ headless: true });
 const queue = `extend-cli-${process.pid}-${Date.now()}`;
 const planId = `extend-cli-${process.pid}-${Date.now()}`;
@@ -48,24 +46,8 @@ let running: Promise<void>;
 let dbUrl: string;
 let db: pg.Pool;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Our own environment without any Temporal settings, so the test never reaches another server. */
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEMPORAL_') && !k.startsWith('REVIEW_CYCLES_')));
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((ok) => {
-    execFile(
-      process.execPath,
-      [join(root, 'bin/review-cycles.js'), ...args],
-      { cwd: dir, env: { ...baseEnv, TEMPORAL_ADDRESS: dev.address, REVIEW_CYCLES_TASK_QUEUE: queue, REVIEW_CYCLES_DATA_DIR: join(dir, 'data'), REVIEW_CYCLES_DATABASE_URL: dbUrl }, timeout: 60_000 },
-      (err, stdout, stderr) => ok({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
-    );
-  });
+function cli(args: string[]): Promise<CliRun> {
+  return runCli(args, { cwd: dir, env: { TEMPORAL_ADDRESS: dev.address, REVIEW_CYCLES_TASK_QUEUE: queue, REVIEW_CYCLES_DATA_DIR: join(dir, 'data'), REVIEW_CYCLES_DATABASE_URL: dbUrl } });
 }
 const extend = (...args: string[]) => cli(['report', 'extend', planId, ...args]);
 const periodOf = (status: PlanStatus, taskId: string, unitId: string) => status.tasks.find((t) => t.taskId === taskId)?.units.find((u) => u.unitId === unitId)?.periods.find((p) => p.period === current);

@@ -4,39 +4,24 @@
  * and claims the finding with evidence; the verifier unit opens the link of the claim's notice and rejects it with a
  * reason; the unit, told why, claims again; the verifier accepts. Fails (never skips) without Chromium.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { findingsOf } from '../../client/findings.js';
 import { runningPlan } from '../../client/plans.js';
 import { findingActions } from '../../store/findings.js';
 import { mailWithKey, signedLinkIn, useFindingsPortal } from './findings-harness.js';
+import { launchChromium } from '../helpers/browser.js';
 
 const artifacts = resolve(fileURLToPath(new URL('../..', import.meta.url)), 'test-artifacts');
 const planId = `portal-findings-browser-${process.pid}-${Date.now()}`;
 const h = useFindingsPortal('findings-browser', [{ id: planId }]);
 let browser: Browser;
 
-/** Chromium from PATH or Debian's path; CI installs it with `apt-get install -y chromium`. */
-function chromiumPath(): string {
-  try {
-    const found = execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-    if (found) return found;
-  } catch {
-    // not on PATH
-  }
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  throw new Error('Chromium is not installed: run `apt-get update && apt-get install -y chromium` (the browser test needs it and is never skipped)');
-}
-
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   mkdirSync(artifacts, { recursive: true });
 }, 60_000);
 

@@ -3,13 +3,13 @@
  * link from its caught request, continues, fills three open reports and submits them together, and sees three
  * receipts, one next to each report. Fails (never skips) without Chromium.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { periodStatus, usePortal, waitFor } from './harness.js';
+import { launchChromium } from '../helpers/browser.js';
 
 const artifacts = resolve(fileURLToPath(new URL('../..', import.meta.url)), 'test-artifacts');
 const planId = `portal-unit-browser-${process.pid}-${Date.now()}`;
@@ -22,23 +22,8 @@ const tasks = [
 const h = usePortal('unit-browser', [{ id: planId, overrides: { tasks } }]);
 let browser: Browser;
 
-/** Chromium from PATH or Debian's path; CI installs it with `apt-get install -y chromium`. */
-function chromiumPath(): string {
-  try {
-    const found = execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-    if (found) return found;
-  } catch {
-    // not on PATH
-  }
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  throw new Error('Chromium is not installed: run `apt-get update && apt-get install -y chromium` (the browser test needs it and is never skipped)');
-}
-
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   mkdirSync(artifacts, { recursive: true });
 }, 60_000);
 
