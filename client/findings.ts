@@ -6,24 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { findingActions, findingNotices, findingRecords, type StoredFindingAction, type StoredFindingNotice } from '../store/findings.js';
 import { findingsWorkflowId } from '../workflows/contract/ids.js';
-import { findingActionSchema, FINDING_STATES, type FindingReceipt, type FindingState, type FindingStatus } from '../workflows/contract/finding.js';
+import { checkFindingAction, FINDING_STATES, type FindingReceipt, type FindingState, type FindingStatus } from '../workflows/contract/finding.js';
 import { findingActionUpdate } from '../workflows/contract/messages.js';
 import type { Plan } from '../workflows/contract/plan.js';
-import { schemaRefusals, type Refusal } from '../workflows/contract/refusals.js';
 import { findingStatus, plannedFindings } from '../workflows/findings/record.js';
 import { findingSlices } from '../workflows/findings/slices.js';
 import { engineDown, recordedPlan, refusalError, update, UserError, type Engine } from './plans.js';
 import { ARRIVAL_WINDOW_MS } from '../workflows/contract/arrival.js';
-
-/** The refusals of a malformed action, with the codes the workflow gives the same mistakes. */
-export function actionSchemaRefusals(input: unknown): { ok: true; action: ReturnType<typeof findingActionSchema.parse> } | { ok: false; refusals: Refusal[] } {
-  const parsed = findingActionSchema.safeParse(input);
-  if (parsed.success) return { ok: true, action: parsed.data };
-  const refusals = schemaRefusals(parsed.error.issues).map((r): Refusal =>
-    r.field === 'evidence' ? { ...r, code: 'noEvidence', params: {} } : r.field === 'reason' ? { ...r, code: 'noReason', params: {} } : r,
-  );
-  return { ok: false, refusals };
-}
 
 /**
  * Acts on a finding: claim (with evidence), progress, accept, reject (with a reason) or recheck. A refused action
@@ -31,7 +20,7 @@ export function actionSchemaRefusals(input: unknown): { ok: true; action: Return
  */
 export async function actOnFinding(engine: Engine, planId: string, input: Record<string, unknown>): Promise<FindingReceipt> {
   const stampedAt = (engine.clock ?? Date.now)();
-  const checked = actionSchemaRefusals({ requestId: randomUUID(), ...input });
+  const checked = checkFindingAction({ requestId: randomUUID(), ...input });
   if (!checked.ok) throw refusalError(checked.refusals);
   const { plan } = await recordedPlan(engine.db, planId);
   const slice = findingSlices(plan).findIndex((ids) => ids.includes(checked.action.findingId));

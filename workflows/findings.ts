@@ -9,6 +9,7 @@ import { planSchedule } from './calendar/index.js';
 import { arrivalOf } from './contract/arrival.js';
 import {
   HEADQUARTERS,
+  checkFindingAction,
   findingActionSchema,
   type FindingAction,
   type FindingNoticeKind,
@@ -18,7 +19,7 @@ import {
 import { findingActionUpdate, findingRecordsQuery, findingsProgressQuery } from './contract/messages.js';
 import { MAIL_RETRY } from './contract/notice.js';
 import { addressList, type Plan } from './contract/plan.js';
-import { schemaRefusals, type Refusal } from './contract/refusals.js';
+import type { Refusal } from './contract/refusals.js';
 import { throwIfRefused } from './cycle/refuse.js';
 import {
   actionRefusals,
@@ -97,13 +98,9 @@ export async function findingsWorkflow(input: FindingsInput): Promise<FindingsRe
   const leaders = new Map(plan.leaders.map((l) => [l.id, l]));
 
   function refusalsOf(raw: unknown): Refusal[] {
-    const parsed = findingActionSchema.safeParse(raw);
-    if (!parsed.success) {
-      return schemaRefusals(parsed.error.issues).map((r) =>
-        r.field === 'evidence' ? { ...r, code: 'noEvidence' as const, params: {} } : r.field === 'reason' ? { ...r, code: 'noReason' as const, params: {} } : r,
-      );
-    }
-    const a = parsed.data;
+    const checked = checkFindingAction(raw);
+    if (!checked.ok) return checked.refusals;
+    const a = checked.action;
     const arrival = arrivalOf(a.receivedAt, Date.now());
     if ('problem' in arrival) {
       const params = { receivedAt: a.receivedAt!, now: new Date(Date.now()).toISOString() };

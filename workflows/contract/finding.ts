@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_TEXT } from './report.js';
+import { schemaRefusals, type Refusal } from './refusals.js';
 import { isBlankText, textProblemOf, type TextKind } from './submission.js';
 
 /** The kinds of notice a finding's life sends. */
@@ -73,6 +74,19 @@ export const findingActionSchema = z.discriminatedUnion(
   ],
   { error: 'must name an action: claim, progress, accept, reject or recheck' },
 );
+
+/**
+ * An action checked against the shared schema; a malformed one as refusals, with the codes the engine gives the same
+ * mistakes (an absent or blank evidence is `noEvidence`, a reason `noReason`). Used by the workflow and every client.
+ */
+export function checkFindingAction(input: unknown): { ok: true; action: z.output<typeof findingActionSchema> } | { ok: false; refusals: Refusal[] } {
+  const parsed = findingActionSchema.safeParse(input);
+  if (parsed.success) return { ok: true, action: parsed.data };
+  const refusals = schemaRefusals(parsed.error.issues).map((r): Refusal =>
+    r.field === 'evidence' ? { ...r, code: 'noEvidence', params: {} } : r.field === 'reason' ? { ...r, code: 'noReason', params: {} } : r,
+  );
+  return { ok: false, refusals };
+}
 
 /** An action as sent (before defaults). */
 export type FindingActionInput = z.input<typeof findingActionSchema>;
