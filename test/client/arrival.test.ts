@@ -41,6 +41,8 @@ const createWorker = () =>
     namespace: 'default',
     taskQueue: queue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    // A task left on a stopped worker's sticky queue moves to the shared one within a second, not ten.
+    stickyQueueScheduleToStartTimeout: '1s',
     activities: testActivities({ mailer: discard, sentLog: createMemorySentLog(), from: 'hq@example.org', db }),
   });
 async function startWorker(prepared?: Worker): Promise<void> {
@@ -77,21 +79,31 @@ afterAll(async () => {
 });
 
 test('a submission made while the worker restarts is recorded with the moment it was received, not when it was applied', async () => {
-  await stopWorker();
-  // Built before the report is sent, so that the restart itself takes well under the arrival window on a busy machine.
-  const next = await createWorker();
-  const sentAt = Date.now();
-  const pending = submitReport(engine, planId, report('alpha', 'during-restart'));
-  await new Promise((r) => setTimeout(r, 1_500));
-  const back = Date.now();
-  await startWorker(next);
-  const receipt = await pending;
-  expect(receipt).toMatchObject({ revision: 1, duplicate: false, onTime: true });
-  const arrived = Date.parse(receipt.arrivedAt);
-  expect(arrived).toBeGreaterThanOrEqual(sentAt - 5);
-  expect(arrived).toBeLessThan(back);
-  await waitFor('the revision in the database', async () => ((await periodOf('alpha')).revisions === 1 || undefined));
-  expect((await periodOf('alpha')).submittedAt).toBe(receipt.arrivedAt);
+  // A restart occasionally takes longer than the 6 s arrival window here (the new worker gets the task late); that
+  // attempt is then refused as the engine not running (the second test's rule) and the scenario runs once more.
+  for (let attempt = 1; ; attempt++) {
+    await stopWorker();
+    // Built before the report is sent, so that the restart itself takes well under the arrival window on a busy machine.
+    const next = await createWorker();
+    const sentAt = Date.now();
+    const pending = submitReport(engine, planId, report('alpha', `during-restart-${attempt}`));
+    await new Promise((r) => setTimeout(r, 500));
+    const back = Date.now();
+    await startWorker(next);
+    const outcome = await pending.then((receipt) => ({ receipt }), (err) => ({ err }));
+    if ('err' in outcome) {
+      if (attempt < 2 && outcome.err instanceof UserError && outcome.err.code === 'ENOENGINE') continue;
+      throw outcome.err;
+    }
+    const { receipt } = outcome;
+    expect(receipt).toMatchObject({ revision: 1, duplicate: false, onTime: true });
+    const arrived = Date.parse(receipt.arrivedAt);
+    expect(arrived).toBeGreaterThanOrEqual(sentAt - 5);
+    expect(arrived).toBeLessThan(back);
+    await waitFor('the revision in the database', async () => ((await periodOf('alpha')).revisions === 1 || undefined));
+    expect((await periodOf('alpha')).submittedAt).toBe(receipt.arrivedAt);
+    return;
+  }
 });
 
 test('during a longer outage a submission is refused within 10 s with a sentence, and is not applied when the worker returns', async () => {
