@@ -1,6 +1,7 @@
 /** Updates and queries of the plan and group workflows; clients import these without loading workflow code. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GroupTally } from '../review/tally.js';
+import type { AmendInput, AmendReceipt } from './amend.js';
 import type { FindingActionInput, FindingReceipt, FindingRecord } from './finding.js';
 import type { PublishedReview } from './review.js';
 import type { Plan } from './plan.js';
@@ -51,3 +52,6 @@ export const findingRecordsQuery = defineQuery<Record<string, FindingRecord>>('f
 
 /** Whether a findings workflow is acting, and the instant of the next thing it will do (null: nothing scheduled). */
 export const findingsProgressQuery = defineQuery<{ busy: boolean; next: number | null }>('findingsProgress');
+
+/** Headquarters amends the running plan (the whole plan file, edited, and why): applied once per amendment id. */
+export const amendPlanUpdate = defineUpdate<AmendReceipt, [AmendInput]>('amendPlan');
