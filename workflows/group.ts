@@ -19,7 +19,11 @@ import { daysLate } from './calendar/index.js';
 import { arrivalOf, revisionInstant } from './contract/arrival.js';
 import { MAIL_RETRY } from './contract/notice.js';
 import { planWorkflowId, recordKey } from './contract/ids.js';
+import { pairKey } from './contract/amend.js';
+import { amendTimeline } from './amend/timeline.js';
+import { pairsOf, statusPlanOf } from './amend/track.js';
 import {
+  amendGroupSignal,
   busyQuery,
   extendReportUpdate,
   groupStatusQuery,
@@ -33,7 +37,8 @@ import {
 import type { NoticeBatch, NoticeSpec } from './contract/notice.js';
 import type { RecordChange } from './contract/progress.js';
 import { applyOutcome, type OutcomeRule } from './cycle/outcomes.js';
-import type { Plan } from './contract/plan.js';
+import type { Plan, Task, Unit } from './contract/plan.js';
+import type { GroupAmendment } from './contract/amend.js';
 import { throwIfRefused } from './cycle/refuse.js';
 import { decisionRefusals, extensionRefusals, reportRefusals, type ReportScope } from './cycle/validate.js';
 import { closeOf, currentDue, extensionLadder, quarterDue, quarterExtension, revisionDue, sentInRound, sequenceOf } from './cycle/extension.js';
@@ -53,9 +58,9 @@ import { reportReceipt } from './cycle/receipts.js';
 import { Recorder } from './cycle/recorder.js';
 import { revisionLadder, type RevisionEvent } from './cycle/revision.js';
 import { groupStatus, lastDecision, roundOf, taskTimeline } from './cycle/status.js';
-import { allEvents, cycleTimeline, nextNotice, type CycleEvent, type TrackedPeriod } from './cycle/timeline.js';
+import { allEvents, cycleTimeline, nextNotice, ownLanePairs, type CycleEvent, type TrackedPeriod } from './cycle/timeline.js';
 import { groupTally } from './review/tally.js';
-import { reviewWindows } from './review/windows.js';
+import { reviewWindows, type ReviewWindow } from './review/windows.js';
 
 const { sendNotices } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -96,12 +101,31 @@ export interface GroupCarry {
 
 export interface GroupInput {
   plan: Plan;
+  /** Set once the plan has been amended: the timeline, reviews and membership in force (see workflows/amend). */
+  amended?: GroupAmended;
+  /** Set for a group an amendment started for new tasks: reviews made before it are not its to count. */
+  joinedAt?: number;
   groupIndex: number;
   /** When the plan was started: quarters whose due day ended before it are not tracked. */
   startedAt: number;
   carry?: GroupCarry;
   /** Lower roll-over thresholds (tests use them to force continue-as-new). */
   limits?: RollLimits;
+}
+
+/** What a group carries of the amendments applied to it. */
+export interface GroupAmended {
+  version: number;
+  at: number;
+  timeline: TrackedPeriod[];
+  /** The reviews still to count, at their instants in force. */
+  windows: ReviewWindow[];
+  /** The reviews this group has counted, or never will (made before it joined). */
+  handled: string[];
+  joined: Record<string, number>;
+  left: Record<string, number>;
+  retiredTasks: (Task & { retiredAt: number })[];
+  retiredUnits: Unit[];
 }
 
 export interface RollLimits {
@@ -119,9 +143,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Runs the review cycles of the tasks in `input.plan` until their last quarter closes. */
 export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
-  const { plan, startedAt } = input;
-  const periods = cycleTimeline(plan, startedAt);
+  const { plan, startedAt, amended } = input;
+  const periods = amended?.timeline ?? cycleTimeline(plan, startedAt);
   const byPeriod = new Map(periods.map((p) => [p.schedule.period, p]));
+  // Status, reviews and records read the version in force plus what amendments retired (their earlier quarters count).
+  const statusPlan = statusPlanOf(plan, amended);
+  const membership = amended ? { joined: amended.joined, left: amended.left } : undefined;
+  const ownLanes = ownLanePairs(periods);
+  let amendment: GroupAmendment | undefined;
   const tasks = new Map(plan.tasks.map((t) => [t.id, t]));
   const units = new Map(plan.units.map((u) => [u.id, u]));
   const records: Record<string, UnitPeriodRecord> = input.carry?.records ?? {};
@@ -133,7 +162,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
 
   // The system of record: changed records are written in batches, at most one write in flight; texts once.
   const recording = patched('system-of-record');
-  const recorder = new Recorder(plan, byPeriod, records, input.carry?.recorded === true);
+  const recorder = new Recorder(statusPlan, byPeriod, records, input.carry?.recorded === true);
   const touch = (taskId: string, unitId: string, period: string) => {
     if (recording) recorder.touch(taskId, unitId, period);
   };
@@ -263,8 +292,12 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
     },
     { validator: validateExtension },
   );
-  setHandler(timelineQuery, ({ taskId }) => taskTimeline(plan, taskId, records, periods));
-  setHandler(groupStatusQuery, () => groupStatus(plan, periods, records, Date.now()));
+  setHandler(amendGroupSignal, (a) => {
+    // The latest version wins; a repeated or older one changes nothing.
+    if (a.version > (amendment?.version ?? amended?.version ?? 1)) amendment = a;
+  });
+  setHandler(timelineQuery, ({ taskId }) => taskTimeline(statusPlan, taskId, records, periods));
+  setHandler(groupStatusQuery, () => groupStatus(statusPlan, periods, records, Date.now(), membership));
   setHandler(busyQuery, () => busy || !recorded());
   setHandler(recordsQuery, () => records);
   setHandler(revisionsQuery, ({ taskId, unitId, period }) => records[recordKey(taskId, unitId, period)]?.revisions ?? []);
@@ -276,8 +309,34 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
 
   async function roll(): Promise<never> {
     await condition(allHandlersFinished);
+    const next = amendment ? applyAmendment(amendment) : input;
     await condition(recorded);
-    return continueAsNew<typeof groupWorkflow>({ ...input, carry: { doneThrough, records, pending, ...(recording ? { recorded: true } : {}) } });
+    return continueAsNew<typeof groupWorkflow>({ ...next, carry: { doneThrough, records, pending, ...(recording ? { recorded: true } : {}) } });
+  }
+
+  /**
+   * The input of the run that goes on under the amended version: its timeline (workflows/amend/timeline.ts), the
+   * reviews still to count, and the open quarters of pairs taken off marked withdrawn (written before the roll).
+   */
+  function applyAmendment(a: GroupAmendment): GroupInput {
+    const at = Math.max(a.at, (doneThrough ?? -Infinity) + 1);
+    const had = pairsOf(plan);
+    const joining = [...pairsOf(a.plan)].filter((k) => !had.has(k));
+    const timeline = amendTimeline({ previous: periods, plan: a.plan, startedAt, at: a.at, doneThrough, joining });
+    const counted = (w: ReviewWindow) => doneThrough !== null && w.at <= doneThrough;
+    const handled = new Set(amended ? amended.handled : reviewWindows(plan).map((w) => w.id).filter((id) => !windows.some((w) => w.id === id)));
+    for (const w of windows) if (counted(w)) handled.add(w.id);
+    const stillToCount = reviewWindows(a.plan).filter((w) => !handled.has(w.id)).map((w) => ({ ...w, at: Math.max(w.at, at) }));
+    const stays = pairsOf(a.plan);
+    for (const [key, record] of Object.entries(records)) {
+      const [taskId, unitId, period] = key.split('|');
+      const p = byPeriod.get(period);
+      if (stays.has(pairKey(taskId, unitId)) || record.withdrawnAt !== undefined || !p || p.schedule.closeAt <= at) continue;
+      record.withdrawnAt = at;
+      touch(taskId, unitId, period);
+    }
+    const { plan: next, version, joined, left, retiredTasks, retiredUnits } = a;
+    return { ...input, plan: next, amended: { version, at: a.at, timeline, windows: stillToCount, handled: [...handled], joined, left, retiredTasks, retiredUnits } };
   }
 
   /** True when every change has reached the system of record. */
@@ -309,7 +368,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
   if (recording) void flushRecords();
 
   // Runs begun before reviews existed replay without them.
-  const windows = patched('reviews') ? reviewWindows(plan) : [];
+  const windows = amended ? amended.windows : patched('reviews') ? reviewWindows(plan).filter((w) => input.joinedAt === undefined || w.at >= input.joinedAt) : [];
   const events = allEvents(periods, windows).filter((e) => doneThrough === null || e.at > doneThrough);
   let i = 0;
   for (;;) {
@@ -319,8 +378,8 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
     if (Date.now() < at) {
       // Wakes early to roll over, or when a return adds notices that may come first.
       const seen = pendingVersion;
-      if (await condition(() => mustRoll() || pendingVersion !== seen, at - Date.now())) {
-        if (mustRoll()) await roll();
+      if (await condition(() => mustRoll() || pendingVersion !== seen || amendment !== undefined, at - Date.now())) {
+        if (mustRoll() || amendment) await roll();
       }
       continue;
     }
@@ -331,7 +390,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       for (const event of batch) {
         if (event.kind !== 'review') continue;
         const window = windows.find((w) => w.id === event.period)!;
-        await getExternalWorkflowHandle(planWorkflowId(plan.id)).signal(reviewTallySignal, groupTally(plan, input.groupIndex, periods, records, window));
+        await getExternalWorkflowHandle(planWorkflowId(plan.id)).signal(reviewTallySignal, groupTally(statusPlan, input.groupIndex, periods, records, window, membership));
       }
       doneThrough = at;
     }
@@ -340,7 +399,7 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
       pending.splice(0, due.length);
       await actOnRevisions(due, at);
     }
-    if (mustRoll()) await roll();
+    if (mustRoll() || amendment) await roll();
   }
   await condition(allHandlersFinished);
   await condition(recorded);
@@ -352,8 +411,13 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
     for (const event of batch) {
       if (event.kind === 'deadline' || event.kind === 'close' || event.kind === 'review') continue;
       const period = byPeriod.get(event.period)!;
+      // A ladder of its own (pairs an amendment added to a requested quarter) reaches only them; the quarter's own the rest.
+      const only = event.pairs ? new Set(event.pairs) : undefined;
+      const own = ownLanes.get(event.period);
       for (const task of plan.tasks) {
         for (const unitId of task.units) {
+          const pair = pairKey(task.id, unitId);
+          if (only ? !only.has(pair) : own?.has(pair)) continue;
           const key = recordKey(task.id, unitId, event.period);
           if (event.kind === 'request') {
             records[key] ??= { requestedAt: at, reminders: 0, escalations: 0, revisions: [], deliveryIssues: [] };

@@ -71,3 +71,16 @@ export interface PlanVersionRecord {
   /** The layout in force with this version (groups added for new tasks). */
   layout: { planId: string; groups: { workflowId: string; taskIds: string[] }[] };
 }
+
+/** What the plan workflow sends each group when an amendment is applied: its part of the new version. */
+export interface GroupAmendment {
+  version: number;
+  /** T, ms. */
+  at: number;
+  /** The group's tasks of the new version (tasks retired from it are gone; see retiredTasks). */
+  plan: Plan;
+  joined: Record<string, number>;
+  left: Record<string, number>;
+  retiredTasks: (Task & { retiredAt: number })[];
+  retiredUnits: Unit[];
+}

@@ -1,8 +1,8 @@
 /** Updates and queries of the plan and group workflows; clients import these without loading workflow code. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GroupTally } from '../review/tally.js';
-import type { AmendInput, AmendReceipt } from './amend.js';
-import type { FindingActionInput, FindingReceipt, FindingRecord } from './finding.js';
+import type { AmendInput, AmendReceipt, GroupAmendment } from './amend.js';
+import type { FindingActionInput, FindingExtensionInput, FindingExtensionReceipt, FindingReceipt, FindingRecord } from './finding.js';
 import type { PublishedReview } from './review.js';
 import type { Plan } from './plan.js';
 import type { DecisionReceipt, ExtensionInput, ExtensionReceipt, ReportInput, ReportReceipt, ReviewDecision } from './report.js';
@@ -47,6 +47,9 @@ export const recordsQuery = defineQuery<Record<string, UnitPeriodRecord>>('recor
 /** A unit or a verifier acts on an inspection finding (claim, progress, accept, reject, re-check answer). */
 export const findingActionUpdate = defineUpdate<FindingReceipt, [FindingActionInput]>('findingAction');
 
+/** Headquarters gives one finding's current round a new deadline day (延期); its notices still to come count from it. */
+export const extendFindingUpdate = defineUpdate<FindingExtensionReceipt, [FindingExtensionInput]>('extendFinding');
+
 /** Every finding record a findings workflow holds, by finding id. */
 export const findingRecordsQuery = defineQuery<Record<string, FindingRecord>>('findingRecords');
 
@@ -55,3 +58,6 @@ export const findingsProgressQuery = defineQuery<{ busy: boolean; next: number |
 
 /** Headquarters amends the running plan (the whole plan file, edited, and why): applied once per amendment id. */
 export const amendPlanUpdate = defineUpdate<AmendReceipt, [AmendInput]>('amendPlan');
+
+/** The plan workflow hands each group its part of an applied amendment (the latest version wins). */
+export const amendGroupSignal = defineSignal<[GroupAmendment]>('amendGroup');

@@ -1,7 +1,7 @@
 /** The status of a plan as reported by `plan status --json` and the rehearsal's status.json. */
 import type { FindingStatus } from './finding.js';
 
-export const PERIOD_STATES = ['untracked', 'scheduled', 'requested', 'submitted', 'late', 'overdue', 'escalated'] as const;
+export const PERIOD_STATES = ['untracked', 'scheduled', 'requested', 'submitted', 'late', 'overdue', 'escalated', 'withdrawn'] as const;
 export type PeriodState = (typeof PERIOD_STATES)[number];
 
 /** A notice the mail server refused for good (or whose delivery is unconfirmed); the cycle went on without it. */
@@ -112,6 +112,8 @@ export interface UnitPeriodRecord {
   awaitingSince?: number;
   /** Headquarters' extensions (延期), oldest first: each gives the report of its round a new due day. */
   extensions?: Extension[];
+  /** Set when an amendment retired its task or took its unit off the task while the quarter was open: no more notices. */
+  withdrawnAt?: number;
 }
 
 /** One extension of a report: who granted it when, the day asked for, the working day it gave, and why. */

@@ -4,6 +4,7 @@ import type { Plan } from '../contract/plan.js';
 import type { PeriodState, PeriodStatus, TaskStatus, TimelineEntry, UnitPeriodRecord } from '../contract/status.js';
 import type { TrackedPeriod } from './timeline.js';
 import { quarterDue, quarterExtension, revisionDue } from './extension.js';
+import { pairTracked, type Membership } from '../amend/track.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -21,6 +22,7 @@ export function roundOf(record: UnitPeriodRecord | undefined): number {
 export function periodState(period: TrackedPeriod, record: UnitPeriodRecord | undefined, now: number): PeriodState {
   if (!period.tracked) return 'untracked';
   if (!record) return 'scheduled';
+  if (record.withdrawnAt !== undefined) return 'withdrawn';
   if (record.awaitingSince !== undefined) {
     // Returned for revision: the revision's own ladder and deadline decide (an extension's, once extended).
     const due = revisionDue(record);
@@ -45,6 +47,7 @@ export function groupStatus(
   periods: TrackedPeriod[],
   records: Record<string, UnitPeriodRecord>,
   now: number,
+  membership?: Membership,
 ): TaskStatus[] {
   return plan.tasks.map((task) => ({
     taskId: task.id,
@@ -57,7 +60,7 @@ export function groupStatus(
         const extensions = record?.extensions?.length ?? 0;
         return {
           period: p.schedule.period,
-          state: periodState(p, record, now),
+          state: pairTracked(membership, task.id, unitId, p, record !== undefined) ? periodState(p, record, now) : 'untracked',
           requestedAt: iso(record?.requestedAt),
           dueAt: new Date(quarterDue(p, record).deadline).toISOString(),
           submittedAt: iso(record?.submittedAt),

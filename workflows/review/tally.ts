@@ -1,6 +1,7 @@
 /** What one group of tasks contributes to a review: per-unit counts, target progress, flagged reports, heatmap. Pure. */
 import { recordKey } from '../contract/ids.js';
 import type { Plan } from '../contract/plan.js';
+import { pairTracked, type Membership } from '../amend/track.js';
 import type { UnitPeriodRecord } from '../contract/status.js';
 import type { TrackedPeriod } from '../cycle/timeline.js';
 import type { ReviewWindow } from './windows.js';
@@ -61,6 +62,7 @@ export function groupTally(
   periods: TrackedPeriod[],
   records: Record<string, UnitPeriodRecord>,
   window: ReviewWindow,
+  membership?: Membership,
 ): GroupTally {
   const at = window.at;
   const inWindow = new Set(window.periods);
@@ -80,11 +82,13 @@ export function groupTally(
       let worst = 4;
       for (const unitId of task.units) {
         const record = records[recordKey(task.id, unitId, p.schedule.period)];
-        const code = cellCode(p, record, at);
+        // A pair that joined later or left before the request is not due; a quarter withdrawn while open neither.
+        const counts = pairTracked(membership, task.id, unitId, p, record !== undefined) && record?.withdrawnAt === undefined;
+        const code = counts ? cellCode(p, record, at) : 'U';
         worst = Math.min(worst, WORST.indexOf(code));
         if (!inWindow.has(p.schedule.period)) continue;
         const t = tally(unitId);
-        if (p.tracked && p.schedule.deadline <= at) {
+        if (counts && p.tracked && p.schedule.deadline <= at) {
           t.due++;
           const arrived = record?.submittedAt !== undefined && record.submittedAt <= at ? record.submittedAt : undefined;
           if (arrived === undefined) t.missing++;
