@@ -50,6 +50,12 @@ export const REFUSALS = {
   notLaterDue: { kind: 'invalid', en: (p: RefusalParams) => `${s(p, 'until')} gives the due day ${s(p, 'dueDay')}, which is not after the report's current due day ${s(p, 'current')}` },
   duePassed: { kind: 'invalid', en: (p: RefusalParams) => `${s(p, 'until')} gives the due day ${s(p, 'dueDay')}, which has already passed (today is ${s(p, 'today')})` },
   tooManyExtensions: { kind: 'conflict', en: (p: RefusalParams) => `this report already has ${s(p, 'max')} extensions, the most kept` },
+  /** An amendment changes what a running plan keeps for good (its id, time zone or start). */
+  amendUnchangeable: { kind: 'invalid', en: (p: RefusalParams) => `cannot change while the plan runs: it is ${s(p, 'from')}, the file says ${s(p, 'to')}${p.hint ? ` (${s(p, 'hint')})` : ''}` },
+  /** An amendment's end cuts short the quarter in progress, or is already past. */
+  amendEndTooEarly: { kind: 'invalid', en: (p: RefusalParams) => `must be ${s(p, 'min')} or later (${s(p, 'why')}), got ${s(p, 'end')}` },
+  amendNothingChanged: { kind: 'conflict', en: (p: RefusalParams) => `the file is the same as version ${s(p, 'version')}, the version in force: nothing to amend` },
+  amendNotRunning: { kind: 'conflict', en: (p: RefusalParams) => `plan ${s(p, 'planId')} is no longer running${p.state ? ` (${s(p, 'state')})` : ''}: a finished plan cannot be amended` },
 } as const;
 
 /** A refusal's code. */
