@@ -11,15 +11,25 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  getExternalWorkflowHandle,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
+import { checkAmendment } from './amend/checks.js';
+import { isEmpty, planDifference, type PlanDifference } from './amend/diff.js';
+import { nextTrack, statusPlanOf } from './amend/track.js';
+import { zonedInstant } from './calendar/zone.js';
+import { amendInputSchema, type AmendInput, type AmendReceipt, type GroupAmendment, type PlanTrack } from './contract/amend.js';
+import { schemaRefusals, type Refusal } from './contract/refusals.js';
+import type { PlanLayout } from './contract/status.js';
+import { throwIfRefused } from './cycle/refuse.js';
+import type { ReviewWindow } from './review/windows.js';
 import type { Activities } from '../activities/index.js';
 import { periodsOf } from './calendar/index.js';
 import { INVALID_PLAN } from './contract/errors.js';
-import { findingsWorkflowId } from './contract/ids.js';
+import { findingsWorkflowId, groupWorkflowId } from './contract/ids.js';
 import { MAIL_RETRY } from './contract/notice.js';
-import { layoutQuery, planQuery, reviewsQuery, reviewTallySignal } from './contract/messages.js';
+import { amendGroupSignal, amendPlanUpdate, layoutQuery, planQuery, reviewsQuery, reviewTallySignal } from './contract/messages.js';
 import { checkPlan } from './contract/plan-check.js';
 import { addressList, type Plan } from './contract/plan.js';
 import type { PublishedReview, ReviewAudience } from './contract/review.js';
@@ -34,6 +44,11 @@ import type { GroupTally } from './review/tally.js';
 import { reviewWindows } from './review/windows.js';
 
 const { recordPlan } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const { recordAmendment } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -73,7 +88,31 @@ export interface PlanInput {
   carry?: PlanCarry;
   /** The layout the first run chose, carried over continue-as-new (absent: plans started before it, in file order). */
   layout?: LayoutKind;
+  /** Set once the plan has been amended: `plan` is then the version in force. */
+  amended?: PlanAmended;
 }
+
+/** What the plan workflow carries of its amendments. */
+export interface PlanAmended {
+  track: PlanTrack;
+  /** The groups in force (amendments add groups for new tasks). */
+  groups: PlanLayout['groups'];
+  /** Per group: when an amendment started it (null: with the plan); reviews made before it are not its to count. */
+  joinedAt: (number | null)[];
+  /** Every amendment applied, by its id (the plans themselves are in the system of record). */
+  applied: AppliedAmendment[];
+}
+
+interface AppliedAmendment {
+  requestId: string;
+  reason: string;
+  version: number;
+  at: number;
+  difference: PlanDifference;
+}
+
+/** Most amendments a plan takes (bounds the carried state; a plan amended more often should be started anew). */
+const MAX_AMENDMENTS = 200;
 
 export interface PlanResult {
   planId: string;
@@ -88,10 +127,14 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     const lines = checked.issues.map((i) => `${i.path || 'plan'}: ${i.message}`);
     throw ApplicationFailure.create({ type: INVALID_PLAN, message: `invalid plan: ${lines.join('; ')}`, nonRetryable: true });
   }
-  const plan = checked.plan;
+  let plan = checked.plan;
   // A later run keeps the first run's layout: the groups it started are running. Older plans keep file order.
   const layoutKind: LayoutKind = input.layout ?? (input.carry === undefined && patched('unit-layout') ? 'units' : 'tasks');
-  const layout = layoutOf(plan, layoutKind);
+  let layout: PlanLayout = input.amended ? { planId: plan.id, groups: input.amended.groups } : layoutOf(plan, layoutKind);
+  let track: PlanTrack | undefined = input.amended?.track;
+  const joinedAt: (number | null)[] = input.amended?.joinedAt ?? layout.groups.map(() => null);
+  const applied: AppliedAmendment[] = input.amended?.applied ?? [];
+  let applying = false;
   const tallies: PlanCarry['tallies'] = input.carry?.tallies ?? {};
   const published: PublishedReview[] = input.carry?.published ?? [];
   let previous = input.carry?.previous ?? null;
@@ -104,9 +147,96 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
   setHandler(reviewsQuery, () => published);
   const startedAt = input.startedAt ?? Date.now();
   const { limits } = input;
+  const groupLimits = limits ? { limits: { maxUpdatesPerRun: limits.maxUpdatesPerRun, maxHistoryPerRun: limits.maxHistoryPerRun } } : {};
+  const version = () => track?.version ?? 1;
+  const amendmentReceipt = (a: AppliedAmendment, duplicate: boolean): AmendReceipt => ({ planId: plan.id, version: a.version, at: new Date(a.at).toISOString(), duplicate, difference: a.difference });
+  /** Why an amendment cannot be applied now (empty: it can), checked against the version in force. */
+  const amendmentRefusalsNow = (a: AmendInput): Refusal[] => {
+    if (applied.some((x) => x.requestId === a.requestId)) return [];
+    const check = checkAmendment(plan, a.plan, Date.now());
+    if (!check.ok) return check.refusals;
+    if (isEmpty(planDifference(plan, check.plan))) return [{ field: 'plan', code: 'amendNothingChanged', params: { version: version() } }];
+    if (applied.length >= MAX_AMENDMENTS) return [{ field: 'plan', code: 'invalid', params: { message: `already has ${MAX_AMENDMENTS} amendments, the most kept; start the plan anew` } }];
+    return [];
+  };
+  setHandler(
+    amendPlanUpdate,
+    async (raw) => {
+      const a = amendInputSchema.parse(raw);
+      await condition(() => !applying); // one amendment at a time, each checked against the version before it
+      const seen = applied.find((x) => x.requestId === a.requestId);
+      if (seen) return amendmentReceipt(seen, true);
+      throwIfRefused(amendmentRefusalsNow(a));
+      applying = true;
+      try {
+        return await applyAmendment(a);
+      } finally {
+        applying = false;
+      }
+    },
+    {
+      validator: (raw) => {
+        const parsed = amendInputSchema.safeParse(raw);
+        if (!parsed.success) throwIfRefused(schemaRefusals(parsed.error.issues));
+        else throwIfRefused(amendmentRefusalsNow(parsed.data));
+      },
+    },
+  );
+
+  /**
+   * Applies an amendment at T = now: records the version (the system of record first), then hands every group its
+   * part and starts groups for the new tasks. A worker that dies meanwhile finishes it on replay: the Update's handler
+   * and its commands are in the history.
+   */
+  async function applyAmendment(a: AmendInput): Promise<AmendReceipt> {
+    const check = checkAmendment(plan, a.plan, Date.now());
+    if (!check.ok) throwIfRefused(check.refusals);
+    const after = (check as { plan: Plan }).plan;
+    const before = plan;
+    const at = Date.now();
+    const next = version() + 1;
+    const difference = planDifference(before, after);
+    const nextTrackOf = nextTrack({ track, before, after, startedAt, at, version: next });
+    const known = new Set(layout.groups.flatMap((g) => g.taskIds));
+    const added = after.tasks.filter((t) => !known.has(t.id)).map((t) => t.id);
+    const firstNew = layout.groups.length;
+    const newGroups = added.length
+      ? layoutOf(subPlan(after, added), layoutKind).groups.map((g, i) => ({ workflowId: groupWorkflowId(after.id, firstNew + i), taskIds: g.taskIds }))
+      : [];
+    const nextLayout: PlanLayout = { planId: after.id, groups: [...layout.groups, ...newGroups] };
+    await recordAmendment({
+      planId: after.id, version: next, plan: after, effectiveAt: at, startedAt, reason: a.reason, by: a.by ?? null, requestId: a.requestId,
+      difference, track: nextTrackOf, layout: nextLayout,
+    });
+    const oldGroups = layout.groups;
+    plan = after;
+    track = nextTrackOf;
+    layout = nextLayout;
+    for (const _ of newGroups) joinedAt.push(at);
+    const done: AppliedAmendment = { requestId: a.requestId, reason: a.reason, version: next, at, difference };
+    applied.push(done);
+    await Promise.all(
+      oldGroups.map(async (g) => {
+        try {
+          await getExternalWorkflowHandle(g.workflowId).signal(amendGroupSignal, groupPart(after, nextTrackOf, g.taskIds, next, at));
+        } catch {
+          // A group whose last quarter has closed has ended: nothing of it is left to amend.
+        }
+      }),
+    );
+    await Promise.all(
+      newGroups.map((g, k) =>
+        startChild(groupWorkflow, {
+          workflowId: g.workflowId,
+          args: [{ plan: subPlan(after, g.taskIds), groupIndex: firstNew + k, startedAt: at, joinedAt: at, ...groupLimits }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        }),
+      ),
+    );
+    return amendmentReceipt(done, false);
+  }
   // The plan and its layout go into the system of record first, so that every read can find them (each run: idempotent).
   if (patched('system-of-record')) await recordPlan({ planId: plan.id, version: 1, plan, startedAt, layout });
-  const groupLimits = limits ? { limits: { maxUpdatesPerRun: limits.maxUpdatesPerRun, maxHistoryPerRun: limits.maxHistoryPerRun } } : {};
 
   // Runs begun before reviews existed keep their old shape: children tied to this run, awaited to the end.
   const withReviews = patched('reviews') || input.carry !== undefined;
@@ -152,30 +282,67 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     }
   }
 
-  const windows = reviewWindows(plan);
-  const allPeriods = periodsOf(plan.start, plan.end).map((p) => p.id);
-  const audience = audienceOf(plan);
+  // The reviews follow the version in force; each is made once, when every group that counts it has sent its tally.
+  const made = new Set(published.map((p) => p.window));
+  const nextWindow = () => reviewWindows(plan).find((w) => !made.has(w.id));
+  const expected = (w: ReviewWindow) => joinedAt.filter((j) => j === null || j <= w.at).length;
   const withFindings = plannedFindings(plan).length > 0;
-  while (next < windows.length) {
-    const window = windows[next];
-    await condition(() => Object.keys(tallies[window.id] ?? {}).length === layout.groups.length);
-    const annual = window.kind === 'summary' && window.id !== 'plan';
+  for (let window = nextWindow(); window; window = nextWindow()) {
+    await condition(() => {
+      window = nextWindow()!;
+      return Object.keys(tallies[window.id] ?? {}).length === expected(window);
+    });
+    const w = window;
+    const annual = w.kind === 'summary' && w.id !== 'plan';
+    const shown = statusPlanOf(plan, track);
     // Plans without findings never reach the patch: their histories replay as they were recorded.
-    const findings = withFindings && patched('findings-review') ? await tallyFindings({ planId: plan.id, window }) : null;
-    const review = buildReview(plan, window, Object.values(tallies[window.id]), allPeriods, annual ? previous : null, findings);
-    const outcome = await publishReview({ review, audience });
+    const findings = withFindings && patched('findings-review') ? await tallyFindings({ planId: plan.id, window: w }) : null;
+    const allPeriods = periodsOf(plan.start, plan.end).map((p) => p.id);
+    const review = buildReview(shown, w, Object.values(tallies[w.id]), allPeriods, annual ? previous : null, findings);
+    if (track) review.versions = versionsInForce(w);
+    const outcome = await publishReview({ review, audience: audienceOf(shown) });
     published.push(publishedOf(review, outcome));
-    if (annual) previous = { window: window.id, ranks: Object.fromEntries(review.ranking.map((r) => [r.unitId, r.rank])) };
-    delete tallies[window.id];
+    made.add(w.id);
+    if (annual) previous = { window: w.id, ranks: Object.fromEntries(review.ranking.map((r) => [r.unitId, r.rank])) };
+    delete tallies[w.id];
     next++;
     const info = workflowInfo();
     const long = info.historyLength > (limits?.maxPlanHistoryPerRun ?? MAX_HISTORY_PER_RUN) || (info.historySize ?? 0) > MAX_HISTORY_BYTES_PER_RUN;
-    if (next < windows.length && (info.continueAsNewSuggested || long)) {
+    if (nextWindow() && (info.continueAsNewSuggested || long)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof planWorkflow>({ ...input, layout: layoutKind, startedAt, carry: { tallies, published, previous, nextWindow: next } });
+      await condition(() => !applying);
+      const amended = track ? { amended: { track, groups: layout.groups, joinedAt, applied } } : {};
+      await continueAsNew<typeof planWorkflow>({ ...input, plan, ...amended, layout: layoutKind, startedAt, carry: { tallies, published, previous, nextWindow: next } });
     }
   }
+  // Amendments that arrive while the last review is being made finish before the plan ends.
+  await condition(() => !applying && allHandlersFinished());
+
+  /** The versions in force during a review's window: from its first quarter's first day to its moment. */
+  function versionsInForce(w: ReviewWindow): { version: number; from: string; reason: string | null }[] {
+    const first = periodsOf(plan.start, plan.end).find((p) => p.id === w.periods[0]);
+    const from = first ? zonedInstant(first.first, '00:00', plan.timezone) : startedAt;
+    const versions = [{ version: 1, at: startedAt, reason: null as string | null }, ...applied.map((x) => ({ version: x.version, at: x.at, reason: x.reason as string | null }))];
+    return versions
+      .filter((v, i) => v.at <= w.at && (i === versions.length - 1 || versions[i + 1].at > from))
+      .map((v) => ({ version: v.version, from: new Date(v.at).toISOString(), reason: v.reason }));
+  }
   return { planId: plan.id, groups: layout.groups.length, reviews: published.length };
+}
+
+/** A group's part of an applied amendment: its tasks of the new version, and who joined and left them. */
+function groupPart(after: Plan, track: PlanTrack, taskIds: string[], version: number, at: number): GroupAmendment {
+  const mine = new Set(taskIds);
+  const only = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).filter(([k]) => mine.has(k.split('|')[0])));
+  return {
+    version,
+    at,
+    plan: subPlan(after, taskIds.filter((id) => after.tasks.some((t) => t.id === id))),
+    joined: only(track.joined),
+    left: only(track.left),
+    retiredTasks: track.retiredTasks.filter((t) => mine.has(t.id)),
+    retiredUnits: track.retiredUnits,
+  };
 }
 
 /** Who receives a review, and the names its documents show. */

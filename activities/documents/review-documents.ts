@@ -73,6 +73,7 @@ export function reviewJson(input: ReviewDocumentInput): string {
     heatmap: r.heatmap.map((h) => ({ taskId: h.taskId, cells: h.cells })),
     ...(r.findings ? { findings: r.findings } : {}),
     ...(r.weights ? { weights: r.weights } : {}),
+    ...(r.versions ? { versions: r.versions } : {}),
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }
@@ -209,6 +210,11 @@ function mdTable(header: string[], rows: string[][], align?: ('l' | 'r' | 'c')[]
   return [line(header), line(rule), ...rows.map(line)];
 }
 
+/** "version 2 (from 2027-11-25 10:00: 2028 holidays announced)". */
+function versionWords(v: NonNullable<Review['versions']>[number], timezone: string, c: ReviewCatalogue): string {
+  return `${c.version(v.version)} (${c.versionFrom(localTime(v.from, timezone))}${v.reason ? `: ${v.reason}` : ''})`;
+}
+
 /** The review as a Markdown document. */
 export function reviewMarkdown(input: ReviewDocumentInput): string {
   const { review: r, names: n, timezone } = input;
@@ -219,6 +225,7 @@ export function reviewMarkdown(input: ReviewDocumentInput): string {
   out.push(`# ${escapeMarkdown(heading(r, c))} — ${mdCell(r.planTitle)} (${mdCell(r.planId)})`, '');
   out.push(`- ${c.madeAt}: ${mdCell(localTime(r.at, timezone))}`);
   out.push(`- ${c.quarters}: ${r.periods.map(mdCell).join(', ') || c.dash}`);
+  if (r.versions) out.push(`- ${c.versions}: ${r.versions.map((v) => mdCell(versionWords(v, timezone, c))).join('; ')}`);
 
   section(c.ranking.title);
   if (r.ranking.length === 0) out.push(c.ranking.noUnits);
@@ -451,6 +458,7 @@ export function reviewHtml(input: ReviewDocumentInput): string {
     '<header>',
     `<h1>${e(heading(r, c))} — ${e(r.planTitle)} <span class="id">(${e(r.planId)})</span></h1>`,
     `<p class="meta">${e(c.madeAt)}: <time datetime="${e(r.at)}">${e(localTime(r.at, timezone))}</time></p>`,
+    ...(r.versions ? [`<p class="meta" data-versions>${e(c.versions)}: ${e(r.versions.map((v) => versionWords(v, timezone, c)).join('; '))}</p>`] : []),
     `<p class="meta">${e(c.quarters)}: ${e(r.periods.join(', ') || c.dash)}</p>`,
     '</header>',
   );

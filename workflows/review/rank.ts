@@ -57,6 +57,8 @@ export interface LeaderLagging {
 
 /** The computed content of one review or summary, the same for its JSON, Markdown and HTML. */
 export interface Review {
+  /** Set for amended plans: the plan versions in force during the window (the first from its moment on). */
+  versions?: { version: number; from: string; reason: string | null }[];
   planId: string;
   planTitle: string;
   window: string;
