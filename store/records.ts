@@ -1,6 +1,7 @@
 /** Plans, report records, revisions and decisions in the system of record: idempotent batched writes and reads. */
 import type pg from 'pg';
 import { recordKey } from '../workflows/contract/ids.js';
+import type { PlanTrack } from '../workflows/contract/amend.js';
 import type { Plan } from '../workflows/contract/plan.js';
 import { changeCountOf, type PlanRecord, type ProgressBatch } from '../workflows/contract/progress.js';
 import type { PlanLayout, Revision, UnitPeriodRecord } from '../workflows/contract/status.js';
@@ -10,7 +11,7 @@ import { lastDecision, roundOf } from '../workflows/cycle/status.js';
 const ts = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 /** Runs `work` in one transaction on one pooled client: committed if it returns, rolled back if it throws. */
-async function inTransaction(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<void>): Promise<void> {
+export async function inTransaction(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<void>): Promise<void> {
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
@@ -157,6 +158,8 @@ export interface StoredPlan {
   version: number;
   startedAt: number;
   layout: PlanLayout;
+  /** What the version in force tracks beyond its file (undefined for version 1, never amended). */
+  track: PlanTrack | undefined;
 }
 
 /** Parsed plans by pool and plan id: a province's plan is a megabyte of JSON, read again only when its version moves. */
@@ -174,12 +177,14 @@ export async function storedPlan(pool: pg.Pool, planId: string): Promise<StoredP
   const known = cache.get(planId);
   if (known && known.version === version && known.startedAt === startedAt) return known;
   const { rows } = await pool.query(
-    `SELECT v.plan, p.current_version, p.started_at, p.layout FROM plans p JOIN plan_versions v ON v.plan_id = p.plan_id AND v.version = p.current_version
+    `SELECT v.plan, v.track, p.current_version, p.started_at, p.layout FROM plans p JOIN plan_versions v ON v.plan_id = p.plan_id AND v.version = p.current_version
      WHERE p.plan_id = $1`,
     [planId],
   );
   if (!rows.length) return undefined;
-  const stored = { plan: rows[0].plan, version: rows[0].current_version, startedAt: (rows[0].started_at as Date).getTime(), layout: rows[0].layout };
+  const stored: StoredPlan = { plan: rows[0].plan, version: rows[0].current_version, startedAt: (rows[0].started_at as Date).getTime(), layout: rows[0].layout, track: rows[0].track ?? undefined };
+  // An amended version read before its track was written (recordPlan may have written the row first) is not kept.
+  if (stored.version > 1 && !stored.track) return stored;
   cache.delete(planId);
   if (cache.size >= MAX_CACHED_PLANS) cache.delete(cache.keys().next().value!);
   cache.set(planId, stored);
