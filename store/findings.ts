@@ -1,10 +1,20 @@
 /** Inspection findings in the system of record: each finding's current record and every action on it. */
 import type pg from 'pg';
-import type { FindingActionRow, FindingRecord } from '../workflows/contract/finding.js';
+import type { FindingActionRow, FindingExtensionRow, FindingRecord } from '../workflows/contract/finding.js';
 
-/** Upserts records (a record is replaced only by a higher version) and inserts actions once each, in one transaction. */
-export async function recordFindings(pool: pg.Pool, batch: { planId: string; records: FindingRecord[]; actions: FindingActionRow[] }): Promise<void> {
-  if (!batch.records.length && !batch.actions.length) return;
+/** What the findings workflow hands the system of record in one write. */
+export interface FindingsBatch {
+  planId: string;
+  records: FindingRecord[];
+  actions: FindingActionRow[];
+  /** Headquarters' extensions, with their reasons. */
+  extensions?: FindingExtensionRow[];
+}
+
+/** Upserts records (a record is replaced only by a higher version) and inserts actions and extensions once each, in one transaction. */
+export async function recordFindings(pool: pg.Pool, batch: FindingsBatch): Promise<void> {
+  const extensions = batch.extensions ?? [];
+  if (!batch.records.length && !batch.actions.length && !extensions.length) return;
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
@@ -18,6 +28,20 @@ export async function recordFindings(pool: pg.Pool, batch: { planId: string; rec
          SELECT x.plan_id, x.finding_id, x.request_id, x.action, x.actor, x.by_name, x.acted_at, x.round, x.claim, x.text, x.links, x.result
          FROM jsonb_to_recordset($1::jsonb) AS x(plan_id text, finding_id text, request_id text, action text, actor text, by_name text,
            acted_at timestamptz, round int, claim int, text text, links jsonb, result text)
+         ON CONFLICT (plan_id, finding_id, request_id) DO NOTHING`,
+        [JSON.stringify(rows)],
+      );
+    }
+    if (extensions.length) {
+      const rows = extensions.map((x) => ({
+        plan_id: x.planId, finding_id: x.findingId, request_id: x.requestId, seq: x.seq, extended_at: new Date(x.at).toISOString(), until_day: x.until,
+        due_day: x.dueDay, due_at: new Date(x.deadline).toISOString(), previous_due_day: x.previousDueDay, round: x.round, reason: x.reason, extended_by: x.by ?? null,
+      }));
+      await c.query(
+        `INSERT INTO finding_extensions (plan_id, finding_id, request_id, seq, extended_at, until_day, due_day, due_at, previous_due_day, round, reason, extended_by)
+         SELECT x.plan_id, x.finding_id, x.request_id, x.seq, x.extended_at, x.until_day, x.due_day, x.due_at, x.previous_due_day, x.round, x.reason, x.extended_by
+         FROM jsonb_to_recordset($1::jsonb) AS x(plan_id text, finding_id text, request_id text, seq int, extended_at timestamptz, until_day date,
+           due_day date, due_at timestamptz, previous_due_day date, round int, reason text, extended_by text)
          ON CONFLICT (plan_id, finding_id, request_id) DO NOTHING`,
         [JSON.stringify(rows)],
       );
@@ -76,6 +100,34 @@ export async function findingActions(pool: pg.Pool, planId: string, findingId: s
   return rows.map((r) => ({
     requestId: r.request_id, action: r.action, actor: r.actor, by: r.by_name, at: (r.acted_at as Date).toISOString(), round: r.round,
     claim: r.claim, text: r.text, links: r.links, result: r.result,
+  }));
+}
+
+/** One extension of a finding as the database keeps it. */
+export interface StoredFindingExtension {
+  requestId: string;
+  extension: number;
+  at: string;
+  until: string;
+  dueDay: string;
+  dueAt: string;
+  previousDueDay: string;
+  round: number;
+  reason: string;
+  by: string | null;
+}
+
+/** The extensions of one finding, oldest first. */
+export async function findingExtensions(pool: pg.Pool, planId: string, findingId: string): Promise<StoredFindingExtension[]> {
+  const { rows } = await pool.query(
+    `SELECT request_id, seq, extended_at, to_char(until_day, 'YYYY-MM-DD') AS until_day, to_char(due_day, 'YYYY-MM-DD') AS due_day, due_at,
+       to_char(previous_due_day, 'YYYY-MM-DD') AS previous_due_day, round, reason, extended_by
+     FROM finding_extensions WHERE plan_id = $1 AND finding_id = $2 ORDER BY seq`,
+    [planId, findingId],
+  );
+  return rows.map((r) => ({
+    requestId: r.request_id, extension: r.seq, at: (r.extended_at as Date).toISOString(), until: r.until_day, dueDay: r.due_day, dueAt: (r.due_at as Date).toISOString(),
+    previousDueDay: r.previous_due_day, round: r.round, reason: r.reason, by: r.extended_by,
   }));
 }
 

@@ -10,13 +10,15 @@ import { arrivalOf } from './contract/arrival.js';
 import {
   HEADQUARTERS,
   checkFindingAction,
+  checkFindingExtension,
   findingActionSchema,
+  findingExtensionSchema,
   type FindingAction,
   type FindingNoticeKind,
   type FindingNoticeSpec,
   type FindingRecord,
 } from './contract/finding.js';
-import { findingActionUpdate, findingRecordsQuery, findingsProgressQuery } from './contract/messages.js';
+import { extendFindingUpdate, findingActionUpdate, findingRecordsQuery, findingsProgressQuery } from './contract/messages.js';
 import { MAIL_RETRY } from './contract/notice.js';
 import { addressList, type Plan } from './contract/plan.js';
 import type { Refusal } from './contract/refusals.js';
@@ -34,6 +36,7 @@ import {
   type FindingEvent,
   type PlannedFinding,
 } from './findings/record.js';
+import { applyExtension, extensionRefusals, markSent, seenExtension } from './findings/extension.js';
 export { findingSlices } from './findings/slices.js';
 
 const { sendFindingNotices } = proxyActivities<Activities>({
@@ -143,6 +146,42 @@ export async function findingsWorkflow(input: FindingsInput): Promise<FindingsRe
     },
     { validator: (raw) => throwIfRefused(refusalsOf(raw)) },
   );
+  function extensionRefusalsOf(raw: unknown): Refusal[] {
+    const checked = checkFindingExtension(raw);
+    if (!checked.ok) return checked.refusals;
+    const x = checked.extension;
+    const p = planned.get(x.findingId);
+    return extensionRefusals(plan, p, records[x.findingId], x, Date.now(), p ? assignAt(plan, p.round, startedAt) : 0);
+  }
+
+  // Headquarters' extension of a finding's deadline: recorded (with its reason) before it is answered, like an action.
+  setHandler(
+    extendFindingUpdate,
+    async (raw) => {
+      const x = findingExtensionSchema.parse(raw);
+      const record = records[x.findingId];
+      const seen = seenExtension(record, x, Date.now());
+      if (seen) return seen;
+      const now = Math.max(Date.now(), lastInstant(record));
+      const { receipt, events } = applyExtension(plan, record, x, now);
+      schedule(events);
+      updatesThisRun++;
+      const e = record.extensions![receipt.extension - 1];
+      writing++;
+      try {
+        await recordFindings({
+          planId: plan.id,
+          records: [record],
+          actions: [],
+          extensions: [{ planId: plan.id, findingId: x.findingId, requestId: x.requestId, seq: receipt.extension, at: e.at, until: e.until, dueDay: e.dueDay, deadline: e.deadline, previousDueDay: e.previousDueDay, round: e.round, reason: x.reason, ...(x.by ? { by: x.by } : {}) }],
+        });
+      } finally {
+        writing--;
+      }
+      return receipt;
+    },
+    { validator: (raw) => throwIfRefused(extensionRefusalsOf(raw)) },
+  );
   setHandler(findingRecordsQuery, () => records);
   setHandler(findingsProgressQuery, () => ({ busy: busy || writing > 0, next: pending.length ? pending[0].at : null }));
 
@@ -185,7 +224,7 @@ export async function findingsWorkflow(input: FindingsInput): Promise<FindingsRe
 
   /** The latest instant the record holds, so that actions stay in the order they were applied. */
   function lastInstant(r: FindingRecord): number {
-    const times = [r.assignedAt, ...r.claims.map((c) => c.decision?.at ?? c.at), ...r.notes.map((n) => n.at), ...r.rechecks.map((x) => x.answer?.at ?? 0)];
+    const times = [r.assignedAt, ...r.claims.map((c) => c.decision?.at ?? c.at), ...r.notes.map((n) => n.at), ...r.rechecks.map((x) => x.answer?.at ?? 0), ...(r.extensions ?? []).map((x) => x.at)];
     return Math.max(...times);
   }
 
@@ -225,6 +264,7 @@ export async function findingsWorkflow(input: FindingsInput): Promise<FindingsRe
             const record = records[event.findingId];
             if (event.kind === 'reminder') record.reminders++;
             if (event.kind === 'escalation') record.escalations++;
+            if (event.kind === 'reminder' || event.kind === 'escalation') markSent(record, event);
             if (outcome.status === 'refused') record.deliveryIssues.push({ kind: event.kind as FindingNoticeKind, round: event.round, number: event.number, reason: outcome.reason });
             record.version++;
           });
@@ -246,7 +286,7 @@ export async function findingsWorkflow(input: FindingsInput): Promise<FindingsRe
       p.finding.verifier === HEADQUARTERS ? addressList(plan.headquarters.email) : addressList(units.get(p.finding.verifier)!.email);
     let to = unitAddresses;
     let cc: string[] = [];
-    if (kind === 'finding-assigned' || kind === 'finding-reopened') cc = leaderAddresses;
+    if (kind === 'finding-assigned' || kind === 'finding-reopened' || kind === 'finding-extended') cc = leaderAddresses;
     else if (kind === 'escalation') {
       if (e.escalateTo === 'unitLeader') [to, cc] = [leaderAddresses, unitAddresses];
       else [to, cc] = [addressList(plan.headquarters.email), leaderAddresses];
@@ -254,7 +294,9 @@ export async function findingsWorkflow(input: FindingsInput): Promise<FindingsRe
     // A rejection tells the deadline of the round it starts; every other notice that of its own round.
     const told = kind === 'claim-rejected' ? e.round + 1 : e.round;
     const round = record.rounds.find((r) => r.round === told) ?? record.rounds[record.rounds.length - 1];
-    const reason = kind === 'claim-rejected' ? e.reason : undefined;
+    const reason = kind === 'claim-rejected' || kind === 'finding-extended' ? e.reason : undefined;
+    // An extension's notice tells the day it gave and the day it replaced (a later extension may have moved it since).
+    const extension = kind === 'finding-extended' ? record.extensions?.[e.number - 1] : undefined;
     return {
       key: { planId: plan.id, findingId: e.findingId, kind, round: e.round, number: e.number },
       at: new Date(e.at).toISOString(),
@@ -268,7 +310,8 @@ export async function findingsWorkflow(input: FindingsInput): Promise<FindingsRe
       inspectionTitle: p.round.title,
       unitId: unit.id,
       unitName: unit.name,
-      dueDay: round.dueDay,
+      dueDay: extension?.dueDay ?? round.dueDay,
+      ...(extension ? { previousDueDay: extension.previousDueDay } : {}),
       ...(e.escalateTo ? { escalatedTo: e.escalateTo } : {}),
       verifier: p.finding.verifier,
       ...(reason ? { reason } : {}),

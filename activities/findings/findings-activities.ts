@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { findingNoticeKeyText, type FindingActionRow, type FindingNoticeBatch, type FindingNoticeKind, type FindingNoticeSpec, type FindingRecord } from '../../workflows/contract/finding.js';
 import type { NoticeLine, NoticeOutcome } from '../../workflows/contract/notice.js';
-import { recordFindings, tagFindingNotices } from '../../store/findings.js';
+import { recordFindings, tagFindingNotices, type FindingsBatch } from '../../store/findings.js';
 import { deliverItems, type DigestItem } from '../notices/digest.js';
 import { messageIdForText } from '../notices/message-id.js';
 import { heartbeat, type NoticeDeps } from '../notices/send-notices.js';
@@ -11,7 +11,7 @@ import { findingNoticeLinks, renderFindingNotice } from './render.js';
 /** The notices.jsonl line of a finding notice. */
 export function findingLineOf(n: FindingNoticeSpec): NoticeLine {
   const k = n.key;
-  const numbered = k.kind === 'reminder' || k.kind === 'claim-received' || k.kind === 'verify-reminder' || k.kind === 'claim-rejected';
+  const numbered = k.kind === 'reminder' || k.kind === 'claim-received' || k.kind === 'verify-reminder' || k.kind === 'claim-rejected' || k.kind === 'finding-extended';
   return {
     at: n.at,
     kind: k.kind,
@@ -22,6 +22,7 @@ export function findingLineOf(n: FindingNoticeSpec): NoticeLine {
     round: k.round,
     ...(numbered ? { number: k.number } : {}),
     ...(k.kind === 'escalation' ? { level: k.number } : {}),
+    ...(k.kind === 'finding-extended' ? { dueDay: n.dueDay } : {}),
     to: n.to,
     cc: n.cc,
   };
@@ -37,6 +38,7 @@ const ROW_WORDS: Record<'en' | 'zh-CN', Record<FindingNoticeKind, (n: number) =>
     'claim-rejected': (n) => `Claim ${n} rejected`,
     recheck: () => 'Re-check due',
     'finding-reopened': () => 'Reopened at its re-check',
+    'finding-extended': (n) => `Deadline extended (extension ${n})`,
   },
   'zh-CN': {
     'finding-assigned': () => '问题整改交办',
@@ -47,6 +49,7 @@ const ROW_WORDS: Record<'en' | 'zh-CN', Record<FindingNoticeKind, (n: number) =>
     'claim-rejected': (n) => `第${n}次销号申请被退回`,
     recheck: () => '回头看',
     'finding-reopened': () => '回头看重新打开',
+    'finding-extended': (n) => `整改期限延期（第${n}次）`,
   },
 };
 
@@ -104,8 +107,8 @@ export function createFindingActivities(deps: NoticeDeps & { db: pg.Pool }) {
       if (planId) await tagFindingNotices(deps.db, planId, items.map((i) => ({ keyText: i.keyText, findingId: i.spec.key.findingId })));
       return outcomes;
     },
-    /** Writes finding records (a newer version replaces an older one) and actions (once each by request id). */
-    async recordFindings(batch: { planId: string; records: FindingRecord[]; actions: FindingActionRow[] }): Promise<void> {
+    /** Writes finding records (a newer version replaces an older one), actions and extensions (once each by request id). */
+    async recordFindings(batch: FindingsBatch): Promise<void> {
       await recordFindings(deps.db, batch);
     },
   };

@@ -11,6 +11,8 @@ interface W {
   dueDay: string;
   number: number;
   round: number;
+  /** The deadline day an extension replaced. */
+  previousDueDay: string;
 }
 
 const EN: Record<FindingNoticeKind, { subject: (w: W) => string; lead: (w: W) => string }> = {
@@ -45,6 +47,10 @@ const EN: Record<FindingNoticeKind, { subject: (w: W) => string; lead: (w: W) =>
   'finding-reopened': {
     subject: (w) => `[${w.planId}] Finding ${w.findingId} reopened at its re-check, due ${w.dueDay}`,
     lead: (w) => `The re-check reopened finding ${w.findingId} ("${w.title}"). ${w.unitName} is asked to rectify it again by ${w.dueDay}.`,
+  },
+  'finding-extended': {
+    subject: (w) => `[${w.planId}] Finding ${w.findingId}: deadline extended to ${w.dueDay}`,
+    lead: (w) => `Headquarters has extended the deadline of finding ${w.findingId} ("${w.title}") for ${w.unitName} from ${w.previousDueDay} to ${w.dueDay}. Reminders now count from the new deadline day.`,
   },
 };
 
@@ -81,15 +87,19 @@ const ZH: Record<FindingNoticeKind, { subject: (w: W) => string; lead: (w: W) =>
     subject: (w) => `[${w.planId}] 回头看重新打开问题 ${w.findingId}，须于${w.dueDay}前整改`,
     lead: (w) => `回头看发现问题 ${w.findingId}（“${w.title}”）仍未整改到位，请${w.unitName}于${w.dueDay}前再次整改。`,
   },
+  'finding-extended': {
+    subject: (w) => `[${w.planId}] 问题 ${w.findingId} 整改期限延至${w.dueDay}`,
+    lead: (w) => `总部已将${w.unitName}问题 ${w.findingId}（“${w.title}”）的整改期限由${w.previousDueDay}延至${w.dueDay}，此后的提醒按新的整改期限计算。`,
+  },
 };
 
 const FACTS = {
-  en: { plan: 'Plan', inspection: 'Inspection', finding: 'Finding', unit: 'Responsible unit', due: 'Deadline day', round: 'Round', reason: 'Reason', verifier: 'Verifier', sep: ': ', footer: 'This notice was sent by review-cycles on behalf of headquarters.', unitPage: "The unit's page", findingPage: 'Report progress or claim the finding rectified', verifierPage: 'Check the evidence and decide', hqPage: "The finding on headquarters' dashboard" },
-  'zh-CN': { plan: '计划', inspection: '督查轮次', finding: '问题', unit: '责任单位', due: '整改期限', round: '整改轮次', reason: '退回理由', verifier: '核验方', sep: '：', footer: '本通知由督办系统代总部发出。', unitPage: '本单位页面', findingPage: '报送整改进展或申请销号', verifierPage: '核验佐证材料并作出决定', hqPage: '总部督办台上的该问题' },
+  en: { plan: 'Plan', inspection: 'Inspection', finding: 'Finding', unit: 'Responsible unit', due: 'Deadline day', round: 'Round', reason: 'Reason', extensionReason: 'Reason for the extension', previous: 'Previous deadline day', verifier: 'Verifier', sep: ': ', footer: 'This notice was sent by review-cycles on behalf of headquarters.', unitPage: "The unit's page", findingPage: 'Report progress or claim the finding rectified', verifierPage: 'Check the evidence and decide', hqPage: "The finding on headquarters' dashboard" },
+  'zh-CN': { plan: '计划', inspection: '督查轮次', finding: '问题', unit: '责任单位', due: '整改期限', round: '整改轮次', reason: '退回理由', extensionReason: '延期理由', previous: '原整改期限', verifier: '核验方', sep: '：', footer: '本通知由督办系统代总部发出。', unitPage: '本单位页面', findingPage: '报送整改进展或申请销号', verifierPage: '核验佐证材料并作出决定', hqPage: '总部督办台上的该问题' },
 };
 
 /** Who receives which kind: the unit (its finding page and its page), or the verifier (its page). */
-const TO_UNIT = new Set<FindingNoticeKind>(['finding-assigned', 'reminder', 'claim-rejected', 'finding-reopened']);
+const TO_UNIT = new Set<FindingNoticeKind>(['finding-assigned', 'reminder', 'claim-rejected', 'finding-reopened', 'finding-extended']);
 const TO_VERIFIER = new Set<FindingNoticeKind>(['claim-received', 'verify-reminder', 'recheck']);
 
 /** The links a finding notice carries: the signed page of whoever is to act on it (issued at the notice's instant). */
@@ -109,7 +119,7 @@ export function renderFindingNotice(n: FindingNoticeSpec, links?: LinkMaker): Re
   const zh = n.locale === 'zh-CN';
   const words = zh ? ZH : EN;
   const f = zh ? FACTS['zh-CN'] : FACTS.en;
-  const w: W = { planId: n.key.planId, title: n.findingTitle, findingId: n.key.findingId, unitName: n.unitName, dueDay: localDay(n.dueDay, n.locale), number: n.key.number, round: n.key.round };
+  const w: W = { planId: n.key.planId, title: n.findingTitle, findingId: n.key.findingId, unitName: n.unitName, dueDay: localDay(n.dueDay, n.locale), number: n.key.number, round: n.key.round, previousDueDay: n.previousDueDay ? localDay(n.previousDueDay, n.locale) : '' };
   const subject = words[n.key.kind].subject(w);
   const lead = words[n.key.kind].lead(w);
   const facts: [string, string][] = [
@@ -119,8 +129,9 @@ export function renderFindingNotice(n: FindingNoticeSpec, links?: LinkMaker): Re
     [f.unit, `${n.unitName} (${n.unitId})`],
     [f.verifier, n.verifier],
     [f.due, localDay(n.dueDay, n.locale)],
+    ...(n.previousDueDay ? [[f.previous, localDay(n.previousDueDay, n.locale)] as [string, string]] : []),
     [f.round, String(n.key.round)],
-    ...(n.reason ? [[f.reason, n.reason] as [string, string]] : []),
+    ...(n.reason ? [[n.key.kind === 'finding-extended' ? f.extensionReason : f.reason, n.reason] as [string, string]] : []),
   ];
   const linkList = findingNoticeLinks(n, links);
   const text = [lead, '', ...facts.map(([k, v]) => `${k}${f.sep}${v}`), '', ...linkList.map(([k, v]) => `${k}${f.sep}${v}`), ...(linkList.length ? [''] : []), f.footer, ''].join('\n');

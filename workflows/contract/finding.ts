@@ -8,7 +8,7 @@ import { schemaRefusals, type Refusal } from './refusals.js';
 import { isBlankText, textProblemOf, type TextKind } from './submission.js';
 
 /** The kinds of notice a finding's life sends. */
-export const FINDING_NOTICE_KINDS = ['finding-assigned', 'reminder', 'escalation', 'claim-received', 'verify-reminder', 'claim-rejected', 'recheck', 'finding-reopened'] as const;
+export const FINDING_NOTICE_KINDS = ['finding-assigned', 'reminder', 'escalation', 'claim-received', 'verify-reminder', 'claim-rejected', 'recheck', 'finding-reopened', 'finding-extended'] as const;
 export type FindingNoticeKind = (typeof FINDING_NOTICE_KINDS)[number];
 
 /** The business key a finding notice is sent exactly once for: (plan, finding, kind, round, number). */
@@ -17,7 +17,7 @@ export interface FindingNoticeKey {
   findingId: string;
   kind: FindingNoticeKind;
   round: number;
-  /** Reminder number in its round, escalation level, or claim number; 1 for the other kinds. */
+  /** Reminder number in its round, escalation level, claim number, or extension number; 1 for the other kinds. */
   number: number;
 }
 
@@ -94,6 +94,34 @@ export type FindingActionInput = z.input<typeof findingActionSchema>;
 export type FindingAction = z.output<typeof findingActionSchema>;
 export type FindingActionKind = FindingAction['action'];
 
+const daySchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a day written YYYY-MM-DD, e.g. 2027-07-20', abort: true })
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a day of the calendar');
+
+/** Headquarters gives a finding's current round a new deadline day (延期): `until` is moved forward to a working day. */
+export const findingExtensionSchema = z.strictObject({
+  /** Idempotency key: the same extension sent twice is applied once. */
+  requestId: line(128),
+  findingId: line(64),
+  until: daySchema,
+  /** Why, as the unit is told. */
+  reason: visibleText(2_000),
+  /** The person who granted it, as they signed. */
+  by: line(200).optional(),
+});
+
+/** An extension as sent by headquarters. */
+export type FindingExtensionInput = z.input<typeof findingExtensionSchema>;
+/** An extension as checked. */
+export type FindingExtensionRequest = z.output<typeof findingExtensionSchema>;
+
+/** An extension checked against the shared schema; a malformed one as refusals. Used by the workflow and every client. */
+export function checkFindingExtension(input: unknown): { ok: true; extension: FindingExtensionRequest } | { ok: false; refusals: Refusal[] } {
+  const parsed = findingExtensionSchema.safeParse(input);
+  return parsed.success ? { ok: true, extension: parsed.data } : { ok: false, refusals: schemaRefusals(parsed.error.issues) };
+}
+
 /** The states of a finding (`scheduled` until its feedback day's notice has gone out). */
 export const FINDING_STATES = ['scheduled', 'open', 'overdue', 'claimed', 'closed', 'verified'] as const;
 export type FindingState = (typeof FINDING_STATES)[number];
@@ -108,6 +136,22 @@ export interface FindingRound {
   /** Its deadline day (moved forward to a working day) and the instant that day ends. */
   dueDay: string;
   deadline: number;
+  /** The highest reminder number and the escalation levels sent in this round (an extension's ladder follows on). */
+  remindersSent?: number;
+  levelsSent?: number[];
+}
+
+/** One extension of a finding's deadline as the workflow keeps it (its reason and signer live in the system of record). */
+export interface FindingExtension {
+  requestId: string;
+  at: number;
+  /** The day asked for, and the working day it gave with the instant that day ends. */
+  until: string;
+  dueDay: string;
+  deadline: number;
+  /** The round's deadline day before it. */
+  previousDueDay: string;
+  round: number;
 }
 
 /** One claim that the finding is rectified, and its decision. */
@@ -152,6 +196,8 @@ export interface FindingRecord {
   daysLate?: number;
   rechecks: FindingRecheck[];
   verifiedAt?: number;
+  /** Headquarters' extensions, oldest first: each gave its round a new deadline day (absent: none). */
+  extensions?: FindingExtension[];
   /** Notices the mail server refused for good: kind, round, number and why. */
   deliveryIssues: { kind: FindingNoticeKind; round: number; number: number; reason: string }[];
   /** Grows with every change: the system of record keeps the highest. */
@@ -172,6 +218,22 @@ export interface FindingReceipt {
   duplicate: boolean;
 }
 
+/** What the workflow answers to an extension. */
+export interface FindingExtensionReceipt {
+  findingId: string;
+  /** The extension's number among this finding's extensions. */
+  extension: number;
+  at: string;
+  until: string;
+  /** The new deadline day (a working day) and the instant it ends. */
+  dueDay: string;
+  dueAt: string;
+  previousDueDay: string;
+  round: number;
+  state: FindingState;
+  duplicate: boolean;
+}
+
 /** One finding in `plan status --json` and `findings list`. */
 export interface FindingStatus {
   findingId: string;
@@ -189,6 +251,8 @@ export interface FindingStatus {
   closedAt: string | null;
   closedOnTime: boolean | null;
   daysLate: number | null;
+  /** Headquarters' extensions of its deadline, oldest first (absent when never extended). */
+  extensions?: { extension: number; at: string; until: string; dueDay: string; previousDueDay: string; round: number }[];
 }
 
 /** One finding notice as it went out: a line of a rehearsal's notices.jsonl. */
@@ -202,6 +266,8 @@ export interface FindingNoticeLine {
   round: number;
   number?: number;
   level?: number;
+  /** A `finding-extended` notice: the new deadline day. */
+  dueDay?: string;
   to: string[];
   cc: string[];
 }
@@ -225,8 +291,10 @@ export interface FindingNoticeSpec {
   escalatedTo?: 'unitLeader' | 'headquarters';
   /** Who verifies: `headquarters` or a unit id. */
   verifier: string;
-  /** The rejection's reason, for `claim-rejected`. */
+  /** The rejection's reason, for `claim-rejected`; the extension's, for `finding-extended`. */
   reason?: string;
+  /** The deadline day an extension replaced, for `finding-extended`. */
+  previousDueDay?: string;
 }
 
 /** A batch of finding notices of one instant, with the records they change (written after the outcomes). */
@@ -252,4 +320,21 @@ export interface FindingActionRow {
   text?: string;
   links?: string[];
   result?: 'pass' | 'reopen';
+}
+
+/** One extension of a finding as the system of record keeps it (with its reason). */
+export interface FindingExtensionRow {
+  planId: string;
+  findingId: string;
+  requestId: string;
+  /** Its number among the finding's extensions. */
+  seq: number;
+  at: number;
+  until: string;
+  dueDay: string;
+  deadline: number;
+  previousDueDay: string;
+  round: number;
+  reason: string;
+  by?: string;
 }

@@ -50,6 +50,10 @@ export const REFUSALS = {
   notLaterDue: { kind: 'invalid', en: (p: RefusalParams) => `${s(p, 'until')} gives the due day ${s(p, 'dueDay')}, which is not after the report's current due day ${s(p, 'current')}` },
   duePassed: { kind: 'invalid', en: (p: RefusalParams) => `${s(p, 'until')} gives the due day ${s(p, 'dueDay')}, which has already passed (today is ${s(p, 'today')})` },
   tooManyExtensions: { kind: 'conflict', en: (p: RefusalParams) => `this report already has ${s(p, 'max')} extensions, the most kept` },
+  findingClosed: { kind: 'conflict', en: (p: RefusalParams) => `finding ${s(p, 'findingId')} was closed at ${s(p, 'at')}; a closed finding's deadline is not extended` },
+  findingClaimed: { kind: 'conflict', en: (p: RefusalParams) => `claim ${s(p, 'claim')} of finding ${s(p, 'findingId')} awaits the verifier's decision; a claimed finding's deadline is not extended` },
+  notLaterDeadline: { kind: 'invalid', en: (p: RefusalParams) => `${s(p, 'until')} gives the deadline day ${s(p, 'dueDay')}, which is not after finding ${s(p, 'findingId')}'s current deadline day ${s(p, 'current')}` },
+  tooManyFindingExtensions: { kind: 'conflict', en: (p: RefusalParams) => `finding ${s(p, 'findingId')} already has ${s(p, 'max')} extensions, the most kept` },
   /** An amendment changes what a running plan keeps for good (its id, time zone or start). */
   amendUnchangeable: { kind: 'invalid', en: (p: RefusalParams) => `cannot change while the plan runs: it is ${s(p, 'from')}, the file says ${s(p, 'to')}${p.hint ? ` (${s(p, 'hint')})` : ''}` },
   /** An amendment's end cuts short the quarter in progress, or is already past. */

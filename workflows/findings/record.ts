@@ -39,12 +39,15 @@ export interface FindingEvent {
   round: number;
   number: number;
   escalateTo?: 'unitLeader' | 'headquarters';
-  /** The rejection's reason, told in its `claim-rejected` notice. */
+  /** The rejection's reason, told in its `claim-rejected` notice; the extension's, in its `finding-extended` one. */
   reason?: string;
+  /** The extension whose ladder this step is of (absent: the round's own ladder, before any extension). */
+  extension?: number;
 }
 
 const ORDER: Record<FindingEvent['kind'], number> = {
   assign: 0, 'finding-assigned': 0, 'finding-reopened': 1, 'claim-rejected': 2, 'claim-received': 3, reminder: 4, escalation: 5, 'verify-reminder': 6, recheck: 7,
+  'finding-extended': 1,
 };
 
 /** Events by instant, then kind, finding and number, so that replays and rehearsals agree. */
@@ -96,6 +99,13 @@ const pendingRecheck = (r: FindingRecord) => {
   return last && !last.answer ? last : undefined;
 };
 
+/** The number (1-based, among all of the finding's) of the last extension of `round`; 0 when it has none. */
+export function lastExtensionOf(r: FindingRecord, round: number): number {
+  const list = r.extensions ?? [];
+  for (let i = list.length - 1; i >= 0; i--) if (list[i].round === round) return i + 1;
+  return 0;
+}
+
 /** The state of a finding at `now` (`scheduled` when it has no record yet). */
 export function findingState(r: FindingRecord | undefined, now: number): FindingState {
   if (!r) return 'scheduled';
@@ -112,8 +122,11 @@ export function stillDue(r: FindingRecord | undefined, e: FindingEvent): boolean
   switch (e.kind) {
     case 'reminder':
     case 'escalation':
-      // Only while no claim has arrived in that round, and the round is still the current one.
-      return current(r).round === e.round && r.closedAt === undefined && !r.claims.some((c) => c.round === e.round);
+      // Only while no claim has arrived in that round, the round is still the current one, and no later extension
+      // of it replaced the ladder this step is of.
+      return (
+        current(r).round === e.round && r.closedAt === undefined && !r.claims.some((c) => c.round === e.round) && (e.extension ?? 0) === lastExtensionOf(r, e.round)
+      );
     case 'verify-reminder': {
       const claim = r.claims[e.number - 1];
       return !!claim && !claim.decision;
@@ -286,6 +299,9 @@ export function findingStatus(planned: PlannedFinding, r: FindingRecord | undefi
     closedAt: closed ? iso(r!.closedAt!) : null,
     closedOnTime: closed ? r!.closedOnTime! : null,
     daysLate: closed ? r!.daysLate! : null,
+    ...(r?.extensions?.length
+      ? { extensions: r.extensions.map((x, i) => ({ extension: i + 1, at: iso(x.at), until: x.until, dueDay: x.dueDay, previousDueDay: x.previousDueDay, round: x.round })) }
+      : {}),
   };
 }
 

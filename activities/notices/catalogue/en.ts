@@ -69,6 +69,7 @@ export const en = {
       'claim-rejected': ['rejected claim', 'rejected claims'],
       recheck: ['re-check due', 're-checks due'],
       'finding-reopened': ['reopened finding', 'reopened findings'],
+      'finding-extended': ['finding deadline extended', 'finding deadlines extended'],
     } as Record<string, readonly [string, string]>,
     count: (n: number, [one, many]: readonly [string, string]) => `${n} ${n === 1 ? one : many}`,
     mixed: (n: number, parts: string[]) => `${n} notices (${parts.join(', ')})`,

@@ -78,6 +78,7 @@ export const zhCN: Catalogue = {
       'claim-rejected': ['被退回的销号申请', '被退回的销号申请'],
       recheck: ['回头看', '回头看'],
       'finding-reopened': ['重新打开的问题', '重新打开的问题'],
+      'finding-extended': ['整改期限延期的问题', '整改期限延期的问题'],
     },
     count: (n: number, [one]: readonly [string, string]) => `${n}项${one}`,
     mixed: (n: number, parts: string[]) => `${n}项通知（${parts.join('，')}）`,
