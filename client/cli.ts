@@ -15,7 +15,7 @@ import { syncPlan } from './live.js';
 import type { DecisionReceipt } from '../workflows/contract/report.js';
 import { loadBehaviourFile, SILENT } from './rehearse/behaviour.js';
 import { MissingBinaryError } from './temporal-binaries.js';
-import { actOnFinding, findingLife, findingsOf } from './findings.js';
+import { actOnFinding, extendFinding, findingLife, findingsOf } from './findings.js';
 import { FINDING_STATES, type FindingStatus } from '../workflows/contract/finding.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -281,6 +281,7 @@ export function program(): Command {
       const events = [
         ...life.actions.map((a) => ({ at: a.at, text: `${a.action}${a.claim ? ` (claim ${a.claim})` : ''}${a.result ? ` ${a.result}` : ''} by ${a.actor}${a.by ? ` (${a.by})` : ''}, round ${a.round}${a.text ? `: ${oneLine(a.text)}` : ''}` })),
         ...life.notices.map((n) => ({ at: n.at, text: `notice ${n.kind} (round ${n.round}${n.number && n.number > 1 ? `, ${n.number}` : ''}) to ${n.to.join(', ')}: ${n.status}` })),
+        ...life.extensions.map((x) => ({ at: x.at, text: `extended (extension ${x.extension}) by headquarters${x.by ? ` (${x.by})` : ''}, round ${x.round}: due ${x.dueDay}, was ${x.previousDueDay}: ${oneLine(x.reason)}` })),
       ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
       for (const e of events) out(`  ${e.at} ${e.text}`);
     });
@@ -324,6 +325,15 @@ export function program(): Command {
     .option('--comment <text>', 'a comment')
     .action(async (planId: string, findingId: string, o: { as: string; result: string; comment?: string; by?: string; requestId?: string; json?: boolean }) => {
       await sendAction(planId, { action: 'recheck', findingId, actor: o.as, result: o.result, ...(o.comment !== undefined ? { comment: o.comment } : {}), ...common(o) }, o.json);
+    });
+  act(finding.command('extend <planId> <findingId>').description("headquarters gives the finding's current round a new deadline day (moved to a working day): its reminders, escalations and lateness count from it"))
+    .requiredOption('--until <day>', 'the new deadline day, YYYY-MM-DD (moved forward to a working day)')
+    .requiredOption('--reason <text>', 'why the finding is given more time (the unit is told)')
+    .action(async (planId: string, findingId: string, o: { until: string; reason: string; by?: string; requestId?: string; json?: boolean }) => {
+      const receipt = await withEngine((engine) => extendFinding(engine, planId, { findingId, until: o.until, reason: o.reason, ...common(o) }));
+      if (o.json) { json(receipt); return; }
+      const moved = receipt.dueDay === receipt.until ? '' : ` (${receipt.until} is not a working day)`;
+      out(`${receipt.duplicate ? 'already extended' : 'extended'}: finding ${receipt.findingId} now due ${receipt.dueDay}${moved}, was ${receipt.previousDueDay} (extension ${receipt.extension}, round ${receipt.round}, now ${receipt.state})`);
     });
 
   const ledger = cli.command('ledger').description('the work ledger: one row per aspect, task, unit and quarter');

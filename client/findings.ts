@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { findingActions, findingNotices, findingRecords, type StoredFindingAction, type StoredFindingNotice } from '../store/findings.js';
+import { findingActions, findingExtensions, findingNotices, findingRecords, type StoredFindingAction, type StoredFindingExtension, type StoredFindingNotice } from '../store/findings.js';
 import { findingsWorkflowId } from '../workflows/contract/ids.js';
-import { checkFindingAction, FINDING_STATES, type FindingReceipt, type FindingState, type FindingStatus } from '../workflows/contract/finding.js';
-import { findingActionUpdate } from '../workflows/contract/messages.js';
+import { checkFindingAction, checkFindingExtension, FINDING_STATES, type FindingExtensionReceipt, type FindingReceipt, type FindingState, type FindingStatus } from '../workflows/contract/finding.js';
+import { extendFindingUpdate, findingActionUpdate } from '../workflows/contract/messages.js';
 import type { Plan } from '../workflows/contract/plan.js';
 import { findingStatus, plannedFindings } from '../workflows/findings/record.js';
 import { findingSlices } from '../workflows/findings/slices.js';
@@ -41,6 +41,27 @@ export async function actOnFinding(engine: Engine, planId: string, input: Record
   }
 }
 
+/**
+ * Headquarters gives a finding's current round a new deadline day (延期): `until` moved forward to a working day. Its
+ * reminders and escalations still to come count from that day, the unit is told in a `finding-extended` notice, and
+ * its lateness counts from it. A refused extension throws a UserError with typed refusals; the same request id is
+ * applied once. The receipt comes once the workflow has written the extension to the system of record.
+ */
+export async function extendFinding(
+  engine: Engine,
+  planId: string,
+  input: { findingId: string; until: string; reason: string; by?: string; requestId?: string },
+): Promise<FindingExtensionReceipt> {
+  const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const checked = checkFindingExtension({ requestId: randomUUID(), ...given });
+  if (!checked.ok) throw refusalError(checked.refusals);
+  const { plan } = await recordedPlan(engine.db, planId);
+  const slice = findingSlices(plan).findIndex((ids) => ids.includes(checked.extension.findingId));
+  if (slice < 0) throw refusalError([{ field: 'findingId', code: 'unknownFinding', params: { findingId: checked.extension.findingId, planId } }]);
+  const handle = engine.client.workflow.getHandle(findingsWorkflowId(planId, slice));
+  return update(engine, planId, 'decision', () => handle.executeUpdate(extendFindingUpdate, { args: [checked.extension] }));
+}
+
 /** Every finding of the plan as reads show it, optionally of one unit or in one state. */
 export async function findingsOf(db: pg.Pool, plan: Plan, only: { unitId?: string; state?: string } = {}, now = Date.now()): Promise<FindingStatus[]> {
   if (only.state !== undefined && !(FINDING_STATES as readonly string[]).includes(only.state)) {
@@ -59,6 +80,8 @@ export interface FindingLife {
   description: string | null;
   actions: StoredFindingAction[];
   notices: StoredFindingNotice[];
+  /** Headquarters' extensions of its deadline, with their reasons, oldest first. */
+  extensions: StoredFindingExtension[];
 }
 
 /** Reads one finding's life from the system of record. */
@@ -72,5 +95,6 @@ export async function findingLife(db: pg.Pool, planId: string, findingId: string
     description: planned.finding.description ?? null,
     actions: await findingActions(db, planId, findingId),
     notices: await findingNotices(db, planId, findingId),
+    extensions: await findingExtensions(db, planId, findingId),
   };
 }

@@ -42,7 +42,7 @@ const A = ny('2027-05-03');
 const iso = (ms: number) => new Date(ms).toISOString();
 const brief = (events: FindingEvent[]) => events.map((e) => [iso(e.at), e.kind, e.number]);
 const ext = (until: string, requestId = `x-${until}`, reason = 'Flooded archive'): FindingExtensionRequest => ({ requestId, findingId: 'f1', until, reason });
-const act = (a: Record<string, unknown>) => ({ requestId: `a-${Math.random()}`, findingId: 'f1', actor: 'u1', links: [], ...a }) as FindingAction;
+const act = (a: Record<string, unknown>) => ({ requestId: `a-${Math.random()}`, findingId: 'f1', actor: 'u1', links: [], ...a }) as unknown as FindingAction;
 
 /** f1 assigned at A, with the steps of its ladder before `now` sent. */
 function f1At(now: number) {
