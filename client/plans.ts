@@ -225,10 +225,16 @@ const ENGINE_DOWN = {
   decision:
     'the engine is not running: no worker answered within {s} s. The decision has not been applied yet (the engine may still apply this attempt when it returns); ' +
     'sending it again later (the same form, or the same --request-id) is safe: it is applied once.',
+  amendment:
+    'the engine is not running: no worker answered within {s} s. The amendment has not been applied yet (the engine may still apply this attempt when it returns); ' +
+    'amending again later with the same file and reason is safe: it is applied once.',
 };
 
+/** What a write is, for the sentence that says the engine did not answer. */
+export type WriteKind = keyof typeof ENGINE_DOWN;
+
 /** Runs an Update, turning a refusal into a UserError and an engine that does not answer into a clear sentence. */
-export async function update<T>(engine: Engine, planId: string, what: 'report' | 'decision', run: (client: Client) => Promise<T>, ms = engine.writeTimeoutMs ?? 6_000): Promise<T> {
+export async function update<T>(engine: Engine, planId: string, what: WriteKind, run: (client: Client) => Promise<T>, ms = engine.writeTimeoutMs ?? 6_000): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), Math.max(0, ms));
   try {
@@ -250,7 +256,7 @@ export async function update<T>(engine: Engine, planId: string, what: 'report' |
   }
 }
 
-export const engineDown = (ms: number, what: 'report' | 'decision') =>
+export const engineDown = (ms: number, what: WriteKind) =>
   refused('engine', 'engineDown', { message: ENGINE_DOWN[what].replace('{s}', String(Math.round(ms / 1000))), what }, 'ENOENGINE');
 
 /** How long a submission that got no answer looks for itself in the database before it says it was not recorded. */
