@@ -23,8 +23,8 @@ import { decisionSubmissionSchema, progressRefusal, reportSubmissionSchema } fro
 import type { PublishedReview } from '../workflows/contract/review.js';
 import type { PlanLayout, PlanStatus, RetryingDelivery, Revision, TimelineEntry } from '../workflows/contract/status.js';
 import { reportReceipt } from '../workflows/cycle/receipts.js';
-import { groupStatus, taskTimeline as timelineOf } from '../workflows/cycle/status.js';
-import { cycleTimeline } from '../workflows/cycle/timeline.js';
+import { groupStatus, taskTimeline as taskTimelineOf } from '../workflows/cycle/status.js';
+import { statusPlanOf, timelineOf } from '../workflows/amend/track.js';
 import type { RollLimits } from '../workflows/group.js';
 import type { planWorkflow } from '../workflows/plan.js';
 import { findingsOf } from './findings.js';
@@ -119,7 +119,7 @@ export async function planLayout(db: pg.Pool, planId: string): Promise<PlanLayou
 export async function planStatus(db: pg.Pool, planId: string, only: { taskId?: string; unitId?: string } = {}, now = Date.now()): Promise<PlanStatus> {
   const stored = await recordedPlan(db, planId);
   const records = await storedRecords(db, planId, only);
-  let plan = stored.plan;
+  let plan = statusPlanOf(stored.plan, stored.track);
   if (only.taskId || only.unitId) {
     plan = {
       ...plan,
@@ -128,7 +128,8 @@ export async function planStatus(db: pg.Pool, planId: string, only: { taskId?: s
         .map((t) => (only.unitId ? { ...t, units: t.units.filter((u) => u === only.unitId) } : t)),
     };
   }
-  const status: PlanStatus = { planId, tasks: groupStatus(plan, cycleTimeline(stored.plan, stored.startedAt), records, now) };
+  // An amended plan shows its version in force with what it retired, on the timeline in force (workflows/amend).
+  const status: PlanStatus = { planId, tasks: groupStatus(plan, timelineOf(stored.plan, stored.startedAt, stored.track), records, now, stored.track) };
   if (stored.plan.inspections?.rounds.some((r) => r.findings.length)) status.findings = await findingsOf(db, stored.plan, { unitId: only.unitId }, now);
   return withRetrying(status, await retryingNotices(db, planId));
 }
@@ -185,7 +186,7 @@ export async function taskTimeline(db: pg.Pool, planId: string, taskId: string):
   for (const [key, record] of Object.entries(records)) {
     record.revisions = record.revisions.map((v) => ({ ...v, summary: summaries.get(`${key}|${v.requestId}`) ?? v.summary }));
   }
-  return timelineOf(stored.plan, taskId, records, cycleTimeline(stored.plan, stored.startedAt));
+  return taskTimelineOf(statusPlanOf(stored.plan, stored.track), taskId, records, timelineOf(stored.plan, stored.startedAt, stored.track));
 }
 
 /** The recorded plans, newest first. */

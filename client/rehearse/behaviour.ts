@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { addDays, periodsOf, periodSchedule, zonedInstant } from '../../workflows/calendar/index.js';
 import type { Plan } from '../../workflows/contract/plan.js';
 import { REPORT_STATUSES } from '../../workflows/contract/report.js';
+import { dirname, resolve } from 'node:path';
+import { loadPlanFile } from '../plan-file.js';
 import { readStructuredFile } from '../structured-file.js';
 import { checkFindingBehaviour, findingBehaviourSchema } from './findings.js';
 
@@ -29,6 +31,14 @@ const extensionSchema = z.strictObject({
   by: z.string().optional(),
 });
 
+/** Headquarters amends the plan at an instant, as `plan amend` would: the whole plan, edited (a file, or the plan itself). */
+const amendmentSchema = z.strictObject({
+  at: z.iso.datetime({ offset: true, message: 'must be an ISO instant with its offset, e.g. 2027-11-25T10:00:00+08:00' }),
+  plan: z.union([z.string().min(1, 'must name a plan file'), z.record(z.string(), z.unknown())], { error: 'must name a plan file (relative to the behaviour file)' }),
+  reason: z.string().refine((x) => x.trim().length > 0, 'must say why the plan is amended'),
+  by: z.string().optional(),
+});
+
 export const behaviourSchema = z.strictObject({
   default: z.strictObject(fieldsSchema).optional(),
   rules: z
@@ -43,10 +53,13 @@ export const behaviourSchema = z.strictObject({
     .default([]),
   findings: findingBehaviourSchema.optional(),
   extensions: z.array(extensionSchema).optional(),
+  amendments: z.array(amendmentSchema).optional(),
 });
 
 export type Behaviour = z.output<typeof behaviourSchema>;
 export type Submit = z.output<typeof submitSchema>;
+/** One planned amendment of the rehearsal (its plan read and checked: the version it applies). */
+export type PlannedAmendment = Omit<z.output<typeof amendmentSchema>, 'plan'> & { plan: Plan | string | Record<string, unknown> };
 /** One planned extension of the rehearsal. */
 export type PlannedExtension = z.output<typeof extensionSchema>;
 
@@ -73,7 +86,10 @@ export function answerFor(b: Behaviour, taskId: string, unitId: string, period: 
 }
 
 /** Checks the rules' names against the plan: one `<path>: <problem>` line each. */
-export function checkBehaviourAgainstPlan(b: Behaviour, plan: Plan): string[] {
+export function checkBehaviourAgainstPlan(b: Behaviour, first: Plan): string[] {
+  // Names are checked against every version the rehearsal runs: a rule may name a task an amendment adds.
+  const versions = [first, ...(b.amendments ?? []).map((a) => a.plan).filter((p): p is Plan => typeof p === 'object' && Array.isArray((p as Plan).tasks))];
+  const plan: Plan = { ...first, units: versions.flatMap((v) => v.units), tasks: versions.flatMap((v) => v.tasks), end: versions.map((v) => v.end).sort().at(-1)! };
   const units = new Set(plan.units.map((u) => u.id));
   const tasks = new Set(plan.tasks.map((t) => t.id));
   const periods = new Set(periodsOf(plan.start, plan.end).map((p) => p.id));
@@ -85,7 +101,7 @@ export function checkBehaviourAgainstPlan(b: Behaviour, plan: Plan): string[] {
   });
   if (b.findings) problems.push(...checkFindingBehaviour(b.findings, plan));
   (b.extensions ?? []).forEach((x, i) => {
-    const task = plan.tasks.find((t) => t.id === x.task);
+    const task = plan.tasks.find((t) => t.id === x.task && t.units.includes(x.unit)) ?? plan.tasks.find((t) => t.id === x.task);
     if (!task) problems.push(`extensions[${i}].task: unknown task "${x.task}" in plan ${plan.id}`);
     else if (!task.units.includes(x.unit)) problems.push(`extensions[${i}].unit: unit "${x.unit}" is not responsible for task "${x.task}"`);
     if (!periods.has(x.period)) problems.push(`extensions[${i}].period: ${x.period} is not a quarter of plan ${plan.id}`);
@@ -104,6 +120,16 @@ export async function loadBehaviourFile(file: string, plan: Plan): Promise<{ ok:
       errors: parsed.error.issues.map((i) => `${file}: ${i.path.map((p, k) => (typeof p === 'number' ? `[${p}]` : `${k ? '.' : ''}${String(p)}`)).join('') || '(root)'}: ${i.message}`),
     };
   }
+  // Each amendment's plan file, relative to the behaviour file, is read and checked like a new plan.
+  const errors: string[] = [];
+  for (const [i, a] of (parsed.data.amendments ?? []).entries()) {
+    if (typeof a.plan !== 'string') continue;
+    const loaded = await loadPlanFile(resolve(dirname(file), a.plan));
+    if (!loaded.ok) errors.push(...loaded.errors.map((e) => `${file}: amendments[${i}].plan: ${e}`));
+    else if (loaded.plan.id !== plan.id) errors.push(`${file}: amendments[${i}].plan: plan id ${loaded.plan.id} is not ${plan.id}, the plan rehearsed`);
+    else a.plan = loaded.plan;
+  }
+  if (errors.length) return { ok: false, errors };
   const problems = checkBehaviourAgainstPlan(parsed.data, plan);
   if (problems.length) return { ok: false, errors: problems.map((p) => `${file}: ${p}`) };
   return { ok: true, behaviour: parsed.data };

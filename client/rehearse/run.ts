@@ -8,7 +8,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { createActivities, createDiscardMailer, type Mailer, type SentNotice } from '../../activities/index.js';
-import { createDbSentLog, ledgerDetails, openStore, temporaryEmbeddedPostgres } from '../../store/index.js';
+import { createDbSentLog, ledgerDetails, openStore, storedPlan, temporaryEmbeddedPostgres } from '../../store/index.js';
+import { statusPlanOf } from '../../workflows/amend/track.js';
 import { freePorts } from '../dev-server.js';
 import { workflowsPath } from '../../worker/build.js';
 import { installRuntime } from '../../worker/runtime.js';
@@ -24,6 +25,7 @@ import { reviewWindows } from '../../workflows/review/windows.js';
 import { writeLedger } from '../ledger.js';
 import type { PlanStatus } from '../../workflows/contract/status.js';
 import { cycleTimeline, allEvents } from '../../workflows/cycle/timeline.js';
+import { amendPlan } from '../amend.js';
 import { awaitRecordedPlan, extendReport, planLayout, planStatus, startPlan, submitReport, UserError } from '../plans.js';
 import { extensionLadder } from '../../workflows/cycle/extension.js';
 import { temporalTestServerPath } from '../temporal-binaries.js';
@@ -108,6 +110,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       return worker.runUntil(body);
     };
     const rejected: string[] = [];
+    let amendedPlan = plan;
     const status = await (opts.runWorkers ?? inProcess)(taskQueue, async () => {
       const startedAt = await env.currentTimeMs();
       const timeline = cycleTimeline(plan, startedAt);
@@ -124,15 +127,39 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       let end = Math.max(lastNotice, lastSubmission);
       // Headquarters' extensions, each applied at its instant through the same call as `report extend`.
       const extensions = (opts.behaviour.extensions ?? []).map((x, k) => ({ ...x, k, ms: Date.parse(x.at) })).filter((x) => x.ms >= startedAt).sort((a, b) => a.ms - b.ms || a.k - b.k);
+      // Headquarters' amendments, each applied at its instant through the same call as `plan amend`.
+      const amendments = (opts.behaviour.amendments ?? []).map((a, k) => ({ ...a, k, ms: Date.parse(a.at) })).filter((a) => a.ms >= startedAt).sort((a, b) => a.ms - b.ms || a.k - b.k);
       const windows = reviewWindows(plan);
       let lastQuarter = '';
       const actor = new FindingActor(plan, opts.behaviour.findings, startedAt);
       const findingWorkflows = findingSlices(plan).map((_, k) => findingsWorkflowId(plan.id, k));
-      for (let i = 0, j = 0; ; ) {
+      for (let i = 0, j = 0, m = 0; ; ) {
         const nextSubmission = i < submissions.length ? submissions[i].at : Infinity;
         const nextAction = actor.next() ?? Infinity;
         const nextExtension = j < extensions.length ? extensions[j].ms : Infinity;
-        if (nextSubmission === Infinity && nextAction === Infinity && nextExtension === Infinity) break;
+        const nextAmendment = m < amendments.length ? amendments[m].ms : Infinity;
+        if (nextSubmission === Infinity && nextAction === Infinity && nextExtension === Infinity && nextAmendment === Infinity) break;
+        if (nextAmendment <= nextSubmission && nextAmendment <= nextAction && nextAmendment <= nextExtension) {
+          const a = amendments[m++];
+          await advanceTo(env, a.ms);
+          if (opts.runWorkers) await waitIdle(env, layout.groups.map((g) => g.workflowId));
+          try {
+            const after = a.plan as Plan;
+            const outcome = await amendPlan({ client: env.client, db, writeTimeoutMs: 600_000 }, plan.id, after, { reason: a.reason, by: a.by, requestId: `rehearsal:amend:${a.k}`, at: a.ms });
+            log(`${new Date(a.ms).toISOString()} plan amended: version ${outcome.receipt?.version ?? '?'} (${a.reason})`);
+            amendedPlan = after;
+            // From now on the units answer as the new version asks them (its tasks, its days).
+            const later = plannedSubmissions(after, opts.behaviour).filter((s) => s.at >= a.ms);
+            submissions.splice(i, submissions.length - i, ...later);
+            const amendedTimeline = (await storedPlan(db, plan.id))?.track?.timeline ?? cycleTimeline(after, startedAt);
+            end = Math.max(end, ...allEvents(amendedTimeline).filter((e) => e.kind !== 'close' && e.kind !== 'deadline').map((e) => e.at));
+            // Groups an amendment started for new tasks are waited for like the others.
+            layout.groups.splice(0, layout.groups.length, ...(await planLayout(db, plan.id)).groups);
+          } catch (err) {
+            rejected.push(`amendment at ${a.at}: ${(err as Error).message}`);
+          }
+          continue;
+        }
         if (nextExtension <= nextSubmission && nextExtension <= nextAction) {
           const x = extensions[j++];
           await advanceTo(env, x.ms);
@@ -216,15 +243,17 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       await waitIdle(env, layout.groups.map((g) => g.workflowId));
       return planStatus(db, plan.id, {}, await env.currentTimeMs());
     });
-    const inOrder = sent.sort((a, b) => Date.parse(a.n.line.at) - Date.parse(b.n.line.at) || order(a.n.line, b.n.line, plan) || a.seq - b.seq);
+    // Status, ledger and summary name what every version tracked: the version in force and what it retired.
+    const shown = statusPlanOf(amendedPlan, (await storedPlan(db, plan.id))?.track);
+    const inOrder = sent.sort((a, b) => Date.parse(a.n.line.at) - Date.parse(b.n.line.at) || order(a.n.line, b.n.line, shown) || a.seq - b.seq);
     const notices = inOrder.map(({ n }) => n.line);
     await mkdir(opts.outDir, { recursive: true });
     // One line per notice; the notices that travelled in one message (a digest) share its Message-ID.
     const lines = inOrder.map(({ n }) => JSON.stringify({ ...n.line, messageId: n.messageId }));
     await writeFile(join(opts.outDir, 'notices.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
     await writeFile(join(opts.outDir, 'status.json'), `${JSON.stringify(status, null, 2)}\n`);
-    await writeLedger(plan, status, 'csv', join(opts.outDir, 'ledger.csv'), await ledgerDetails(db, plan.id));
-    const summary = summarize(plan, notices, status, rejected);
+    await writeLedger(shown, status, 'csv', join(opts.outDir, 'ledger.csv'), await ledgerDetails(db, plan.id));
+    const summary = summarize(shown, notices, status, rejected);
     return { notices, messages: new Set(inOrder.map(({ n }) => n.messageId)).size, status, summary, rejected };
   } finally {
     if (!opts.mailer) await mailer.close();
