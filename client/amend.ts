@@ -135,10 +135,10 @@ const APPLY_MS = 120_000;
 /**
  * Amends a running plan: `plan` is checked like a new plan and against the version in force (every refusal located,
  * nothing applied), previewed, and unless `dryRun` sent to the plan workflow. The same plan and reason are applied
- * once: a repeat answers `duplicate: true`.
+ * once: a repeat answers `duplicate: true`. A dry run needs only the database.
  */
 export async function amendPlan(
-  engine: Engine,
+  engine: Engine | { db: pg.Pool; clock?: () => number },
   planId: string,
   plan: unknown,
   options: { reason: string; by?: string; dryRun?: boolean; requestId?: string; at?: number },
@@ -165,6 +165,8 @@ export async function amendPlan(
   if (preview.refusals.length) throw refusalError(preview.refusals);
   const base = { planId, requestId: input.requestId, previousVersion: preview.version, difference: preview.difference, lines: preview.lines, moved: preview.moved };
   if (options.dryRun) return { ...base, version: preview.version, at: null, dryRun: true, duplicate: false };
+  // A dry run reads the system of record only; applying needs Temporal.
+  if (!('client' in engine)) throw new Error('amendPlan: applying an amendment needs a Temporal client');
 
   const workflowId = planWorkflowId(planId);
   let receipt: AmendReceipt;

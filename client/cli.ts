@@ -8,9 +8,11 @@ import type { PlanStatus } from '../workflows/contract/status.js';
 import { connectClient } from './connection.js';
 import { loadPlanFile } from './plan-file.js';
 import { writeLedger } from './ledger.js';
-import { acceptReport, awaitRecordedPlan, extendReport, awaitRecordedRevision, planReviews, planStatus, reportRevisions, returnReport, runningPlan, startPlan, submitReport, UserError, type Engine } from './plans.js';
+import { amendPlan } from './amend.js';
+import { differenceLines, type PlanDifference } from '../workflows/amend/diff.js';
+import { acceptReport, awaitRecordedPlan, extendReport, awaitRecordedRevision, planReviews, planStatus, recordedPlan, reportRevisions, returnReport, runningPlan, startPlan, submitReport, UserError, type Engine } from './plans.js';
 import { ledgerDetails } from '../store/records.js';
-import { connectStore, EmbeddedPostgresError, StoreError, type ConnectedStore } from '../store/index.js';
+import { connectStore, EmbeddedPostgresError, planHistory, StoreError, storedVersion, type ConnectedStore } from '../store/index.js';
 import { syncPlan } from './live.js';
 import type { DecisionReceipt } from '../workflows/contract/report.js';
 import { loadBehaviourFile, SILENT } from './rehearse/behaviour.js';
@@ -151,9 +153,56 @@ export function program(): Command {
     .description('the state of every task, unit and quarter')
     .option('--json', 'print the status as JSON')
     .action(async (planId: string, o: { json?: boolean }) => {
-      const status = await withDb((db) => planStatus(db, planId));
-      if (o.json) { json(status); return; }
-      for (const line of statusTable(status)) out(line);
+      const { status, version, amended } = await withDb(async (db) => {
+        const status = await planStatus(db, planId);
+        const { version } = await recordedPlan(db, planId);
+        return { status, version, amended: version > 1 ? await storedVersion(db, planId, version) : undefined };
+      });
+      if (o.json) { json({ ...status, version }); return; }
+      const lines = statusTable(status);
+      if (amended) lines.splice(1, 0, `version ${version} in force (amended ${amended.effectiveAt}: ${amended.reason ?? ''})`);
+      for (const line of lines) out(line);
+    });
+
+  plan
+    .command('amend <planId> <file>')
+    .description('amend a running plan with the whole plan file, edited: prints the difference and the upcoming notices that move, then applies it (once per file and reason)')
+    .requiredOption('--reason <text>', 'why the plan is amended (kept in its history)')
+    .option('--by <name>', 'who amends')
+    .option('--dry-run', 'print the difference and the notices that move, and apply nothing')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (planId: string, file: string, o: { reason: string; by?: string; dryRun?: boolean; json?: boolean }) => {
+      const p = await planOrFail(file);
+      const options = { reason: o.reason, by: o.by, dryRun: o.dryRun === true };
+      // A dry run reads the database only: it works while Temporal is down.
+      const outcome = o.dryRun ? await withDb((db) => amendPlan({ db }, planId, p, options)) : await withEngine((engine) => amendPlan(engine, planId, p, options));
+      if (o.json) { json(outcome); return; }
+      if (outcome.duplicate) { out(`amendment already applied as version ${outcome.version}: nothing changed`); return; }
+      out(`amending plan ${planId} (version ${outcome.previousVersion} in force):`);
+      for (const line of outcome.lines) out(`  ${line}`);
+      if (!outcome.moved.length) out('no upcoming notice moves');
+      else {
+        out('upcoming notices that move:');
+        for (const m of outcome.moved) out(`  ${m.line}`);
+      }
+      out(outcome.dryRun ? `dry run: nothing applied; without --dry-run this applies as version ${outcome.previousVersion + 1}` : `applied as version ${outcome.version} at ${outcome.at}`);
+    });
+
+  plan
+    .command('history <planId>')
+    .description('every version of the plan: when, by whom, why, and what changed')
+    .option('--json', 'print as JSON')
+    .action(async (planId: string, o: { json?: boolean }) => {
+      const history = await withDb(async (db) => {
+        await recordedPlan(db, planId);
+        return planHistory(db, planId);
+      });
+      const entries = history.map((h) => ({ ...h, lines: h.difference ? differenceLines(h.difference as PlanDifference) : [] }));
+      if (o.json) { json(entries); return; }
+      for (const h of entries) {
+        out(`version ${h.version} at ${h.effectiveAt}${h.by ? ` by ${h.by}` : ''}: ${h.version === 1 ? 'the plan as started' : (h.reason ?? '')}`);
+        for (const line of h.lines) out(`  ${line}`);
+      }
     });
 
   const report = cli.command('report').description('submit and read reports');
