@@ -9,9 +9,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { actOnFinding } from '../../client/findings.js';
+import { actOnFinding, extendFinding } from '../../client/findings.js';
 import { startPlan, UserError, type Engine } from '../../client/plans.js';
-import { findingActionUpdate, findingRecordsQuery, findingsProgressQuery } from '../../workflows/contract/messages.js';
+import { extendFindingUpdate, findingActionUpdate, findingRecordsQuery, findingsProgressQuery } from '../../workflows/contract/messages.js';
 import { findingsWorkflowId } from '../../workflows/contract/ids.js';
 import { isRefusalList, type RefusalCode } from '../../workflows/contract/refusals.js';
 import { yearPlan } from '../fixtures/plans.js';
@@ -87,6 +87,25 @@ const listed: [string, Record<string, unknown>, [string, RefusalCode][]][] = [
 ];
 // Each case has its own request id (one left over from an applied action would be answered as a repeat).
 const cases = listed.map(([what, input, expected], i): [string, Record<string, unknown>, [string, RefusalCode][]] => [what, { ...input, ...(input.requestId === 'x' ? { requestId: `bad-${i}` } : {}) }, expected]);
+const extension = { requestId: 'x', findingId: 'f1', until: '2030-07-01', reason: 'Flooded archive.' };
+/** Bad extensions of a finding's deadline by headquarters (f1 is due Mon 06-03: 04-03 + 60 days, Sun, moved forward). */
+const extensionList: [string, Record<string, unknown>, [string, RefusalCode][]][] = [
+  ['an extension without a day', { ...extension, until: undefined }, [['until', 'invalid']]],
+  ['an extension to a day written otherwise', { ...extension, until: '01/07/2030' }, [['until', 'invalid']]],
+  ['an extension to a day not in the calendar', { ...extension, until: '2030-02-30' }, [['until', 'invalid']]],
+  ['an extension without a reason', { ...extension, reason: undefined }, [['reason', 'invalid']]],
+  ['an extension with a blank reason', { ...extension, reason: ' \u200B\n' }, [['reason', 'invalid']]],
+  ['an extension with a reason too long', { ...extension, reason: long(2_001) }, [['reason', 'invalid']]],
+  ['an extension with an unknown field', { ...extension, actor: 'headquarters' }, [['actor', 'invalid']]],
+  ['an extension with a signature of two lines', { ...extension, by: 'Li\nWei' }, [['by', 'invalid']]],
+  ['an extension of no finding', { ...extension, findingId: '' }, [['findingId', 'invalid']]],
+  ['an extension of an unknown finding', { ...extension, findingId: 'f9' }, [['findingId', 'unknownFinding']]],
+  ['an extension of a finding not assigned yet', { ...extension, findingId: 'f3' }, [['findingId', 'findingNotAssigned']]],
+  ['an extension to a day that moves to the current deadline day', { ...extension, until: '2030-06-02' }, [['until', 'notLaterDeadline']]],
+  ['an extension to a day before the current deadline day', { ...extension, until: '2030-05-01' }, [['until', 'notLaterDeadline']]],
+  ['an extension beyond the most kept', { ...extension, findingId: 'f2' }, [['requestId', 'tooManyFindingExtensions']]],
+];
+const extensionCases = extensionList.map(([what, input, expected], i): [string, Record<string, unknown>, [string, RefusalCode][]] => [what, { ...input, requestId: `bad-ext-${i}` }, expected]);
 // The client stamps every action itself (a caller's receivedAt is replaced): stamps are only sent directly.
 const viaClient = cases.filter(([, input]) => !('receivedAt' in input) || input.receivedAt === 'yesterday');
 
@@ -108,6 +127,18 @@ beforeAll(async () => {
   }
   // f2's unit progresses under request id "taken": another unit reusing it is not a repeat.
   await actOnFinding(engine, plan.id, { requestId: 'taken', findingId: 'f2', actor: 'late', action: 'progress', note: 'Started.' });
+  // f2 gets as many extensions as are kept: one more is refused.
+  for (let i = 0; i < 10; i++) {
+    const monday = new Date(Date.parse('2030-07-01T00:00:00Z') + i * 7 * 86_400_000).toISOString().slice(0, 10);
+    await extendFinding(engine, plan.id, { requestId: `kept-${i}`, findingId: 'f2', until: monday, reason: `Extension ${i + 1}.` });
+  }
+  // Their notices go out at once: wait until the workflow has sent them, so that every snapshot is of a quiet workflow.
+  const now = await env.currentTimeMs();
+  for (;;) {
+    const p = await env.client.workflow.getHandle(workflowId).query(findingsProgressQuery);
+    if (!p.busy && (p.next === null || p.next > now)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -125,7 +156,7 @@ async function snapshot() {
   const events = (await handle.fetchHistory()).events ?? [];
   const failed = events.filter((e) => e.workflowTaskFailedEventAttributes).length;
   const history = events.filter((e) => !e.workflowTaskScheduledEventAttributes && !e.workflowTaskStartedEventAttributes && !e.workflowTaskCompletedEventAttributes).length;
-  const rows = await db.query('SELECT (SELECT count(*) FROM finding_actions WHERE plan_id = $1) AS actions, (SELECT coalesce(sum(version), 0) FROM finding_records WHERE plan_id = $1) AS versions', [plan.id]);
+  const rows = await db.query('SELECT (SELECT count(*) FROM finding_actions WHERE plan_id = $1) AS actions, (SELECT coalesce(sum(version), 0) FROM finding_records WHERE plan_id = $1) AS versions, (SELECT count(*) FROM finding_extensions WHERE plan_id = $1) AS extensions', [plan.id]);
   return { progress, records, history, failed, rows: rows.rows[0] };
 }
 
@@ -153,6 +184,25 @@ describe('bad finding actions change nothing', () => {
     expect(err, 'refused').toBeInstanceOf(WorkflowUpdateFailedError);
     expect(refusalsOf(err).map((r: { field: string; code: string }) => [r.field, r.code])).toEqual(expected);
     // Refused in the validator: no update, command or signal reaches the history, no workflow task fails.
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('bad extensions of a finding change nothing', () => {
+  test.each(extensionCases)('through the client: %s', async (_what, input, expected) => {
+    const before = await snapshot();
+    const err = await extendFinding(engine, plan.id, input as never).then(() => undefined, (e) => e);
+    expect(err, 'refused').toBeInstanceOf(UserError);
+    expect(refusalsOf(err).map((r) => [r.field, r.code])).toEqual(expected);
+    expect(err.message).not.toMatch(/\n\s+at /);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test.each(extensionCases)('as an Update sent directly: %s', async (_what, input, expected) => {
+    const before = await snapshot();
+    const err = await env.client.workflow.getHandle(workflowId).executeUpdate(extendFindingUpdate, { args: [input as never] }).then(() => undefined, (e) => e);
+    expect(err, 'refused').toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(refusalsOf(err).map((r: { field: string; code: string }) => [r.field, r.code])).toEqual(expected);
     expect(await snapshot()).toEqual(before);
   });
 });
