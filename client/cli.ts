@@ -10,6 +10,7 @@ import { loadPlanFile } from './plan-file.js';
 import { writeLedger } from './ledger.js';
 import { amendPlan } from './amend.js';
 import { differenceLines, type PlanDifference } from '../workflows/amend/diff.js';
+import { shownPlan } from './plans.js';
 import { acceptReport, awaitRecordedPlan, extendReport, awaitRecordedRevision, planReviews, planStatus, recordedPlan, reportRevisions, returnReport, runningPlan, startPlan, submitReport, UserError, type Engine } from './plans.js';
 import { ledgerDetails } from '../store/records.js';
 import { connectStore, EmbeddedPostgresError, planHistory, StoreError, storedVersion, type ConnectedStore } from '../store/index.js';
@@ -393,7 +394,7 @@ export function program(): Command {
     .requiredOption('--out <file>', 'the file to write')
     .option('--json', 'print the result as JSON')
     .action(async (planId: string, o: { format: 'csv' | 'xlsx' | 'json'; out: string; json?: boolean }) => {
-      const { plan: p, status, details } = await withDb(async (db) => ({ plan: await runningPlan(db, planId), status: await planStatus(db, planId), details: await ledgerDetails(db, planId) }));
+      const { plan: p, status, details } = await withDb(async (db) => ({ plan: await shownPlan(db, planId), status: await planStatus(db, planId), details: await ledgerDetails(db, planId) }));
       await writeLedger(p, status, o.format, o.out, details);
       const rows = status.tasks.reduce((n, t) => n + t.units.reduce((m, u) => m + u.periods.length, 0), 0);
       if (o.json) json({ planId, format: o.format, out: o.out, rows });

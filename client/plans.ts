@@ -110,6 +110,12 @@ export async function runningPlan(db: pg.Pool, planId: string): Promise<Plan> {
   return (await recordedPlan(db, planId)).plan;
 }
 
+/** The plan as status, ledger and reviews show it: the version in force plus the tasks and pairs amendments retired. */
+export async function shownPlan(db: pg.Pool, planId: string): Promise<Plan> {
+  const stored = await recordedPlan(db, planId);
+  return statusPlanOf(stored.plan, stored.track);
+}
+
 /** Which group workflow runs which task. */
 export async function planLayout(db: pg.Pool, planId: string): Promise<PlanLayout> {
   return (await recordedPlan(db, planId)).layout;
