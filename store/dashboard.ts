@@ -10,15 +10,20 @@ import { PERIOD_STATES, type PeriodState } from '../workflows/contract/status.js
 import { cycleTimeline } from '../workflows/cycle/timeline.js';
 import { storedPlan } from './records.js';
 
+/** A quarter's own report (round 0) was extended: report_extensions has a row of it (written with the record). */
+const QUARTER_EXTENDED = `EXISTS (SELECT 1 FROM report_extensions x WHERE x.plan_id = report_records.plan_id AND x.task_id = report_records.task_id
+  AND x.unit_id = report_records.unit_id AND x.period = report_records.period AND x.round = 0)`;
+
 /**
  * The state of a record at `$now` (a timestamptz parameter), as `periodState()` has it for a requested quarter:
  * returned and awaiting its revision → escalated if its round was escalated, overdue once the revision is due, else
- * requested; submitted → late or submitted; escalated; overdue once due; else requested.
+ * requested; submitted → late or submitted; escalated (once extended: only by an escalation after the extension,
+ * which `escalated_round` says); overdue once due (`due_at` is the extended day's end); else requested.
  */
 export const stateSql = (now: string) => `CASE
   WHEN awaiting THEN CASE WHEN escalated_round THEN 'escalated' WHEN revision_due_at IS NOT NULL AND ${now} >= revision_due_at THEN 'overdue' ELSE 'requested' END
   WHEN submitted_at IS NOT NULL THEN CASE WHEN COALESCE(days_late, 0) > 0 THEN 'late' ELSE 'submitted' END
-  WHEN escalations > 0 THEN 'escalated'
+  WHEN escalations > 0 AND (escalated_round OR NOT ${QUARTER_EXTENDED}) THEN 'escalated'
   WHEN ${now} >= due_at THEN 'overdue'
   ELSE 'requested' END`;
 

@@ -5,7 +5,7 @@ import type { PlanTrack } from '../workflows/contract/amend.js';
 import type { Plan } from '../workflows/contract/plan.js';
 import { changeCountOf, type PlanRecord, type ProgressBatch } from '../workflows/contract/progress.js';
 import type { PlanLayout, Revision, UnitPeriodRecord } from '../workflows/contract/status.js';
-import { revisionDue } from '../workflows/cycle/extension.js';
+import { quarterExtension, revisionDue } from '../workflows/cycle/extension.js';
 import { lastDecision, roundOf } from '../workflows/cycle/status.js';
 
 const ts = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -54,6 +54,8 @@ export async function recordProgress(pool: pg.Pool, batch: ProgressBatch, option
     // An extension of the awaited revision moves its due day, and only what came after it counts as escalated.
     const revision = revisionDue(r);
     const since = revision?.extension?.at ?? r.awaitingSince;
+    // A quarter's report extended before it arrived counts as escalated only for what came after its last extension.
+    const extendedAt = since === undefined && r.submittedAt === undefined ? quarterExtension(r)?.at : undefined;
     return {
       task_id: ch.taskId,
       unit_id: ch.unitId,
@@ -74,7 +76,10 @@ export async function recordProgress(pool: pg.Pool, batch: ProgressBatch, option
       awaiting: since !== undefined,
       revision_due_at: since !== undefined ? ts(revision?.deadline) : null,
       round,
-      escalated_round: since !== undefined && (r.sent ?? []).some((s) => s.kind === 'escalation' && s.round === round && s.at >= since),
+      escalated_round:
+        since !== undefined
+          ? (r.sent ?? []).some((s) => s.kind === 'escalation' && s.round === round && s.at >= since)
+          : extendedAt !== undefined && (r.sent ?? []).some((s) => s.kind === 'escalation' && s.round === 0 && s.at >= extendedAt),
       delivery_issues: r.deliveryIssues.length,
     };
   });

@@ -12,6 +12,7 @@ import { recordPlan, recordProgress } from '../../store/records.js';
 import { recordKey } from '../../workflows/contract/ids.js';
 import { PERIOD_STATES, type PeriodState, type PlanStatus, type UnitPeriodRecord } from '../../workflows/contract/status.js';
 import { layoutOf } from '../../workflows/cycle/layout.js';
+import { quarterDue } from '../../workflows/cycle/extension.js';
 import { periodState } from '../../workflows/cycle/status.js';
 import { cycleTimeline, type TrackedPeriod } from '../../workflows/cycle/timeline.js';
 import { yearPlan } from '../fixtures/plans.js';
@@ -56,6 +57,13 @@ const returned = (p: TrackedPeriod, extra: Partial<UnitPeriodRecord> = {}, deadl
   };
 };
 
+/** Q3 extended (延期) at `at` to a new deadline 10 days after the quarter's, after escalation level 1 was sent. */
+const extendedDeadline = q3.schedule.deadline + 10 * DAY;
+const extendedQ3 = (at = q3.schedule.deadline + 4 * DAY): Partial<UnitPeriodRecord> => ({
+  extensions: [{ requestId: 'x1', at, until: '2030-10-18', dueDay: '2030-10-18', deadline: extendedDeadline, previousDueDay: '2030-10-08', closeAt: q3.schedule.closeAt, round: 0, reason: 'Typhoon' }],
+});
+const escalatedAt = (at: number, number = 1) => ({ kind: 'escalation', number, round: 0, at });
+
 /** (task, unit, quarter, record, kind): every state, and the returned cases. */
 const cases: [string, string, TrackedPeriod, UnitPeriodRecord, string][] = [
   ['t1', 'ontime', q2, rec(q2, submitted(q2)), 'submitted'],
@@ -75,6 +83,24 @@ const cases: [string, string, TrackedPeriod, UnitPeriodRecord, string][] = [
     'returned, then revised late',
   ],
   ['t3', 'silent', q3, rec(q3, { deliveryIssues: [{ kind: 'request', number: 1, at: new Date(q3.requestAt).toISOString(), reason: 'refused' }] }), 'requested, mail refused'],
+  [
+    't1',
+    'silent',
+    q3,
+    rec(q3, { escalations: 1, escalatedAt: [q3.schedule.deadline + 3 * DAY], sent: [{ kind: 'request', number: 1, round: 0, at: q3.requestAt }, escalatedAt(q3.schedule.deadline + 3 * DAY)], ...extendedQ3() }),
+    'escalated, then extended: requested, then overdue against its new day',
+  ],
+  [
+    't3',
+    'late',
+    q3,
+    rec(q3, {
+      escalations: 2,
+      sent: [{ kind: 'request', number: 1, round: 0, at: q3.requestAt }, escalatedAt(q3.schedule.deadline + 3 * DAY), escalatedAt(extendedDeadline + 3 * DAY, 2)],
+      ...extendedQ3(),
+    }),
+    'escalated, extended, and escalated again after its new day',
+  ],
 ];
 
 const around = (t: number) => [t - 1, t, t + 1];
@@ -83,6 +109,7 @@ const moments = [
   ...around(q2.schedule.deadline),
   ...around(revisionDeadline),
   ...around(q3.schedule.deadline),
+  ...around(extendedDeadline),
   q3.schedule.deadline + 30 * DAY,
 ];
 
@@ -111,7 +138,7 @@ beforeAll(async () => {
   await recordProgress(db, {
     planId: plan.id,
     changes: cases.map(([taskId, unitId, p, record]) => ({
-      taskId, unitId, period: p.schedule.period, aspectId: aspectOf(taskId), deadline: p.schedule.deadline, record,
+      taskId, unitId, period: p.schedule.period, aspectId: aspectOf(taskId), deadline: quarterDue(p, record).deadline, record,
       texts: record.revisions.map((v) => ({ requestId: v.requestId, summary: `${v.summary} In full.` })),
     })),
   });
@@ -170,8 +197,8 @@ describe('the summary', () => {
     ]);
     expect(early.units.map((u) => [u.unitId, u.pairs, u.counts.untracked, u.counts.scheduled])).toEqual([
       ['ontime', 2, 2, 3],
-      ['late', 3, 3, 4],
-      ['silent', 2, 2, 3],
+      ['late', 3, 3, 3],
+      ['silent', 2, 2, 2],
     ]);
   });
 });
