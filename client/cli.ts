@@ -8,8 +8,6 @@ import type { PlanStatus } from '../workflows/contract/status.js';
 import { connectClient } from './connection.js';
 import { loadPlanFile } from './plan-file.js';
 import { writeLedger } from './ledger.js';
-import { amendPlan } from './amend.js';
-import { differenceLines, type PlanDifference } from '../workflows/amend/diff.js';
 import { shownPlan } from './plans.js';
 import { acceptReport, awaitRecordedPlan, extendReport, awaitRecordedRevision, planReviews, planStatus, recordedPlan, reportRevisions, returnReport, runningPlan, startPlan, submitReport, UserError, type Engine } from './plans.js';
 import { ledgerDetails } from '../store/records.js';
@@ -174,6 +172,7 @@ export function program(): Command {
     .option('--json', 'print the outcome as JSON')
     .action(async (planId: string, file: string, o: { reason: string; by?: string; dryRun?: boolean; json?: boolean }) => {
       const p = await planOrFail(file);
+      const { amendPlan } = await import('./amend.js');
       const options = { reason: o.reason, by: o.by, dryRun: o.dryRun === true };
       // A dry run reads the database only: it works while Temporal is down.
       const outcome = o.dryRun ? await withDb((db) => amendPlan({ db }, planId, p, options)) : await withEngine((engine) => amendPlan(engine, planId, p, options));
@@ -198,7 +197,8 @@ export function program(): Command {
         await recordedPlan(db, planId);
         return planHistory(db, planId);
       });
-      const entries = history.map((h) => ({ ...h, lines: h.difference ? differenceLines(h.difference as PlanDifference) : [] }));
+      const { differenceLines } = await import('../workflows/amend/diff.js');
+      const entries = history.map((h) => ({ ...h, lines: h.difference ? differenceLines(h.difference as Parameters<typeof differenceLines>[0]) : [] }));
       if (o.json) { json(entries); return; }
       for (const h of entries) {
         out(`version ${h.version} at ${h.effectiveAt}${h.by ? ` by ${h.by}` : ''}: ${h.version === 1 ? 'the plan as started' : (h.reason ?? '')}`);

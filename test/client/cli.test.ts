@@ -267,7 +267,7 @@ describe('plan status', () => {
     const r = await cli(['plan', 'status', planId, '--json']);
     expect(r.code).toBe(0);
     const status = JSON.parse(r.stdout) as PlanStatus;
-    expect(Object.keys(status)).toEqual(['planId', 'tasks']);
+    expect(Object.keys(status)).toEqual(['planId', 'tasks', 'version']);
     expect(status.planId).toBe(planId);
     expect(status.tasks.map((t) => t.taskId)).toEqual(['t1', 't2']);
     for (const t of status.tasks) {
