@@ -18,7 +18,7 @@ import {
   type FindingNoticeSpec,
   type FindingRecord,
 } from './contract/finding.js';
-import { extendFindingUpdate, findingActionUpdate, findingRecordsQuery, findingsProgressQuery } from './contract/messages.js';
+import { amendFindingsSignal, extendFindingUpdate, findingActionUpdate, findingRecordsQuery, findingsProgressQuery } from './contract/messages.js';
 import { MAIL_RETRY } from './contract/notice.js';
 import { addressList, type Plan } from './contract/plan.js';
 import type { Refusal } from './contract/refusals.js';
@@ -37,6 +37,7 @@ import {
   type PlannedFinding,
 } from './findings/record.js';
 import { applyExtension, extensionRefusals, markSent, seenExtension } from './findings/extension.js';
+import { amendFindings } from './findings/amend.js';
 export { findingSlices } from './findings/slices.js';
 
 const { sendFindingNotices } = proxyActivities<Activities>({
@@ -68,6 +69,8 @@ export interface FindingsInput {
   findingIds: string[];
   startedAt: number;
   carry?: FindingsCarry;
+  /** The version of the plan this run follows (absent: the first). */
+  version?: number;
   limits?: { maxUpdatesPerRun?: number; maxHistoryPerRun?: number };
 }
 
@@ -182,6 +185,10 @@ export async function findingsWorkflow(input: FindingsInput): Promise<FindingsRe
     },
     { validator: (raw) => throwIfRefused(extensionRefusalsOf(raw)) },
   );
+  let amendment: { version: number; at: number; plan: Plan } | undefined;
+  setHandler(amendFindingsSignal, (a) => {
+    if (a.version > (amendment?.version ?? input.version ?? 1)) amendment = a;
+  });
   setHandler(findingRecordsQuery, () => records);
   setHandler(findingsProgressQuery, () => ({ busy: busy || writing > 0, next: pending.length ? pending[0].at : null }));
 
@@ -200,8 +207,16 @@ export async function findingsWorkflow(input: FindingsInput): Promise<FindingsRe
   for (;;) {
     const next = pending.length ? pending[0].at : Infinity;
     const now = Date.now();
-    if (now < next && mustRoll()) {
+    if (now < next && (mustRoll() || amendment)) {
       await condition(allHandlersFinished);
+      if (amendment) {
+        // The run that follows goes on under the new version: its records and ladders as findings/amend.ts says.
+        const a = amendment;
+        const mine = plannedFindings(a.plan).filter((p) => wanted.has(p.finding.id));
+        const carried = amendFindings(plan, a.plan, mine, records, pending.filter((e) => e.kind !== 'assign'), Math.max(a.at, now));
+        await recordFindings({ planId: plan.id, records: Object.values(records), actions: [] });
+        return continueAsNew<typeof findingsWorkflow>({ ...input, plan: a.plan, version: a.version, carry: { records, pending: carried } });
+      }
       return continueAsNew<typeof findingsWorkflow>({ ...input, carry: { records, pending: pending.filter((e) => e.kind !== 'assign') } });
     }
     if (next === Infinity) {
@@ -211,7 +226,7 @@ export async function findingsWorkflow(input: FindingsInput): Promise<FindingsRe
     if (now < next) {
       const seen = version;
       const until = next === Infinity ? planClosesAt : next;
-      await condition(() => mustRoll() || version !== seen, Math.max(1, until - now));
+      await condition(() => mustRoll() || version !== seen || amendment !== undefined, Math.max(1, until - now));
       continue;
     }
     const due: FindingEvent[] = [];

@@ -29,14 +29,14 @@ import { periodsOf } from './calendar/index.js';
 import { INVALID_PLAN } from './contract/errors.js';
 import { findingsWorkflowId, groupWorkflowId } from './contract/ids.js';
 import { MAIL_RETRY } from './contract/notice.js';
-import { amendGroupSignal, amendPlanUpdate, layoutQuery, planQuery, reviewsQuery, reviewTallySignal } from './contract/messages.js';
+import { amendFindingsSignal, amendGroupSignal, amendPlanUpdate, layoutQuery, planQuery, reviewsQuery, reviewTallySignal } from './contract/messages.js';
 import { checkPlan } from './contract/plan-check.js';
 import { addressList, type Plan } from './contract/plan.js';
 import type { PublishedReview, ReviewAudience } from './contract/review.js';
 import { layoutOf, subPlan, type LayoutKind } from './cycle/layout.js';
 import { findingsWorkflow } from './findings.js';
 import { plannedFindings } from './findings/record.js';
-import { findingSlices } from './findings/slices.js';
+import { FINDINGS_PER_WORKFLOW, findingSlices } from './findings/slices.js';
 import { groupWorkflow, type RollLimits } from './group.js';
 import { publishedOf } from './review/published.js';
 import { buildReview } from './review/rank.js';
@@ -101,6 +101,8 @@ export interface PlanAmended {
   joinedAt: (number | null)[];
   /** Every amendment applied, by its id (the plans themselves are in the system of record). */
   applied: AppliedAmendment[];
+  /** The findings of each findings workflow, in slice order (amendments add slices for new findings). */
+  findingSlices?: string[][];
 }
 
 interface AppliedAmendment {
@@ -134,6 +136,8 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
   let track: PlanTrack | undefined = input.amended?.track;
   const joinedAt: (number | null)[] = input.amended?.joinedAt ?? layout.groups.map(() => null);
   const applied: AppliedAmendment[] = input.amended?.applied ?? [];
+  // The findings slices started with the plan (plans started before findings existed have none to amend).
+  const slicesInForce: string[][] = input.amended?.findingSlices ?? findingSlices(plan);
   let applying = false;
   const tallies: PlanCarry['tallies'] = input.carry?.tallies ?? {};
   const published: PublishedReview[] = input.carry?.published ?? [];
@@ -224,6 +228,30 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
         }
       }),
     );
+    // The findings: every slice takes the new version; findings no slice has get slices of their own, from T.
+    const findingsPlanOf = (p: Plan): Plan => ({ ...p, tasks: [], aspects: [] });
+    const oldSlices = slicesInForce.length;
+    await Promise.all(
+      slicesInForce.map(async (_, k) => {
+        try {
+          await getExternalWorkflowHandle(findingsWorkflowId(after.id, k)).signal(amendFindingsSignal, { version: next, at, plan: findingsPlanOf(after) });
+        } catch {
+          // A slice whose findings are all final has ended.
+        }
+      }),
+    );
+    const sliced = new Set(slicesInForce.flat());
+    const newFindings = plannedFindings(after).map((p) => p.finding.id).filter((id) => !sliced.has(id));
+    for (let k = 0; k < newFindings.length; k += FINDINGS_PER_WORKFLOW) slicesInForce.push(newFindings.slice(k, k + FINDINGS_PER_WORKFLOW));
+    await Promise.all(
+      slicesInForce.slice(oldSlices).map((findingIds, k) =>
+        startChild(findingsWorkflow, {
+          workflowId: findingsWorkflowId(after.id, oldSlices + k),
+          args: [{ plan: findingsPlanOf(after), sliceIndex: oldSlices + k, findingIds, startedAt: at, version: next, ...groupLimits }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        }),
+      ),
+    );
     await Promise.all(
       newGroups.map((g, k) =>
         startChild(groupWorkflow, {
@@ -311,7 +339,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     if (nextWindow() && (info.continueAsNewSuggested || long)) {
       await condition(allHandlersFinished);
       await condition(() => !applying);
-      const amended = track ? { amended: { track, groups: layout.groups, joinedAt, applied } } : {};
+      const amended = track ? { amended: { track, groups: layout.groups, joinedAt, applied, findingSlices: slicesInForce } } : {};
       await continueAsNew<typeof planWorkflow>({ ...input, plan, ...amended, layout: layoutKind, startedAt, carry: { tallies, published, previous, nextWindow: next } });
     }
   }

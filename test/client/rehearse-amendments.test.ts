@@ -28,7 +28,7 @@ describe('amendments in a behaviour file', () => {
     ].join('\n'));
     const loaded = await loadBehaviourFile(file, plan);
     expect(loaded.ok).toBe(true);
-    const [a] = (loaded as { behaviour: { amendments: { at: string; reason: string; by: string; plan: { tasks: { id: string }[] } }[] } }).behaviour.amendments;
+    const [a] = (loaded as unknown as { behaviour: { amendments: { at: string; reason: string; by: string; plan: { tasks: { id: string }[] } }[] } }).behaviour.amendments;
     expect(a).toMatchObject({ at: '2030-11-25T10:00:00+08:00', reason: '2031 holidays announced', by: 'HQ' });
     // A rule may name a task that only the amended version has.
     expect(a.plan.tasks.map((t) => t.id)).toEqual(['t1', 't2']);

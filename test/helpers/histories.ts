@@ -15,3 +15,21 @@ export async function recordHistories(client: Client, workflowIds: string[], nam
     writeFileSync(join(HISTORIES_DIR, `${name}-${i + 1}.json`), JSON.stringify({ workflowId: id, history: JSON.parse(historyToJSON(history)) }));
   }
 }
+
+/** With RECORD_HISTORIES=1, writes every run of each workflow (oldest first) to test/histories/<name>-<n>.json. */
+export async function recordAllRuns(client: Client, workflowIds: string[], name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  let n = 0;
+  for (const id of workflowIds) {
+    const runs = [];
+    let history = await client.workflow.getHandle(id).fetchHistory();
+    for (;;) {
+      runs.unshift(history);
+      const previous = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+      if (!previous) break;
+      history = await client.workflow.getHandle(id, previous).fetchHistory();
+    }
+    for (const h of runs) writeFileSync(join(HISTORIES_DIR, `${name}-${++n}.json`), JSON.stringify({ workflowId: id, history: JSON.parse(historyToJSON(h)) }));
+  }
+}

@@ -5,9 +5,8 @@
  * schedule worked out by hand below from the rules of issue "Amend a running plan" §2 (not from the engine's code).
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -17,7 +16,7 @@ import { planHistory } from '../../store/index.js';
 import type { Plan } from '../../workflows/contract/plan.js';
 import { validPlan } from '../fixtures/plans.js';
 import { testDb } from '../helpers/db.js';
-import { HISTORIES_DIR } from '../helpers/histories.js';
+import { recordAllRuns } from '../helpers/histories.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { timeSkippingEnv } from '../helpers/temporal.js';
 
@@ -158,30 +157,13 @@ beforeAll(async () => {
   const mailer = createSmtpMailer(sink.url);
   result = await rehearse({ plan: v1(), env, db, mailer, outDir, workflowBundle: { codePath: inject('workflowBundlePath') }, behaviour });
   await mailer.close();
-  if (process.env.RECORD_HISTORIES === '1') await recordRuns(['review-cycles:amend-2027', 'review-cycles:amend-2027:tasks-1', 'review-cycles:amend-2027:tasks-2'], 'amend');
+  await recordAllRuns(env.client, ['review-cycles:amend-2027', 'review-cycles:amend-2027:tasks-1', 'review-cycles:amend-2027:tasks-2'], 'amend');
 }, 300_000);
 
 afterAll(async () => {
   await env?.teardown();
   await sink?.close();
 });
-
-/** Records every run of each workflow (the run that took the amendment and the run after it), newest last. */
-async function recordRuns(ids: string[], name: string): Promise<void> {
-  mkdirSync(HISTORIES_DIR, { recursive: true });
-  let n = 0;
-  for (const id of ids) {
-    const runs = [];
-    let history = await env.client.workflow.getHandle(id).fetchHistory();
-    for (;;) {
-      runs.unshift(history);
-      const previous = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
-      if (!previous) break;
-      history = await env.client.workflow.getHandle(id, previous).fetchHistory();
-    }
-    for (const h of runs) writeFileSync(join(HISTORIES_DIR, `${name}-${++n}.json`), JSON.stringify({ workflowId: id, history: JSON.parse(historyToJSON(h)) }));
-  }
-}
 
 describe('a plan amended in the middle of a quarter', () => {
   test('the amendment was applied, nothing refused', () => {

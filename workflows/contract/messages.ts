@@ -61,3 +61,6 @@ export const amendPlanUpdate = defineUpdate<AmendReceipt, [AmendInput]>('amendPl
 
 /** The plan workflow hands each group its part of an applied amendment (the latest version wins). */
 export const amendGroupSignal = defineSignal<[GroupAmendment]>('amendGroup');
+
+/** The plan workflow hands each findings slice the new version of an applied amendment (the latest version wins). */
+export const amendFindingsSignal = defineSignal<[{ version: number; at: number; plan: Plan }]>('amendFindings');
