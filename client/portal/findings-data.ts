@@ -193,6 +193,9 @@ export function findingTimeline(life: FindingLife): FindingTimelineEntry[] {
   const entries: FindingTimelineEntry[] = [
     ...life.notices.map((n): FindingTimelineEntry => ({ at: n.at, type: 'notice', kind: n.kind, round: n.round, number: n.number, who: [...n.to, ...n.cc.map((x) => `cc ${x}`)].join(', '), text: null, links: [], result: null })),
     ...life.actions.map((a): FindingTimelineEntry => ({ at: a.at, type: 'action', kind: a.action, round: a.round, number: a.claim, who: a.by ? `${a.actor} (${a.by})` : a.actor, text: a.text, links: a.links, result: a.result })),
+    ...(life.extensions ?? []).map((x): FindingTimelineEntry => ({
+      at: x.at, type: 'action', kind: 'extend', round: x.round, number: x.extension, who: x.by ? `${HEADQUARTERS} (${x.by})` : HEADQUARTERS, text: `${x.previousDueDay} → ${x.dueDay}: ${x.reason}`, links: [], result: null,
+    })),
   ];
   return entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.type === b.type ? 0 : a.type === 'action' ? -1 : 1));
 }

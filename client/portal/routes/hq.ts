@@ -1,6 +1,6 @@
 /** Headquarters' dashboard: sign-in, plans, a plan's summary, an aspect's heatmap, timelines, reports and the accept / return decisions. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { acceptReport, listPlans, planStatus, reportRevisions, returnReport, taskTimeline, UserError } from '../../plans.js';
+import { acceptReport, extendReport, listPlans, planStatus, reportRevisions, returnReport, taskTimeline, UserError } from '../../plans.js';
 import type { Ctx } from '../context.js';
 import { aspectDrillDown, dashboardSummary, planStartedAt, type DashboardSummary } from '../../../store/dashboard.js';
 import { drillHeatmap } from '../heatmap.js';
@@ -11,7 +11,8 @@ import type { Route } from '../router.js';
 import { requireSameOrigin } from '../same-origin.js';
 import { sameSecret } from '../sessions.js';
 import { aspectPage, decisionPage, hqPaths, loginPage, nav, planPage, plansPage, reportPage, timelinePage, type ReportPageView } from '../views/hq.js';
-import { findingLife, findingsOf } from '../../findings.js';
+import { extendFinding, findingLife, findingsOf } from '../../findings.js';
+import { awaitRecordedReportExtension, freshExtendForm, performExtension, type Extended } from '../extend-form.js';
 import { findingRecordOf } from '../../../store/findings-dashboard.js';
 import { plannedFindings } from '../../../workflows/findings/record.js';
 import { byUrgency, countsByRoundAndUnit, coverageOf, findingTimeline, pendingClaim } from '../findings-data.js';
@@ -135,9 +136,14 @@ export async function reportData(ctx: Ctx, params: Record<string, string>) {
   return { plan: p, task, unitName, status, revisions, timeline: timelineOfReport };
 }
 
-async function reportView(ctx: Ctx, proof: HqProof, params: Record<string, string>, extra: Partial<ReportPageView> = {}): Promise<ReportPageView> {
+/** A report's due day may move while it is awaited: not yet arrived, or returned and its revision not in. */
+const EXTENDABLE_REPORT = new Set(['requested', 'overdue', 'escalated']);
+
+async function reportView(ctx: Ctx, proof: HqProof, params: Record<string, string>, extra: Partial<ReportPageView> = {}, extended?: Extended): Promise<ReportPageView> {
   const d = await reportData(ctx, params);
+  const path = `${hqPaths.report(d.plan.id, d.task.id, params.unitId, params.period)}/extend`;
   return {
+    extend: { path, csrf: ctx.portal.hq.csrf(proof), open: EXTENDABLE_REPORT.has(d.status.state), form: extended?.form ?? freshExtendForm(), outcome: extended?.outcome },
     plan: d.plan,
     taskId: d.task.id,
     taskTitle: d.task.title,
@@ -155,7 +161,9 @@ async function reportView(ctx: Ctx, proof: HqProof, params: Record<string, strin
 
 async function report(ctx: Ctx, params: Record<string, string>): Promise<void> {
   const proof = await requireHq(ctx);
-  sendHtml(ctx.res, 200, reportPage(ctx.c, await reportView(ctx, proof, params)));
+  // The view first: reading the plan sets the request's language (ctx.c), which the page is then written in.
+  const view = await reportView(ctx, proof, params);
+  sendHtml(ctx.res, 200, reportPage(ctx.c, view));
 }
 
 /** The report page's request id back from a posted decision's (`<id>-a` or `<id>-r`), so sending it again is applied once. */
@@ -191,6 +199,21 @@ function decide(decision: 'accept' | 'return') {
   };
 }
 
+/** Headquarters extends the report (延期) from its page: the page again, with the receipt or the refusal in the plan's words. */
+async function extendReportForm(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  requireSameOrigin(ctx.req, ctx.portal.publicUrl);
+  const proof = await requireHq(ctx);
+  const p = await loadPlan(ctx.portal.db, params.planId);
+  speakPlan(ctx, p);
+  reportParts(p, params.taskId, params.unitId);
+  const fields = await hqForm(ctx, proof);
+  const report = { taskId: params.taskId, unitId: params.unitId, period: params.period };
+  const extended = await performExtension(ctx, 'report', fields, (input) => extendReport(ctx.portal.engine, p.id, { ...report, ...input }));
+  // The group writes the extension to the system of record just after answering: the page read next shows it.
+  if (extended.receipt) await awaitRecordedReportExtension(ctx.portal.db, { planId: p.id, ...report, requestId: extended.requestId });
+  sendHtml(ctx.res, extended.status, reportPage(ctx.c, await reportView(ctx, proof, params, {}, extended)));
+}
+
 /** The plan's findings: coverage, counts by round and unit, and every finding, overdue first. */
 async function findings(ctx: Ctx, params: Record<string, string>): Promise<void> {
   const proof = await requireHq(ctx);
@@ -201,7 +224,7 @@ async function findings(ctx: Ctx, params: Record<string, string>): Promise<void>
   sendHtml(ctx.res, 200, hqFindingsPage(ctx.c, nav(ctx.c, ctx.portal.hq.csrf(proof), p), { plan: p, now, list, counts: countsByRoundAndUnit(p, list), coverage: coverageOf(p, now) }));
 }
 
-async function showFinding(ctx: Ctx, proof: HqProof, planId: string, findingId: string, acted?: Acted): Promise<void> {
+async function showFinding(ctx: Ctx, proof: HqProof, planId: string, findingId: string, acted?: Acted, extended?: Extended): Promise<void> {
   const p = await loadPlan(ctx.portal.db, planId);
   speakPlan(ctx, p);
   if (!plannedFindings(p).some((f) => f.finding.id === findingId)) throw new HttpError(404, 'notFound', sayRefusal(ctx, { field: 'findingId', code: 'unknownFinding', params: { findingId, planId: p.id } }), 'findingId');
@@ -209,8 +232,9 @@ async function showFinding(ctx: Ctx, proof: HqProof, planId: string, findingId: 
   const [life, record] = await Promise.all([findingLife(ctx.portal.db, p.id, findingId, now), findingRecordOf(ctx.portal.db, p.id, findingId)]);
   const pending = pendingClaim(record, life.actions);
   const csrf = ctx.portal.hq.csrf(proof);
-  const view = { plan: p, status: life.status, description: life.description, now, pending, forms: decisionFormsFor(findingPaths.hqAct(p.id, findingId), csrf, record, pending, acted), outcome: acted?.outcome, timeline: findingTimeline(life) };
-  sendHtml(ctx.res, acted?.status ?? 200, hqFindingPage(ctx.c, nav(ctx.c, csrf, p), view));
+  const extend = { path: findingPaths.hqExtend(p.id, findingId), csrf, open: life.status.state === 'open' || life.status.state === 'overdue', form: extended?.form ?? freshExtendForm(), outcome: extended?.outcome };
+  const view = { plan: p, status: life.status, description: life.description, now, pending, forms: decisionFormsFor(findingPaths.hqAct(p.id, findingId), csrf, record, pending, acted), outcome: acted?.outcome, timeline: findingTimeline(life), extend };
+  sendHtml(ctx.res, acted?.status ?? extended?.status ?? 200, hqFindingPage(ctx.c, nav(ctx.c, csrf, p), view));
 }
 
 /** One finding: its facts, the claim awaiting a decision, headquarters' decision forms and its whole timeline. */
@@ -230,6 +254,18 @@ async function actOnFindingAsHq(ctx: Ctx, params: Record<string, string>): Promi
   await showFinding(ctx, proof, p.id, params.findingId, acted);
 }
 
+/** Headquarters extends a finding's deadline (延期) from its page; the finding's workflow records it before answering. */
+async function extendFindingForm(ctx: Ctx, params: Record<string, string>): Promise<void> {
+  requireSameOrigin(ctx.req, ctx.portal.publicUrl);
+  const proof = await requireHq(ctx);
+  const p = await loadPlan(ctx.portal.db, params.planId);
+  speakPlan(ctx, p);
+  if (!plannedFindings(p).some((f) => f.finding.id === params.findingId)) throw new HttpError(404, 'notFound', sayRefusal(ctx, { field: 'findingId', code: 'unknownFinding', params: { findingId: params.findingId, planId: p.id } }), 'findingId');
+  const fields = await hqForm(ctx, proof);
+  const extended = await performExtension(ctx, 'finding', fields, (input) => extendFinding(ctx.portal.engine, p.id, { findingId: params.findingId, ...input }));
+  await showFinding(ctx, proof, p.id, params.findingId, undefined, extended);
+}
+
 const REPORT = '/hq/plans/:planId/reports/:taskId/:unitId/:period';
 
 /** Headquarters' page routes. */
@@ -244,7 +280,9 @@ export const hqRoutes: Route<Ctx>[] = [
   { method: 'GET', pattern: REPORT, handle: report },
   { method: 'POST', pattern: `${REPORT}/accept`, handle: decide('accept') },
   { method: 'POST', pattern: `${REPORT}/return`, handle: decide('return') },
+  { method: 'POST', pattern: `${REPORT}/extend`, handle: extendReportForm },
   { method: 'GET', pattern: '/hq/plans/:planId/findings', handle: findings },
   { method: 'GET', pattern: '/hq/plans/:planId/findings/:findingId', handle: finding },
   { method: 'POST', pattern: '/hq/plans/:planId/findings/:findingId/act', handle: actOnFindingAsHq },
+  { method: 'POST', pattern: '/hq/plans/:planId/findings/:findingId/extend', handle: extendFindingForm },
 ];

@@ -12,6 +12,7 @@ import { findingLateness, type Coverage, type FindingFormErrors, type FindingTim
 import { html, join, type Html } from '../html.js';
 import { formatDay, formatTime } from '../i18n.js';
 import { page } from '../layout.js';
+import { extendForm, extendOutcome, type ExtendView } from './extend.js';
 
 const enc = encodeURIComponent;
 
@@ -23,6 +24,7 @@ export const findingPaths = {
   hqList: (planId: string) => `/hq/plans/${enc(planId)}/findings`,
   hqFinding: (planId: string, findingId: string) => `/hq/plans/${enc(planId)}/findings/${enc(findingId)}`,
   hqAct: (planId: string, findingId: string) => `/hq/plans/${enc(planId)}/findings/${enc(findingId)}/act`,
+  hqExtend: (planId: string, findingId: string) => `/hq/plans/${enc(planId)}/findings/${enc(findingId)}/extend`,
 };
 
 /** A plan's local day (YYYY-MM-DD) in the catalogue's words. */
@@ -317,13 +319,26 @@ ${entries.map(
 export function hqFindingPage(
   c: Catalogue,
   nav: Html,
-  v: { plan: Plan; status: FindingStatus; description: string | null; now: number; pending?: { number: number; action?: StoredFindingAction }; forms: DecisionForms; outcome?: FindingOutcome; timeline: FindingTimelineEntry[] },
+  v: {
+    plan: Plan;
+    status: FindingStatus;
+    description: string | null;
+    now: number;
+    pending?: { number: number; action?: StoredFindingAction };
+    forms: DecisionForms;
+    outcome?: FindingOutcome;
+    timeline: FindingTimelineEntry[];
+    /** Headquarters' extension form (延期), and what a posted one came to. */
+    extend?: ExtendView;
+  },
 ): Html {
   const body = html`<p><a href="${findingPaths.hqList(v.plan.id)}">${c.findings.dashboard}</a></p>
 ${outcomeBlock(c, v.outcome)}
+${v.extend ? extendOutcome(c, v.extend.outcome) : ''}
 ${factsTable(c, v.plan, v.status, v.description, v.now)}
 ${v.pending ? evidenceBlock(c, v.plan, v.pending.number, v.pending.action) : ''}
 ${decisionForms(c, v.forms, 'hq')}
+${v.extend ? extendForm(c, v.extend, c.extend.findingTitle) : ''}
 <h2>${c.findings.timeline}</h2>
 ${timelineTable(c, v.plan, v.timeline)}`;
   return page(c, c.findings.pageTitle(v.status.findingId, v.status.title), body, nav);

@@ -10,6 +10,7 @@ import { html, type Html } from '../html.js';
 import { formatDueDay, formatTime } from '../i18n.js';
 import { page } from '../layout.js';
 import { heatmapTable, legend } from './heatmap.js';
+import { extendForm, extendOutcome, type ExtendView } from './extend.js';
 
 const enc = encodeURIComponent;
 
@@ -130,6 +131,8 @@ export interface ReportPageView {
   error?: { field?: string; message: string };
   comment?: string;
   by?: string;
+  /** Headquarters' extension form (延期), and what a posted one came to. */
+  extend?: ExtendView;
 }
 
 function revisionBlock(c: Catalogue, plan: Plan, r: Revision, n: number): Html {
@@ -180,8 +183,10 @@ ${commentError ? html`<p class="error" id="comment-error" data-field="comment">$
   const revisions = v.revisions.length
     ? html`${[...v.revisions].map((r, i) => revisionBlock(c, plan, r, i + 1)).reverse()}`
     : html`<p>${c.hq.noRevisions}</p>`;
-  const body = html`${facts}
+  const body = html`${v.extend ? extendOutcome(c, v.extend.outcome) : ''}
+${facts}
 ${forms}
+${v.extend ? extendForm(c, v.extend, c.extend.reportTitle) : ''}
 <h2>${c.common.revisions}</h2>
 ${revisions}
 <h2>${c.hq.timeline}</h2>
