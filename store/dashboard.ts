@@ -2,12 +2,16 @@
  * Headquarters' dashboard from the system of record, aggregated in SQL: counts per state by aspect, unit and quarter
  * for the whole plan, and one aspect's (task, unit, quarter) states for its drill-down. The state of a stored record
  * at `now` is computed in SQL exactly as `periodState()` (workflows/cycle/status.ts) computes it; quarters without a
- * record are `scheduled` (tracked) or `untracked`, which is plan arithmetic (`cycleTimeline`), not SQL.
+ * record are `scheduled` (tracked) or `untracked`, which is plan arithmetic, not SQL. An amended plan is counted on
+ * its timeline in force (`timelineOf`), with the tasks and pairs its amendments retired (`statusPlanOf`) and the pairs
+ * that joined later or left untracked where they have no record (`pairTracked`), as `planStatus()` has it.
  */
 import type pg from 'pg';
+import { pairTracked, statusPlanOf, timelineOf } from '../workflows/amend/track.js';
+import type { PlanTrack } from '../workflows/contract/amend.js';
 import type { Plan } from '../workflows/contract/plan.js';
 import { PERIOD_STATES, type PeriodState } from '../workflows/contract/status.js';
-import { cycleTimeline } from '../workflows/cycle/timeline.js';
+import type { TrackedPeriod } from '../workflows/cycle/timeline.js';
 import { storedPlan } from './records.js';
 
 /** A quarter's own report (round 0) was extended: report_extensions has a row of it (written with the record). */
@@ -16,22 +20,66 @@ const QUARTER_EXTENDED = `EXISTS (SELECT 1 FROM report_extensions x WHERE x.plan
 
 /**
  * The state of a record at `$now` (a timestamptz parameter), as `periodState()` has it for a requested quarter:
- * returned and awaiting its revision → escalated if its round was escalated, overdue once the revision is due, else
- * requested; submitted → late or submitted; escalated (once extended: only by an escalation after the extension,
- * which `escalated_round` says); overdue once due (`due_at` is the extended day's end); else requested.
+ * withdrawn once an amendment took its pair off while it was in progress; returned and awaiting its revision →
+ * escalated if its round was escalated, overdue once the revision is due, else requested; submitted → late or
+ * submitted; escalated (once extended: only by an escalation after the extension, which `escalated_round` says);
+ * overdue once due: the extended day's end (`due_at`), else `deadline`, the quarter's in the timeline in force (an
+ * amendment may move it after the record was written), `due_at` when not given.
  */
-export const stateSql = (now: string) => `CASE
+export const stateSql = (now: string, deadline?: string) => `CASE
+  WHEN record ? 'withdrawnAt' THEN 'withdrawn'
   WHEN awaiting THEN CASE WHEN escalated_round THEN 'escalated' WHEN revision_due_at IS NOT NULL AND ${now} >= revision_due_at THEN 'overdue' ELSE 'requested' END
   WHEN submitted_at IS NOT NULL THEN CASE WHEN COALESCE(days_late, 0) > 0 THEN 'late' ELSE 'submitted' END
   WHEN escalations > 0 AND (escalated_round OR NOT ${QUARTER_EXTENDED}) THEN 'escalated'
-  WHEN ${now} >= due_at THEN 'overdue'
+  WHEN ${now} >= ${deadline ? `CASE WHEN ${QUARTER_EXTENDED} THEN due_at ELSE ${deadline} END` : 'due_at'} THEN 'overdue'
   ELSE 'requested' END`;
 
 /** Returned and its revision not in yet (the heatmap's `awaitingRevision`). */
 const AWAITING_REVISION = `(review IS NOT DISTINCT FROM 'returned' AND revision_due_at IS NOT NULL)`;
 
-/** A record that makes its unit lagging (`isLagging` in client/portal/heatmap.ts): overdue, escalated, late, or awaiting its revision. */
-const laggingSql = (state: string) => `(${state} IN ('overdue', 'escalated', 'late') OR ${AWAITING_REVISION})`;
+/** A record that makes its unit lagging (`isLagging` in client/portal/heatmap.ts): overdue, escalated, late, or awaiting its revision; never once withdrawn. */
+const laggingSql = (state: string) => `(${state} IN ('overdue', 'escalated', 'late') OR (${AWAITING_REVISION} AND NOT record ? 'withdrawnAt'))`;
+
+/** The tracked quarters of the timeline in force with their deadlines, as a relation `q(period, deadline)` of parameters $periods and $deadlines. */
+const quartersSql = (periods: string, deadlines: string) => `(SELECT * FROM unnest(${periods}::text[], ${deadlines}::timestamptz[]) AS q(period, deadline))`;
+
+/** What an amended plan is counted with; nothing for a plan never amended. */
+interface Counted {
+  /** The plan as status shows it: the version in force with the tasks and pairs its amendments retired. */
+  plan: Plan;
+  timeline: TrackedPeriod[];
+  track: PlanTrack | undefined;
+  /**
+   * Tasks whose records are counted one by one: a pair of theirs joined or left (it may be untracked without a
+   * record), or an amendment moved them to another aspect (their records may still name the old one).
+   */
+  special: Set<string>;
+}
+
+/** Tasks an amendment of the plan moved to another aspect (read from the recorded differences). */
+async function tasksMovedAspect(pool: pg.Pool, planId: string): Promise<string[]> {
+  const { rows } = await pool.query<{ task_id: string }>(
+    `SELECT DISTINCT t->>'id' AS task_id FROM plan_versions v, jsonb_array_elements(COALESCE(v.difference->'tasks'->'changed', '[]'::jsonb)) t
+     WHERE v.plan_id = $1 AND v.version > 1 AND EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE(t->'changes', '[]'::jsonb)) c WHERE c->>'field' = 'aspect')`,
+    [planId],
+  );
+  return rows.map((r) => r.task_id);
+}
+
+async function countedOf(pool: pg.Pool, plan: Plan, startedAt: number, track: PlanTrack | undefined): Promise<Counted> {
+  const special = new Set<string>();
+  if (track) {
+    for (const k of [...Object.keys(track.joined), ...Object.keys(track.left)]) special.add(k.split('|')[0]);
+    for (const t of await tasksMovedAspect(pool, plan.id)) special.add(t);
+  }
+  return { plan: statusPlanOf(plan, track), timeline: timelineOf(plan, startedAt, track), track, special };
+}
+
+/** The parameters of `quartersSql`: the tracked quarters and their deadlines (ISO). */
+function trackedQuarters(timeline: TrackedPeriod[]): [string[], string[]] {
+  const tracked = timeline.filter((p) => p.tracked);
+  return [tracked.map((p) => p.schedule.period), tracked.map((p) => new Date(p.schedule.deadline).toISOString())];
+}
 
 export type StateCounts = Record<PeriodState, number>;
 
@@ -90,11 +138,6 @@ export async function planStartedAt(pool: pg.Pool, planId: string): Promise<numb
   return rows[0] ? (rows[0].started_at as Date).getTime() : undefined;
 }
 
-/**
- * Counts per state for every aspect and unit of the plan (over all quarters and per quarter) at `now`, and which
- * units are lagging: one aggregate query over the plan's records of tracked quarters; the quarters with no record
- * are counted from the plan.
- */
 /** The plan's notices not delivered yet because their hand-over keeps failing, in one row (null when none). */
 async function mailRetrying(pool: pg.Pool, planId: string): Promise<DashboardSummary['mailRetrying']> {
   const { rows } = await pool.query(
@@ -107,23 +150,30 @@ async function mailRetrying(pool: pg.Pool, planId: string): Promise<DashboardSum
   return r && r.n > 0 ? { notices: r.n, since: (r.since as Date).toISOString(), reason: r.reason ?? 'not delivered' } : null;
 }
 
-export async function dashboardSummary(pool: pg.Pool, plan: Plan, startedAt: number, now = Date.now()): Promise<DashboardSummary> {
-  const timeline = cycleTimeline(plan, startedAt);
+/**
+ * Counts per state for every aspect and unit of the plan (over all quarters and per quarter) at `now`, and which
+ * units are lagging: one aggregate query over the plan's records of tracked quarters; the quarters with no record
+ * are counted from the plan. `plan` is the version in force and `track` what its amendments track (none for a plan
+ * never amended): the counts are those of `planStatus()`.
+ */
+export async function dashboardSummary(pool: pg.Pool, plan: Plan, startedAt: number, now = Date.now(), track?: PlanTrack): Promise<DashboardSummary> {
+  const { plan: shown, timeline, special } = await countedOf(pool, plan, startedAt, track);
   const periods = timeline.map((p) => p.schedule.period);
-  const tracked = timeline.filter((p) => p.tracked).map((p) => p.schedule.period);
-  const state = stateSql('$3::timestamptz');
-  const { rows } = await pool.query<{ aspect_id: string; unit_id: string; period: string; state: PeriodState; lagging: boolean; n: number }>(
-    `SELECT aspect_id, unit_id, period, state, lagging, count(*)::int AS n
-     FROM (SELECT aspect_id, unit_id, period, ${state} AS state, ${laggingSql(state)} AS lagging
-           FROM report_records WHERE plan_id = $1 AND period = ANY($2::text[])) r
-     GROUP BY aspect_id, unit_id, period, state, lagging`,
-    [plan.id, tracked, new Date(now).toISOString()],
+  const byPeriod = new Map(timeline.map((p) => [p.schedule.period, p]));
+  const [tracked, deadlines] = trackedQuarters(timeline);
+  const state = stateSql('$3::timestamptz', 'q.deadline');
+  const { rows } = await pool.query<{ aspect_id: string; unit_id: string; period: string; task_id: string | null; state: PeriodState; lagging: boolean; n: number }>(
+    `SELECT aspect_id, unit_id, period, task_id, state, lagging, count(*)::int AS n
+     FROM (SELECT aspect_id, unit_id, period, CASE WHEN task_id = ANY($5::text[]) THEN task_id END AS task_id, ${state} AS state, ${laggingSql(state)} AS lagging
+           FROM report_records JOIN ${quartersSql('$2', '$4')} q USING (period) WHERE plan_id = $1) r
+     GROUP BY aspect_id, unit_id, period, task_id, state, lagging`,
+    [plan.id, tracked, new Date(now).toISOString(), deadlines, [...special]],
   );
 
   const totals = block(periods);
-  const units = new Map<string, UnitSummary>(plan.units.map((u) => [u.id, { unitId: u.id, name: u.name, lagging: false, ...block(periods) }]));
+  const units = new Map<string, UnitSummary>(shown.units.map((u) => [u.id, { unitId: u.id, name: u.name, lagging: false, ...block(periods) }]));
   const aspects = new Map<string, AspectSummary & { byUnit: Map<string, CountsBlock & { unitId: string; lagging: boolean }> }>(
-    plan.aspects.map((a) => [a.id, { aspectId: a.id, title: a.title, tasks: 0, units: [], byUnit: new Map(), ...block(periods) }]),
+    shown.aspects.map((a) => [a.id, { aspectId: a.id, title: a.title, tasks: 0, units: [], byUnit: new Map(), ...block(periods) }]),
   );
   const cellOf = (aspectId: string, unitId: string) => {
     const a = aspects.get(aspectId);
@@ -132,8 +182,13 @@ export async function dashboardSummary(pool: pg.Pool, plan: Plan, startedAt: num
     if (!c) a.byUnit.set(unitId, (c = { unitId, lagging: false, ...block(periods) }));
     return c;
   };
-  // The plan's (task, unit) pairs per aspect and unit: every quarter of each is scheduled or untracked until a record says otherwise.
-  for (const t of plan.tasks) {
+  const blocksOf = (aspectId: string, unitId: string) => [cellOf(aspectId, unitId), aspects.get(aspectId), units.get(unitId), totals].filter((b) => b !== undefined);
+  // What a quarter of a special pair is without a record: scheduled only while the pair is tracked in it.
+  const bare = (taskId: string, unitId: string, p: TrackedPeriod): PeriodState => (pairTracked(track, taskId, unitId, p, false) ? 'scheduled' : 'untracked');
+  // The plan's (task, unit) pairs per aspect and unit: every quarter of each is scheduled or untracked until a record
+  // says otherwise; a special task's pairs one by one, the others by their number per (aspect, unit).
+  const ordinary = new Map<string, number>();
+  for (const t of shown.tasks) {
     const a = aspects.get(t.aspect);
     if (!a) continue;
     a.tasks++;
@@ -143,19 +198,29 @@ export async function dashboardSummary(pool: pg.Pool, plan: Plan, startedAt: num
       totals.pairs++;
       const unit = units.get(u);
       if (unit) unit.pairs++;
+      if (special.has(t.id)) {
+        for (const p of timeline) for (const b of blocksOf(t.aspect, u)) add(b, p.schedule.period, bare(t.id, u, p), 1);
+      } else {
+        const k = `${t.aspect}\u0000${u}`;
+        ordinary.set(k, (ordinary.get(k) ?? 0) + 1);
+      }
     }
   }
-  const blocksOf = (aspectId: string, unitId: string) => [cellOf(aspectId, unitId), aspects.get(aspectId), units.get(unitId), totals].filter((b) => b !== undefined);
-  for (const a of aspects.values()) {
-    for (const c of a.byUnit.values()) {
-      for (const p of timeline) for (const b of blocksOf(a.aspectId, c.unitId)) add(b, p.schedule.period, p.tracked ? 'scheduled' : 'untracked', c.pairs);
-    }
+  for (const [k, n] of ordinary) {
+    const [aspectId, unitId] = k.split('\u0000');
+    for (const p of timeline) for (const b of blocksOf(aspectId, unitId)) add(b, p.schedule.period, p.tracked ? 'scheduled' : 'untracked', n);
   }
+  const taskOf = new Map(shown.tasks.map((t) => [t.id, t]));
   for (const r of rows) {
-    const cell = aspects.get(r.aspect_id)?.byUnit.get(r.unit_id);
+    // A special task's records count under the aspect it has now, in place of what its pair would be without them.
+    const task = r.task_id === null ? undefined : taskOf.get(r.task_id);
+    if (r.task_id !== null && !task?.units.includes(r.unit_id)) continue; // a record of a pair the plan does not have
+    const aspectId = task?.aspect ?? r.aspect_id;
+    const cell = aspects.get(aspectId)?.byUnit.get(r.unit_id);
     if (!cell || !units.has(r.unit_id)) continue; // a record of an aspect or unit the plan does not pair
-    for (const b of blocksOf(r.aspect_id, r.unit_id)) {
-      add(b, r.period, 'scheduled', -r.n);
+    const instead = task ? bare(task.id, r.unit_id, byPeriod.get(r.period)!) : 'scheduled';
+    for (const b of blocksOf(aspectId, r.unit_id)) {
+      add(b, r.period, instead, -r.n);
       add(b, r.period, r.state, r.n);
       if (r.lagging) b.laggingRecords += r.n;
     }
@@ -164,7 +229,7 @@ export async function dashboardSummary(pool: pg.Pool, plan: Plan, startedAt: num
       units.get(r.unit_id)!.lagging = true;
     }
   }
-  const unitOrder = plan.units.map((u) => u.id);
+  const unitOrder = shown.units.map((u) => u.id);
   return {
     planId: plan.id,
     at: new Date(now).toISOString(),
@@ -202,39 +267,45 @@ export interface DrillDown {
 /**
  * One aspect's tasks with the state of every (task, unit, quarter) at `now`: one query over that aspect's records
  * (the (plan_id, aspect_id, …) index), with the lagging filter in SQL: `laggingOnly` keeps the units that have a
- * lagging record in this aspect. The plan is read from the database unless given (with the moment it started).
+ * lagging record in this aspect. The plan is read from the database unless given (the version in force, with the
+ * moment it started and its track); an amended plan shows its timeline in force and the tasks and pairs it retired.
  */
 export async function aspectDrillDown(
   pool: pg.Pool,
   planId: string,
   aspectId: string,
   now = Date.now(),
-  options: { laggingOnly?: boolean; plan?: Plan; startedAt?: number } = {},
+  options: { laggingOnly?: boolean; plan?: Plan; startedAt?: number; track?: PlanTrack } = {},
 ): Promise<DrillDown | undefined> {
   let plan = options.plan;
   let startedAt = options.startedAt;
+  let track = options.track;
   if (!plan || startedAt === undefined) {
     const stored = await storedPlan(pool, planId);
     if (!stored) return undefined;
+    if (!plan) track = stored.track;
     plan ??= stored.plan;
     startedAt ??= stored.startedAt;
   }
-  if (!plan.aspects.some((a) => a.id === aspectId)) return undefined;
-  const timeline = cycleTimeline(plan, startedAt);
-  const tracked = timeline.filter((p) => p.tracked).map((p) => p.schedule.period);
-  const state = stateSql('$4::timestamptz');
+  const { plan: shown, timeline, special } = await countedOf(pool, plan, startedAt, track);
+  if (!shown.aspects.some((a) => a.id === aspectId)) return undefined;
+  const [tracked, deadlines] = trackedQuarters(timeline);
+  // The aspect's special tasks are read by task: their records may still name the aspect they had before.
+  const mine = shown.tasks.filter((t) => t.aspect === aspectId);
+  const specialHere = mine.filter((t) => special.has(t.id)).map((t) => t.id);
+  const state = stateSql('$4::timestamptz', 'q.deadline');
   const { rows } = await pool.query<{ task_id: string; unit_id: string; period: string; state: PeriodState; review: 'accepted' | 'returned' | null; awaiting_revision: boolean; lagging: boolean }>(
     `WITH r AS (
        SELECT task_id, unit_id, period, ${state} AS state, review, ${AWAITING_REVISION} AS awaiting_revision, ${laggingSql(state)} AS lagging
-       FROM report_records WHERE plan_id = $1 AND aspect_id = $2 AND period = ANY($3::text[]))
+       FROM report_records JOIN ${quartersSql('$3', '$6')} q USING (period)
+       WHERE plan_id = $1 AND ${special.size ? '(aspect_id = $2 AND NOT task_id = ANY($8::text[]) OR task_id = ANY($7::text[]))' : 'aspect_id = $2'})
      SELECT * FROM r WHERE NOT $5::boolean OR unit_id IN (SELECT unit_id FROM r WHERE lagging)`,
-    [planId, aspectId, tracked, new Date(now).toISOString(), options.laggingOnly === true],
+    [planId, aspectId, tracked, new Date(now).toISOString(), options.laggingOnly === true, deadlines, ...(special.size ? [specialHere, [...special]] : [])],
   );
   const byKey = new Map(rows.map((r) => [`${r.task_id}|${r.unit_id}|${r.period}`, r]));
   const lagging = new Set(rows.filter((r) => r.lagging).map((r) => r.unit_id));
   const tasks: DrillDown['tasks'] = [];
-  for (const t of plan.tasks) {
-    if (t.aspect !== aspectId) continue;
+  for (const t of mine) {
     const units = t.units
       .filter((u) => !options.laggingOnly || lagging.has(u))
       .map((unitId) => ({
@@ -242,7 +313,7 @@ export async function aspectDrillDown(
         cells: timeline.map((p): DrillCell => {
           const period = p.schedule.period;
           const r = p.tracked ? byKey.get(`${t.id}|${unitId}|${period}`) : undefined;
-          if (!r) return { period, state: p.tracked ? 'scheduled' : 'untracked', review: null, awaitingRevision: false };
+          if (!r) return { period, state: pairTracked(track, t.id, unitId, p, false) ? 'scheduled' : 'untracked', review: null, awaitingRevision: false };
           return { period, state: r.state, review: r.review ?? null, awaitingRevision: r.awaiting_revision };
         }),
       }));
@@ -253,7 +324,7 @@ export async function aspectDrillDown(
     aspectId,
     at: new Date(now).toISOString(),
     periods: timeline.map((p) => p.schedule.period),
-    laggingUnits: plan.units.map((u) => u.id).filter((u) => lagging.has(u)),
+    laggingUnits: shown.units.map((u) => u.id).filter((u) => lagging.has(u)),
     tasks,
   };
 }

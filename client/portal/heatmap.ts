@@ -39,9 +39,9 @@ export function awaitingRevision(p: PeriodStatus): boolean {
   return (p.review ?? null) === 'returned' && (p.revisionDueAt ?? null) !== null;
 }
 
-/** A quarter that makes its unit lagging: overdue, escalated, late, or returned and awaiting its revision. */
+/** A quarter that makes its unit lagging: overdue, escalated, late, or returned and awaiting its revision; never a withdrawn one. */
 export function isLagging(p: PeriodStatus): boolean {
-  return p.state === 'overdue' || p.state === 'escalated' || p.state === 'late' || awaitingRevision(p);
+  return p.state === 'overdue' || p.state === 'escalated' || p.state === 'late' || (p.state !== 'withdrawn' && awaitingRevision(p));
 }
 
 /** An open or late report, as a leader's list shows them. */

@@ -1,7 +1,8 @@
 /**
  * The dashboard's SQL aggregation on a real database: every stored record's state in SQL equals `periodState()` at
  * several moments around its deadline and its revision's deadline, and the summary's counts, its lagging units and
- * the drill-down equal what `planStatus()` (the whole plan's status, computed in JS) gives at the same moments.
+ * the drill-down equal what `planStatus()` (the whole plan's status, computed in JS) gives at the same moments; also
+ * for an amended plan (its timeline in force, the tasks and pairs it retired, the pairs that joined, withdrawn reports).
  */
 import type pg from 'pg';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -9,13 +10,16 @@ import { laggingUnits, isLagging } from '../../client/portal/heatmap.js';
 import { planStatus } from '../../client/plans.js';
 import { aspectDrillDown, dashboardSummary, planStartedAt, type StateCounts } from '../../store/dashboard.js';
 import { recordPlan, recordProgress } from '../../store/records.js';
+import { recordPlanVersion } from '../../store/versions.js';
+import { planDifference } from '../../workflows/amend/diff.js';
+import { nextTrack, statusPlanOf } from '../../workflows/amend/track.js';
 import { recordKey } from '../../workflows/contract/ids.js';
 import { PERIOD_STATES, type PeriodState, type PlanStatus, type UnitPeriodRecord } from '../../workflows/contract/status.js';
 import { layoutOf } from '../../workflows/cycle/layout.js';
 import { quarterDue } from '../../workflows/cycle/extension.js';
 import { periodState } from '../../workflows/cycle/status.js';
 import { cycleTimeline, type TrackedPeriod } from '../../workflows/cycle/timeline.js';
-import { yearPlan } from '../fixtures/plans.js';
+import { validPlan, yearPlan } from '../fixtures/plans.js';
 import { testDb } from '../helpers/db.js';
 
 const DAY = 86_400_000;
@@ -244,5 +248,147 @@ describe('the drill-down', () => {
     } finally {
       c.release();
     }
+  });
+});
+
+/**
+ * An amended plan: version 2, applied at T while 2030-Q3 is in progress, retires t2, takes `silent` off t1 and adds
+ * `newbie` to it, moves t3 to aspect a, adds t4, and makes 2030-10-08 a holiday (Q3's due day moves to 10-09). The
+ * records are as the groups leave them: Q3's written before T keep the old due day and t3's keep aspect b; the
+ * quarters in progress of the pairs taken off are withdrawn.
+ */
+describe('an amended plan', () => {
+  const v1 = yearPlan('dash-amend-2030', {
+    units: [...plan.units, { id: 'newbie', name: 'New Unit', email: 'newbie@example.org', leader: 'l2' }],
+    aspects: plan.aspects,
+    tasks: plan.tasks,
+  });
+  const v2 = validPlan({
+    ...v1,
+    tasks: [
+      { id: 't1', aspect: 'a', title: 'Task One', units: ['ontime', 'late', 'newbie'] },
+      { id: 't3', aspect: 'a', title: 'Task Three', units: ['late', 'silent'] },
+      { id: 't4', aspect: 'b', title: 'Task Four', units: ['ontime'] },
+    ],
+    calendar: { ...v1.calendar!, holidays: [...v1.calendar!.holidays, '2030-10-08'] },
+  });
+  const before = cycleTimeline(v1, startedAt);
+  const old = (id: string) => before.find((p) => p.schedule.period === id)!;
+  const T = old('2030-Q3').requestAt + 3 * DAY;
+  const track = nextTrack({ before: v1, after: v2, startedAt, at: T, version: 2 });
+  const now3 = track.timeline.find((p) => p.schedule.period === '2030-Q3')!;
+  const o2 = old('2030-Q2');
+  const o3 = old('2030-Q3');
+  const withdrawn = { withdrawnAt: T };
+  const joinedRec = (p: TrackedPeriod): UnitPeriodRecord => ({ ...rec(p), requestedAt: T, sent: [{ kind: 'request', number: 1, round: 0, at: T }] });
+  /** (task, unit, quarter as written, record, aspect written, kind). */
+  const amendedCases: [string, string, TrackedPeriod, UnitPeriodRecord, string, string][] = [
+    ['t1', 'ontime', o2, rec(o2, submitted(o2)), 'a', 'Q2 submitted'],
+    ['t1', 'silent', o2, rec(o2, { escalations: 1, sent: [escalatedAt(o2.schedule.deadline + 3 * DAY)] }), 'a', 'Q2 escalated, the pair left since'],
+    ['t2', 'ontime', o2, rec(o2, submitted(o2)), 'a', 'Q2 submitted, the task retired since'],
+    ['t2', 'late', o2, rec(o2, submitted(o2, 3)), 'a', 'Q2 late, the task retired since'],
+    ['t3', 'late', o2, rec(o2, returned(o2)), 'b', 'Q2 returned, the task moved to aspect a since'],
+    ['t1', 'ontime', o3, rec(o3), 'a', 'Q3 requested under the old due day'],
+    ['t1', 'late', o3, rec(o3, submitted(o3, 2)), 'a', 'Q3 late'],
+    ['t1', 'silent', o3, rec(o3, withdrawn), 'a', 'Q3 withdrawn (the pair left)'],
+    ['t2', 'ontime', o3, rec(o3, { ...submitted(o3, -3), ...withdrawn }), 'a', 'Q3 submitted, then withdrawn (the task retired)'],
+    ['t2', 'late', o3, rec(o3, { ...returned(o3, {}, o3.schedule.deadline + 12 * DAY), ...withdrawn }), 'a', 'Q3 returned and awaiting, then withdrawn'],
+    ['t3', 'late', o3, rec(o3), 'b', 'Q3 requested, still naming aspect b'],
+    ['t3', 'silent', o3, rec(o3, { escalations: 1, sent: [escalatedAt(o3.schedule.deadline + 3 * DAY)] }), 'b', 'Q3 escalated, still naming aspect b'],
+    ['t1', 'newbie', now3, joinedRec(now3), 'a', 'Q3 requested at T (joined)'],
+    ['t4', 'ontime', now3, joinedRec(now3), 'b', 'Q3 requested at T (a new task)'],
+  ];
+  const aspectIn = (taskId: string) => statusPlanOf(v2, track).tasks.find((t) => t.id === taskId)!.aspect;
+  const momentsAmended = [T, ...around(o2.schedule.deadline), ...around(o3.schedule.deadline), ...around(now3.schedule.deadline), now3.schedule.deadline + 30 * DAY];
+
+  beforeAll(async () => {
+    await recordPlan(db, { planId: v1.id, version: 1, plan: v1, startedAt, layout: layoutOf(v1) });
+    await recordProgress(db, {
+      planId: v1.id,
+      changes: amendedCases.map(([taskId, unitId, p, record, aspectId]) => ({
+        taskId, unitId, period: p.schedule.period, aspectId, deadline: quarterDue(p, record).deadline, record,
+        texts: record.revisions.map((v) => ({ requestId: v.requestId, summary: v.summary })),
+      })),
+    });
+    await recordPlanVersion(db, {
+      planId: v1.id, version: 2, plan: v2, effectiveAt: T, startedAt, reason: 'Holiday; t2 retired; newbie joins t1', by: 'Desk', requestId: 'amend-dash',
+      difference: planDifference(v1, v2), track, layout: layoutOf(v2),
+    });
+  });
+
+  test('the timeline in force moved the due day of the quarter in progress', () => {
+    expect(now3.schedule.deadline).toBeGreaterThan(o3.schedule.deadline);
+    expect(track.left).toHaveProperty(['t1|silent']);
+    expect(track.joined).toHaveProperty(['t1|newbie']);
+  });
+
+  test("every cell of the drill-down and every count of the summary equal the whole plan's status at each moment", async () => {
+    const seen = new Set<PeriodState>();
+    for (const now of momentsAmended) {
+      const at = new Date(now).toISOString();
+      const status = await planStatus(db, v1.id, {}, now);
+      const shown = statusPlanOf(v2, track);
+      for (const t of status.tasks) for (const u of t.units) for (const p of u.periods) seen.add(p.state);
+      // The drill-down of each aspect, read from the database (the version in force and its track).
+      for (const aspect of shown.aspects) {
+        const drill = (await aspectDrillDown(db, v1.id, aspect.id, now))!;
+        const expected = status.tasks
+          .filter((t) => aspectIn(t.taskId) === aspect.id)
+          .map((t) => ({
+            taskId: t.taskId,
+            title: shown.tasks.find((x) => x.id === t.taskId)!.title,
+            units: t.units.map((u) => ({ unitId: u.unitId, cells: u.periods.map((p) => ({ period: p.period, state: p.state, review: p.review, awaitingRevision: p.review === 'returned' && p.revisionDueAt !== null })) })),
+          }));
+        expect(drill.tasks, `${aspect.id} ${at}`).toEqual(expected);
+      }
+      const summary = await dashboardSummary(db, v2, startedAt, now, track);
+      const periods = track.timeline.map((p) => p.schedule.period);
+      const countsIn = (keep: (taskId: string, unitId: string) => boolean) => {
+        const all = Object.fromEntries(PERIOD_STATES.map((s) => [s, 0])) as StateCounts;
+        const byPeriod: Record<string, StateCounts> = Object.fromEntries(periods.map((p) => [p, { ...all }]));
+        let lagging = 0;
+        for (const t of status.tasks)
+          for (const u of t.units) {
+            if (!keep(t.taskId, u.unitId)) continue;
+            for (const p of u.periods) {
+              all[p.state]++;
+              byPeriod[p.period][p.state]++;
+              if (isLagging(p)) lagging++;
+            }
+          }
+        return { counts: all, byPeriod, laggingRecords: lagging };
+      };
+      const pick = (b: { counts: StateCounts; byPeriod: Record<string, StateCounts>; laggingRecords: number }) => ({ counts: b.counts, byPeriod: b.byPeriod, laggingRecords: b.laggingRecords });
+      expect(pick(summary.totals), at).toEqual(countsIn(() => true));
+      for (const a of summary.aspects) {
+        expect(pick(a), `${a.aspectId} ${at}`).toEqual(countsIn((t) => aspectIn(t) === a.aspectId));
+        for (const u of a.units) expect(pick(u), `${a.aspectId}/${u.unitId} ${at}`).toEqual(countsIn((t, unit) => aspectIn(t) === a.aspectId && unit === u.unitId));
+      }
+      for (const u of summary.units) expect(pick(u), `${u.unitId} ${at}`).toEqual(countsIn((_t, unit) => unit === u.unitId));
+      expect(summary.laggingUnits, at).toEqual(shown.units.map((u) => u.id).filter((u) => laggingUnits(status).has(u)));
+    }
+    // Withdrawn, and untracked for the pairs that left or joined later, are among the states counted.
+    expect([...seen]).toEqual(expect.arrayContaining(['withdrawn', 'untracked', 'scheduled', 'requested', 'overdue', 'escalated', 'late', 'submitted']));
+  });
+
+  test("the SQL state of every record equals periodState() on the timeline in force, withdrawn ones too", async () => {
+    const inForce = (id: string) => track.timeline.find((p) => p.schedule.period === id)!;
+    let withdrawnSeen = 0;
+    for (const now of momentsAmended) {
+      const cells = new Map<string, PeriodState>();
+      for (const aspect of ['a', 'b']) {
+        const drill = (await aspectDrillDown(db, v1.id, aspect, now))!;
+        for (const t of drill.tasks) for (const u of t.units) for (const c of u.cells) cells.set(recordKey(t.taskId, u.unitId, c.period), c.state);
+      }
+      for (const [taskId, unitId, p, record, , kind] of amendedCases) {
+        const expected = periodState(inForce(p.schedule.period), record, now);
+        if (expected === 'withdrawn') withdrawnSeen++;
+        expect(cells.get(recordKey(taskId, unitId, p.schedule.period)), `${kind} at ${new Date(now).toISOString()}`).toBe(expected);
+      }
+    }
+    expect(withdrawnSeen).toBe(3 * momentsAmended.length);
+    // The counts say the same: totals of the quarter in progress with its withdrawn reports.
+    const summary = await dashboardSummary(db, v2, startedAt, T, track);
+    expect(summary.totals.byPeriod['2030-Q3'].withdrawn).toBe(3);
   });
 });
