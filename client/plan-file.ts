@@ -40,18 +40,34 @@ export async function loadPlanFile(file: string): Promise<PlanFileResult> {
   } catch (err) {
     return { ok: false, errors: formatPlanIssues(file, [{ path: '', message: readProblem(err) }]) };
   }
+  const checked = checkPlanText(source, planFormatOf(file));
+  return checked.ok ? { ok: true, plan: checked.plan, source } : { ok: false, errors: formatPlanIssues(file, checked.issues) };
+}
+
+/** How a plan file's text is read: `.json` files as JSON, anything else as YAML 1.2. */
+export type PlanFormat = 'json' | 'yaml';
+
+/** The format of a plan file by its name. */
+export function planFormatOf(name: string): PlanFormat {
+  return extname(name).toLowerCase() === '.json' ? 'json' : 'yaml';
+}
+
+export type PlanTextResult = { ok: true; plan: Plan } | { ok: false; issues: PlanIssue[] };
+
+/**
+ * A plan file's text parsed and validated exactly as `loadPlanFile` does (a byte order mark is skipped): the plan
+ * with its defaults, or every problem located by its path (`""` for the text as a whole).
+ */
+export function checkPlanText(source: string, format: PlanFormat): PlanTextResult {
   const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
-  if (text.trim() === '') return { ok: false, errors: formatPlanIssues(file, [{ path: '', message: 'the file is empty' }]) };
-
-  const parsed = extname(file).toLowerCase() === '.json' ? parseJson(text) : parseYaml(text);
-  if (!parsed.ok) return { ok: false, errors: formatPlanIssues(file, parsed.issues) };
+  if (text.trim() === '') return { ok: false, issues: [{ path: '', message: 'the file is empty' }] };
+  const parsed = format === 'json' ? parseJson(text) : parseYaml(text);
+  if (!parsed.ok) return { ok: false, issues: parsed.issues };
   const structure = structureProblems(parsed.value);
-  if (structure.length) return { ok: false, errors: formatPlanIssues(file, structure) };
-
+  if (structure.length) return { ok: false, issues: structure };
   const checked = checkPlan(parsed.value);
   const issues: FileIssue[] = [...parsed.duplicates, ...(checked.ok ? [] : checked.issues)];
-  if (checked.ok && issues.length === 0) return { ok: true, plan: checked.plan, source };
-  return { ok: false, errors: formatPlanIssues(file, issues) };
+  return checked.ok && issues.length === 0 ? { ok: true, plan: checked.plan } : { ok: false, issues };
 }
 
 /** `<file>: <path>: <message>` per issue (`<file>: <message>` when the path is empty), each on a single line. */
