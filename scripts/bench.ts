@@ -7,18 +7,22 @@
  *   3. on a real dev server: report submissions vs a bare Update to a trivial workflow (target ratio <= 1.5x, p50 and p99);
  *   4. reads of the system of record on a 10,000-task x 5-unit plan (200,000 records, temporary embedded PostgreSQL): the
  *      unit's form, headquarters' summary (target < 1 s) and one aspect's drill-down, p50/p99 over BENCH_READS_RUNS runs;
- *   5. the machine.
+ *   5. the machine;
+ *   6. one amendment of a 10,000-task x 5-unit plan on a dev server (next year's holidays and one added task): from the
+ *      call to the receipt, and to every group rolled over to version 2 (target < 60 s).
  *
- * Environment: BENCH_ONLY=rehearse,findings,mail,live,reads (parts to run; default all; `--help` prints this), BENCH_CALLS
+ * Environment: BENCH_ONLY=rehearse,findings,mail,live,reads,amend (parts to run; default all; `--help` prints this), BENCH_CALLS
  * (measured calls per caller and kind, default 100), BENCH_CONCURRENCY (default 20), BENCH_CLOSING_BACKOFF_MS (an
  * experiment: retry an Update refused with "workflow is closing" after this many ms instead of the SDK's default
  * back-off; off by default), BENCH_READS_RUNS (measured runs of each read, default 200), BENCH_READS_TASKS (tasks of
- * the reads plan, default 10000).
+ * the reads plan, default 10000), BENCH_AMEND_TASKS, BENCH_AMEND_UNITS_PER_TASK and BENCH_AMEND_UNITS (the amendment's
+ * plan, default 10000 x 5 over 5 units: 500 groups).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { AMEND_TARGETS, amendBench, type AmendFigures } from './bench/amend.js';
 import { liveBench, type LiveFigures } from './bench/live.js';
 import { machineInfo } from './bench/machine.js';
 import { mailThroughput, type MailFigures } from './bench/mail.js';
@@ -30,7 +34,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, '.data');
 const resultsFile = join(dataDir, 'bench-results.json');
 
-const TARGETS = { generatedRehearsalMaxS: 90, findingsRehearsalMaxS: 60, submissionOverBareMaxRatio: 1.2, recordLagMaxMs: 2000, ...READ_TARGETS };
+const TARGETS = { generatedRehearsalMaxS: 90, findingsRehearsalMaxS: 60, submissionOverBareMaxRatio: 1.2, recordLagMaxMs: 2000, ...READ_TARGETS, ...AMEND_TARGETS };
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   // The comment at the top of this file is the help.
@@ -39,11 +43,16 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.exit(0);
 }
 
-const only = new Set((process.env.BENCH_ONLY ?? 'rehearse,findings,mail,live,reads').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'rehearse,findings,mail,live,reads,amend').split(',').map((s) => s.trim()));
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '20,50').split(',').map(Number);
 const perSubmitter = Number(process.env.BENCH_CALLS ?? 100);
 const readsRuns = Number(process.env.BENCH_READS_RUNS ?? 200);
 const readsTasks = Number(process.env.BENCH_READS_TASKS ?? 10_000);
+const amendPlanSize = {
+  tasks: Number(process.env.BENCH_AMEND_TASKS ?? 10_000),
+  unitsPerTask: Number(process.env.BENCH_AMEND_UNITS_PER_TASK ?? 5),
+  units: Number(process.env.BENCH_AMEND_UNITS ?? 5),
+};
 
 const say = (s: string) => console.log(s);
 const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
@@ -97,6 +106,12 @@ async function main(): Promise<void> {
   if (only.has('reads')) {
     say(`4. reads of the system of record (${readsTasks} tasks x 5 units, 4 requested quarters, temporary embedded PostgreSQL)`);
     reads = await readsBench({ tasks: readsTasks, units: 5, requestedQuarters: 4, runs: readsRuns, batchSize: 500 }, say);
+  }
+  let amend: AmendFigures | undefined;
+  if (only.has('amend')) {
+    const { tasks, unitsPerTask, units } = amendPlanSize;
+    say(`6. one amendment of a ${tasks}-task x ${unitsPerTask}-unit plan over ${units} units on a dev server (next year's holidays and one added task)`);
+    amend = await amendBench(amendPlanSize, say);
   }
   const totalS = (now() - t0) / 1000;
   const loadAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
@@ -192,12 +207,34 @@ async function main(): Promise<void> {
     for (const line of readsTables(reads, table, passFail)) say(line);
   }
 
+  if (amend) {
+    verdicts.amendApplied = amend.allRolledMs / 1000 < TARGETS.amendAppliedMaxS && amend.onVersion2 === amend.groups && amend.newGroupRunning && amend.versionRows === 1 && amend.planFailedTasks === 0;
+    say('');
+    say(`amendment of ${amend.planId}: ${amend.options.tasks} tasks, ${amend.unitTasks} unit-tasks, ${amend.groups} groups (plan JSON ${amend.planJsonKiB} KiB; all groups running ${fmt(amend.startedAfterMs / 1000)} s after the start)`);
+    say(
+      table(
+        ['amendment (dev server)', 's', 'target', 'verdict'],
+        [
+          ['dry run (client checks and preview only)', amend.dryRunMs / 1000, '-', '-'],
+          ['call -> receipt', amend.receiptMs / 1000, '-', '-'],
+          ['call -> first group rolled over', amend.rolledMs.first / 1000, '-', '-'],
+          ['call -> half the groups rolled over', amend.rolledMs.p50 / 1000, '-', '-'],
+          ['call -> every group on version 2', amend.allRolledMs / 1000, `< ${TARGETS.amendAppliedMaxS} s`, passFail(verdicts.amendApplied)],
+        ],
+      ),
+    );
+    say(
+      `groups on version 2: ${amend.onVersion2}/${amend.groups}; new group running: ${amend.newGroupRunning}; version 2 rows: ${amend.versionRows}; ` +
+        `plan workflow: ${amend.planHistory.events} events, ${fmt(amend.planHistory.bytes / 2 ** 20)} MiB of history, ${amend.planFailedTasks} failed workflow tasks`,
+    );
+  }
+
   mkdirSync(dataDir, { recursive: true });
   const liveFigures = lives.map(({ samples: _samples, ...rest }) => rest);
   const samples = lives.length ? Object.fromEntries(lives.map((l) => [l.options.concurrency, l.samples])) : undefined;
   writeFileSync(
     resultsFile,
-    `${JSON.stringify({ date: started.toISOString(), totalSeconds: Math.round(totalS), machine, loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd }, targets: TARGETS, verdicts, bundleMs, rehearsals, mail, live: liveFigures, reads }, null, 2)}\n`,
+    `${JSON.stringify({ date: started.toISOString(), totalSeconds: Math.round(totalS), machine, loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd }, targets: TARGETS, verdicts, bundleMs, rehearsals, mail, live: liveFigures, reads, amend }, null, 2)}\n`,
   );
   if (samples) writeFileSync(join(dataDir, 'bench-live-samples.json'), `${JSON.stringify(samples)}\n`);
   say(`\nfigures written to ${resultsFile}`);

@@ -233,12 +233,16 @@ test('a worker killed while an amendment reaches 60 groups: a second worker fini
   expect(plan.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId === newGroupId)).toHaveLength(1);
   expect((await client.workflow.getHandle(planWorkflowId(planId)).describe()).status.name).toBe('RUNNING');
   const timedOut = count(plan, 'workflowTaskTimedOutEventAttributes');
+  // Where the time after the kill went, in the plan workflow's history (the signals' deliveries left out).
+  const ms = (e: HistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+  const typeName = (e: HistoryEvent) => Object.keys(e).find((k) => k.endsWith('EventAttributes') && e[k as keyof HistoryEvent])?.replace(/EventAttributes$/, '') ?? '?';
+  const after = plan.filter((e) => ms(e) >= killedAt && !e.externalWorkflowExecutionSignaledEventAttributes).map((e) => `${typeName(e)} +${((ms(e) - killedAt) / 1000).toFixed(1)}s`);
 
   console.log(
     `amend-crash: first signal ${Number(first.eventId)} seen ${killedAt - sentAt} ms after amendPlan; at the kill ${cut.signalsInitiated} signals initiated, ` +
       `${cut.signalsDelivered} delivered, ${rolledAtKill}/${GROUPS} groups rolled, Update not completed, new group not started; ` +
       `B polling ${bPollingAfter} ms after the kill; receipt ${answered.at - killedAt} ms after the kill; all ${GROUPS} groups on version 2 ${allRolledAfter} ms after it; ` +
-      `${timedOut} plan workflow tasks timed out`,
+      `${timedOut} plan workflow tasks timed out; plan events after the kill: ${after.join(', ')}`,
   );
   expect(await stopWorker(b), `worker B did not stop on SIGTERM:\n${b.output()}`).toBe(true);
 }, 300_000);
