@@ -102,7 +102,7 @@ describe('the links of finding notices', () => {
   test("notices to the unit carry its finding page and its page; to a verifier unit its page; to headquarters the dashboard's", () => {
     for (const kind of FINDING_NOTICE_KINDS) {
       const l = findingNoticeLinks(spec(kind, 'beta'), links);
-      if (['finding-assigned', 'reminder', 'claim-rejected', 'finding-reopened'].includes(kind)) {
+      if (['finding-assigned', 'reminder', 'claim-rejected', 'finding-reopened', 'finding-extended'].includes(kind)) {
         expect(l.map(([, u]) => u.slice(0, 24)), kind).toEqual(['https://portal.example/f', 'https://portal.example/u']);
         // Valid for 120 days from the notice, like a report link.
         expect(payload(l[0][1], 'finding-link')).toEqual({ plan: 'p', unit: 'alpha', finding: 'f1', verifier: undefined, exp: Date.parse('2027-04-03T01:00:00Z') / 1000 + 120 * 86_400 });
