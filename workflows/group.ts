@@ -327,6 +327,14 @@ export async function groupWorkflow(input: GroupInput): Promise<GroupResult> {
     const handled = new Set(amended ? amended.handled : reviewWindows(plan).map((w) => w.id).filter((id) => !windows.some((w) => w.id === id)));
     for (const w of windows) if (counted(w)) handled.add(w.id);
     const stillToCount = reviewWindows(a.plan).filter((w) => !handled.has(w.id)).map((w) => ({ ...w, at: Math.max(w.at, at) }));
+    // A due day an amendment moved: the report's calendar event is updated, not duplicated (its SEQUENCE grows).
+    const movedDue = new Set(timeline.filter((p) => byPeriod.get(p.schedule.period) && byPeriod.get(p.schedule.period)!.schedule.deadline !== p.schedule.deadline).map((p) => p.schedule.period));
+    for (const [key, record] of Object.entries(records)) {
+      const [taskId, unitId, period] = key.split('|');
+      if (!movedDue.has(period) || quarterExtension(record)) continue;
+      record.dueMoves = (record.dueMoves ?? 0) + 1;
+      touch(taskId, unitId, period);
+    }
     const stays = pairsOf(a.plan);
     for (const [key, record] of Object.entries(records)) {
       const [taskId, unitId, period] = key.split('|');

@@ -199,7 +199,10 @@ describe('a plan amended in the middle of a quarter', () => {
     expect(row('t2', 'D', '2027-Q4').state).toBe('escalated');
     expect(row('t3', 'A', '2027-Q3').state).toBe('untracked');
     expect(row('t3', 'A', '2027-Q4')).toMatchObject({ state: 'escalated', reminders: 2, escalations: 2, dueAt: '2028-01-10T16:00:00.000Z' });
-    expect(row('t1', 'A', '2027-Q4')).toMatchObject({ state: 'escalated', reminders: 3, escalations: 2, dueAt: '2028-01-10T16:00:00.000Z' });
+    // Requested before T, its due day moved by the new holiday: its calendar event's SEQUENCE grows by one.
+    expect(row('t1', 'A', '2027-Q4')).toMatchObject({ state: 'escalated', reminders: 3, escalations: 2, dueAt: '2028-01-10T16:00:00.000Z', dueMoves: 1 });
+    expect(row('t3', 'A', '2027-Q4')).not.toHaveProperty('dueMoves');
+    expect(row('t1', 'A', '2028-Q1')).not.toHaveProperty('dueMoves');
     expect(row('t1', 'B', '2027-Q4')).toMatchObject({ state: 'submitted', daysLate: 0 });
   });
 

@@ -15,16 +15,30 @@ const UNCHANGEABLE = [
   { field: 'start', hint: 'the quarters already tracked count from it' },
 ] as const;
 
+/** What the earliest end is counted from: the plan's start, the quarter in progress (`period`), or the local day of `at`. */
+export interface EndBasis {
+  min: string;
+  why: string;
+  basis: 'start' | 'quarter' | 'today';
+  period?: string;
+}
+
+/** `earliestEnd` with what it is counted from, for the words of each surface (the refusal carries `basis` and `period`). */
+export function earliestEndBasis(before: Plan, at: number): EndBasis {
+  const today = localDateOf(at, before.timezone);
+  if (today < before.start) return { min: before.start, why: `the plan starts on ${before.start}`, basis: 'start' };
+  const period = periodsOf(before.start, before.end).find((p) => p.first <= today && today <= p.last);
+  if (period) return { min: period.last, why: `the quarter in progress, ${period.id}, ends on ${period.last}`, basis: 'quarter', period: period.id };
+  return { min: today, why: `today is ${today} in ${before.timezone}`, basis: 'today' };
+}
+
 /**
  * The earliest end an amendment applied at `at` may give: the last day of the quarter in progress (as the plan in
  * force clips it), or the local day of `at` once the plan has run past its end; before the start, the start.
  */
 export function earliestEnd(before: Plan, at: number): { min: string; why: string } {
-  const today = localDateOf(at, before.timezone);
-  if (today < before.start) return { min: before.start, why: `the plan starts on ${before.start}` };
-  const period = periodsOf(before.start, before.end).find((p) => p.first <= today && today <= p.last);
-  if (period) return { min: period.last, why: `the quarter in progress, ${period.id}, ends on ${period.last}` };
-  return { min: today, why: `today is ${today} in ${before.timezone}` };
+  const { min, why } = earliestEndBasis(before, at);
+  return { min, why };
 }
 
 /**
@@ -37,8 +51,8 @@ export function amendmentRefusals(before: Plan, after: Plan, at: number): Refusa
     if (before[field] !== after[field]) out.push({ field, code: 'amendUnchangeable', params: { from: before[field], to: after[field], hint } });
   }
   if (after.end !== before.end) {
-    const { min, why } = earliestEnd(before, at);
-    if (after.end < min) out.push({ field: 'end', code: 'amendEndTooEarly', params: { min, why, end: after.end } });
+    const { min, why, basis, period } = earliestEndBasis(before, at);
+    if (after.end < min) out.push({ field: 'end', code: 'amendEndTooEarly', params: { min, why, end: after.end, basis, ...(period ? { period } : {}) } });
   }
   return out;
 }

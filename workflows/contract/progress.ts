@@ -42,7 +42,7 @@ export interface PlanRecord {
 
 /** How many changes a record has seen: it only grows, so an older write never replaces a newer one. */
 export function changeCountOf(r: UnitPeriodRecord): number {
-  return 1 + r.revisions.length + (r.decisions?.length ?? 0) + (r.sent?.length ?? 0) + r.deliveryIssues.length + (r.extensions?.length ?? 0) + (r.withdrawnAt !== undefined ? 1 : 0);
+  return 1 + r.revisions.length + (r.decisions?.length ?? 0) + (r.sent?.length ?? 0) + r.deliveryIssues.length + (r.extensions?.length ?? 0) + (r.withdrawnAt !== undefined ? 1 : 0) + (r.dueMoves ?? 0);
 }
 
 /**

@@ -34,6 +34,8 @@ export interface PeriodStatus {
   round: number;
   /** Present (> 0) once headquarters extended the report: how many times (its dueAt or revisionDueAt is the new day's). */
   extensions?: number;
+  /** Present (> 0) once an amendment moved its due day after it was requested: how many times. */
+  dueMoves?: number;
   /** Present while notices of this report are not delivered yet because the mail server keeps failing. */
   retrying?: RetryingDelivery[];
 }
@@ -114,6 +116,8 @@ export interface UnitPeriodRecord {
   extensions?: Extension[];
   /** Set when an amendment retired its task or took its unit off the task while the quarter was open: no more notices. */
   withdrawnAt?: number;
+  /** How many amendments moved its due day after it was requested (a calendar event's SEQUENCE counts them). */
+  dueMoves?: number;
 }
 
 /** One extension of a report: who granted it when, the day asked for, the working day it gave, and why. */

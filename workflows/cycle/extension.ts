@@ -49,7 +49,7 @@ export function closeOf(period: TrackedPeriod, record: UnitPeriodRecord | undefi
 
 /** The calendar SEQUENCE of a report's event: one more for every return and every extension. */
 export function sequenceOf(record: UnitPeriodRecord | undefined): number {
-  return roundOf(record) + (record?.extensions?.length ?? 0);
+  return roundOf(record) + (record?.extensions?.length ?? 0) + (record?.dueMoves ?? 0);
 }
 
 /** What an extension's ladder needs to know of the report. */

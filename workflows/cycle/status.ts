@@ -75,6 +75,7 @@ export function groupStatus(
           revisionDueAt: record?.awaitingSince !== undefined ? iso(revisionDue(record)?.deadline) : null,
           round: roundOf(record),
           ...(extensions ? { extensions } : {}),
+          ...(record?.dueMoves ? { dueMoves: record.dueMoves } : {}),
         };
       }),
     })),

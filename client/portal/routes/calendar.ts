@@ -40,7 +40,7 @@ export function unitDueEvents(plan: Plan, status: PlanStatus, unitId: string, no
         period: p.period,
         dueDay: localDateOf(Date.parse(deadline) - 1, plan.timezone),
         // Returns and extensions each moved the day: the event's sequence counts both, as the notices' .ics do.
-        sequence: p.round + (p.extensions ?? 0),
+        sequence: p.round + (p.extensions ?? 0) + (p.dueMoves ?? 0),
         revision: p.round > 0,
         stamp: new Date(now).toISOString(),
         url: url?.(task.id, p.period),
