@@ -66,15 +66,16 @@ export async function liveReviews(client: Client, planId: string): Promise<Publi
  */
 export async function syncPlan(client: Client, db: import('pg').Pool, planId: string): Promise<{ records: number; groups: number }> {
   const { recordPlan, recordProgress, storedPlan } = await import('../store/records.js');
-  const { cycleTimeline } = await import('../workflows/cycle/timeline.js');
+  const { statusPlanOf, timelineOf } = await import('../workflows/amend/track.js');
   const { textOf, withoutTexts } = await import('../workflows/contract/progress.js');
   const plan = await livePlan(client, planId);
   const layout = await liveLayout(client, planId);
   const known = await storedPlan(db, planId);
   const startedAt = known?.startedAt ?? (await client.workflow.getHandle(planWorkflowId(planId)).describe()).startTime.getTime();
   await recordPlan(db, { planId, version: known?.version ?? 1, plan, startedAt, layout });
-  const periods = new Map(cycleTimeline(plan, startedAt).map((p) => [p.schedule.period, p]));
-  const aspects = new Map(plan.tasks.map((t) => [t.id, t.aspect]));
+  // An amended plan: the timeline in force, and the tasks amendments retired (their records are still the plan's).
+  const periods = new Map(timelineOf(plan, startedAt, known?.track).map((p) => [p.schedule.period, p]));
+  const aspects = new Map(statusPlanOf(plan, known?.track).tasks.map((t) => [t.id, t.aspect]));
   let count = 0;
   for (const g of layout.groups) {
     const records = await client.workflow.getHandle(g.workflowId).query(recordsQuery);
