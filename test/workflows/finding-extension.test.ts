@@ -85,49 +85,53 @@ const expected = () => [
   line(noon('2030-06-03'), 'claim-received', 'f-plain', { number: 1 }, to.hq, []),
 ];
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+/** One run of the scenario on its own time-skipping server: what was sent, the receipts, and the server. */
+interface Run {
+  env: TestWorkflowEnvironment;
+  worker: Worker;
+  running: Promise<void>;
+  sent: SentNotice[];
+  receipts: Record<string, FindingExtensionReceipt>;
+}
+
 let sink: SmtpSink;
 let mailer: Mailer;
 let db: pg.Pool;
-const sent: SentNotice[] = [];
-const receipts: Record<string, FindingExtensionReceipt> = {};
+let run: Run;
+let rolled: Run;
 
-/** Waits (in real time) until the findings workflow has acted on everything due at or before `at`. */
-async function idleAt(at: string): Promise<void> {
-  for (;;) {
-    const p = await env.client.workflow.getHandle(workflowId).query(findingsProgressQuery).catch(() => undefined);
-    if (p && !p.busy && (p.next === null || p.next > Date.parse(at))) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 /** Instants to the second: the server's clock runs a few milliseconds past each instant slept to. */
 const sec = <T>(x: T): T => JSON.parse(JSON.stringify(x).replace(/(T\d\d:\d\d:\d\d)\.\d{3}Z/g, '$1.000Z'));
-const at = async (iso: string) => {
-  await sleepUntil(env, iso);
-  await idleAt(iso);
-};
 
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  sink = await startSmtpSink();
-  db = await testDb();
-  mailer = createSmtpMailer(sink.url);
+/** Starts `planId` (the plan above under that id) and acts as the schedule above says, up to the findings' end. */
+async function scenario(planId: string, limits?: { maxUpdatesPerRun: number }): Promise<Run> {
+  const env = await timeSkippingEnv();
+  const sent: SentNotice[] = [];
+  const receipts: Record<string, FindingExtensionReceipt> = {};
   const taskQueue = uniqueQueue('finding-extension');
-  worker = await testWorker(env, { taskQueue, activities: testActivities({ db, mailer, sentLog: createDbSentLog(db), onSent: (n) => sent.push(n) }) });
-  running = worker.run();
-  await startPlan(env.client, plan, taskQueue);
-  await recordedPlan(db, PLAN);
+  const worker = await testWorker(env, { taskQueue, activities: testActivities({ db, mailer, sentLog: createDbSentLog(db), onSent: (n) => sent.push(n) }) });
+  const running = worker.run();
+  const id = findingsWorkflowId(planId, 0);
+  await startPlan(env.client, { ...plan, id: planId }, taskQueue, limits ? { limits } : {});
+  await recordedPlan(db, planId);
   const engine = engineOf(env, db);
-  const claim = (f: F) => actOnFinding(engine, PLAN, { requestId: `claim-${f}`, findingId: f, actor: unitOf[f], action: 'claim', evidence: `Rectified ${f}.` });
-  const accept = (f: F) => actOnFinding(engine, PLAN, { requestId: `accept-${f}`, findingId: f, actor: 'headquarters', action: 'accept' });
+  // Waits (in real time) until the findings workflow has acted on everything due at or before `iso`.
+  const at = async (iso: string) => {
+    await sleepUntil(env, iso);
+    for (;;) {
+      const p = await env.client.workflow.getHandle(id).query(findingsProgressQuery).catch(() => undefined);
+      if (p && !p.busy && (p.next === null || p.next > Date.parse(iso))) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const claim = (f: F) => actOnFinding(engine, planId, { requestId: `claim-${f}`, findingId: f, actor: unitOf[f], action: 'claim', evidence: `Rectified ${f}.` });
+  const accept = (f: F) => actOnFinding(engine, planId, { requestId: `accept-${f}`, findingId: f, actor: 'headquarters', action: 'accept' });
 
   await at(ten('2030-04-29'));
-  receipts.before = await extendFinding(engine, PLAN, { requestId: 'ext-before', findingId: 'f-before', until: '2030-05-11', reason: 'The archive was flooded.', by: 'HQ duty officer' });
+  receipts.before = await extendFinding(engine, planId, { requestId: 'ext-before', findingId: 'f-before', until: '2030-05-11', reason: 'The archive was flooded.', by: 'HQ duty officer' });
   await at(ten('2030-05-07'));
-  receipts.after = await extendFinding(engine, PLAN, { requestId: 'ext-after', findingId: 'f-after', until: '2030-05-17', reason: 'The team was reassigned to the typhoon.' });
-  receipts.again = await extendFinding(engine, PLAN, { requestId: 'ext-after', findingId: 'f-after', until: '2030-05-17', reason: 'The team was reassigned to the typhoon.' });
+  receipts.after = await extendFinding(engine, planId, { requestId: 'ext-after', findingId: 'f-after', until: '2030-05-17', reason: 'The team was reassigned to the typhoon.' });
+  receipts.again = await extendFinding(engine, planId, { requestId: 'ext-after', findingId: 'f-after', until: '2030-05-17', reason: 'The team was reassigned to the typhoon.' });
   await at(noon('2030-05-10'));
   await claim('f-before');
   await at(noon('2030-05-13'));
@@ -139,30 +143,43 @@ beforeAll(async () => {
   await accept('f-after');
   await accept('f-plain');
   // Every finding is final: the findings workflow ends.
-  await env.client.workflow.getHandle(workflowId).result();
-  await recordHistories(env.client, [workflowId], 'finding-extension');
+  await env.client.workflow.getHandle(id).result();
+  return { env, worker, running, sent, receipts };
+}
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  db = await testDb();
+  mailer = createSmtpMailer(sink.url);
+  run = await scenario(PLAN);
+  await recordHistories(run.env.client, [workflowId], 'finding-extension');
+  // Again on a fresh server, the findings workflow rolling over to a new run after every Update: what an extension
+  // queued and recorded crosses continue-as-new.
+  rolled = await scenario(`${PLAN}-rolled`, { maxUpdatesPerRun: 1 });
 }, 300_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  for (const r of [run, rolled]) {
+    r?.worker.shutdown();
+    await r?.running;
+    await r?.env.teardown();
+  }
   await mailer?.close();
   await sink?.close();
-  await env?.teardown();
 });
 
 describe('findings extended before and after an escalation', () => {
   test('the receipts: the new deadline day, the day it replaced, and a repeat answered as such', () => {
-    expect(sec(receipts.before)).toEqual({
+    expect(sec(run.receipts.before)).toEqual({
       findingId: 'f-before', extension: 1, at: ten('2030-04-29'), until: '2030-05-11', dueDay: '2030-05-13', dueAt: '2030-05-13T16:00:00.000Z', previousDueDay: '2030-05-03', round: 1, state: 'open', duplicate: false,
     });
-    expect(receipts.after).toMatchObject({ extension: 1, dueDay: '2030-05-17', previousDueDay: '2030-05-03', state: 'open', duplicate: false });
-    expect(receipts.again).toEqual({ ...receipts.after, duplicate: true });
-    expect(sec(receipts.after).at).toBe(ten('2030-05-07'));
+    expect(run.receipts.after).toMatchObject({ extension: 1, dueDay: '2030-05-17', previousDueDay: '2030-05-03', state: 'open', duplicate: false });
+    expect(run.receipts.again).toEqual({ ...run.receipts.after, duplicate: true });
+    expect(sec(run.receipts.after).at).toBe(ten('2030-05-07'));
   });
 
   test('send exactly the finding notices of the hand-worked schedule, in order', () => {
-    const lines = sec(sent.map((n) => n.line).filter((l) => l.findingId));
+    const lines = sec(run.sent.map((n) => n.line).filter((l) => l.findingId));
     const order = (a: { at: string; kind: string; findingId?: string }, b: typeof a) => a.at.localeCompare(b.at) || a.kind.localeCompare(b.kind) || String(a.findingId).localeCompare(String(b.findingId));
     expect([...lines].sort(order)).toEqual(expected().sort(order));
   });
@@ -185,7 +202,9 @@ describe('findings extended before and after an escalation', () => {
       expect(m.parsed.text).toContain(`Reason for the extension: ${reason}`);
       expect(m.parsed.text).toContain(`Previous deadline day: ${previous}`);
     }
-    expect(sink.messages.filter((m) => m.subject.includes('deadline extended'))).toHaveLength(2);
+    expect(sink.messages.filter((m) => m.subject.startsWith(`[${PLAN}] `) && m.subject.includes('deadline extended'))).toHaveLength(2);
+    // The rolled run's plan has its own keys, each sent once too.
+    expect(sink.messages.filter((m) => m.subject.startsWith(`[${PLAN}-rolled] `) && m.subject.includes('deadline extended'))).toHaveLength(2);
   });
 
   test('lateness, status and the system of record count from the new deadline day', async () => {
@@ -202,5 +221,16 @@ describe('findings extended before and after an escalation', () => {
     expect(life.notices.map((n) => n.kind)).toContain('finding-extended');
     const rows = await db.query('SELECT count(*)::int AS n FROM finding_extensions WHERE plan_id = $1', [PLAN]);
     expect(rows.rows[0].n).toBe(2);
+  });
+
+  test('rolling over to a new run after every Update changes nothing: the same notices and states', async () => {
+    const strip = (r: Run) => sec(r.sent.map((n) => n.line).filter((l) => l.findingId)).map(({ planId: _p, ...l }) => l).sort((a, b) => a.at.localeCompare(b.at) || a.kind.localeCompare(b.kind) || String(a.findingId).localeCompare(String(b.findingId)));
+    expect(strip(rolled)).toEqual(strip(run));
+    const moment = Date.parse('2030-06-05T00:00:00Z');
+    const states = async (id: string) => sec((await findingsOf(db, { ...plan, id }, {}, moment)).map(({ findingId, state, deadlineDay, reminders, escalations, closedOnTime, daysLate, extensions }) => ({ findingId, state, deadlineDay, reminders, escalations, closedOnTime, daysLate, extensions })));
+    expect(await states(`${PLAN}-rolled`)).toEqual(await states(PLAN));
+    const history = await rolled.env.client.workflow.getHandle(findingsWorkflowId(`${PLAN}-rolled`, 0)).fetchHistory();
+    expect(history.events?.[0].workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
+    expect(sec(rolled.receipts.again)).toEqual(sec({ ...rolled.receipts.after, duplicate: true }));
   });
 });
