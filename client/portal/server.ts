@@ -26,6 +26,7 @@ import { unitRoutes } from './routes/unit.js';
 import { unitPageRoutes } from './routes/unit-page.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { findingRoutes } from './routes/findings.js';
+import { amendRoutes } from './routes/amend.js';
 import { allowedHosts, isLoopback } from './same-origin.js';
 import { portalSecret } from './sessions.js';
 import { errorPage } from './views/error.js';
@@ -74,7 +75,7 @@ async function home(ctx: Ctx): Promise<void> {
   sendHtml(ctx.res, 200, page(c, c.portal, html`<p>${c.home.lead} <a href="/hq">${c.home.hq}</a>${outbox}</p>`));
 }
 
-const ROUTES: Route<Ctx>[] = [{ method: 'GET', pattern: '/', handle: home }, ...unitRoutes, ...unitPageRoutes, ...leaderRoutes, ...hqRoutes, ...apiRoutes, ...outboxRoutes, ...calendarRoutes, ...findingRoutes];
+const ROUTES: Route<Ctx>[] = [{ method: 'GET', pattern: '/', handle: home }, ...unitRoutes, ...unitPageRoutes, ...leaderRoutes, ...hqRoutes, ...apiRoutes, ...outboxRoutes, ...calendarRoutes, ...findingRoutes, ...amendRoutes];
 
 /** The path as it may be logged: a link's token is replaced, and the query string is never included. */
 export function loggablePath(rawUrl: string | undefined): string {

@@ -1,8 +1,13 @@
 /** Headquarters' dashboard: sign-in, plans, a plan's summary, an aspect's heatmap, timelines, reports and the accept / return decisions. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { acceptReport, extendReport, listPlans, planStatus, reportRevisions, returnReport, taskTimeline, UserError } from '../../plans.js';
+import { acceptReport, extendReport, listPlans, planStatus, recordedPlan, reportRevisions, returnReport, taskTimeline, UserError } from '../../plans.js';
 import type { Ctx } from '../context.js';
-import { aspectDrillDown, dashboardSummary, planStartedAt, type DashboardSummary } from '../../../store/dashboard.js';
+import { aspectDrillDown, dashboardSummary, type DashboardSummary } from '../../../store/dashboard.js';
+import { storedVersion } from '../../../store/versions.js';
+import { statusPlanOf } from '../../../workflows/amend/track.js';
+import type { Plan } from '../../../workflows/contract/plan.js';
+import type { Html } from '../html.js';
+import { versionLine } from '../views/amend.js';
 import { drillHeatmap } from '../heatmap.js';
 import { HQ_COOKIE, LOGIN_CSRF_COOKIE, type HqProof } from '../hq-auth.js';
 import { HttpError, parseCookies, parseForm, readBody, redirect, requireMediaType, sendHtml, setCookie } from '../http.js';
@@ -71,26 +76,21 @@ async function plans(ctx: Ctx): Promise<void> {
   sendHtml(ctx.res, 200, plansPage(ctx.c, ctx.portal.hq.csrf(proof), await listPlans(ctx.portal.db)));
 }
 
-/** When the plan started (for the plan arithmetic of the summary); a plan that loadPlan found has one. */
-async function startedAtOf(ctx: Ctx, planId: string): Promise<number> {
-  const startedAt = await planStartedAt(ctx.portal.db, planId);
-  if (startedAt === undefined) throw new HttpError(404, 'notFound', `plan ${planId}: no such plan has been started`);
-  return startedAt;
-}
-
-/** The plan's summary: counts by state per aspect, unit and quarter, aggregated in SQL. */
+/** The plan's summary: counts by state per aspect, unit and quarter, aggregated in SQL, on the version in force and its track. */
 export async function summaryData(ctx: Ctx, planId: string): Promise<DashboardSummary> {
-  const p = await loadPlan(ctx.portal.db, planId);
-  return dashboardSummary(ctx.portal.db, p, await startedAtOf(ctx, p.id));
+  const stored = await recordedPlan(ctx.portal.db, planId);
+  return dashboardSummary(ctx.portal.db, stored.plan, stored.startedAt, Date.now(), stored.track);
 }
 
-/** One aspect's drill-down (only its records are read); a 404 when the plan has no such aspect. */
+/** One aspect's drill-down (only its records are read); a 404 when the plan has no such aspect (nor a retired task of it). */
 export async function drillDownData(ctx: Ctx, params: Record<string, string>, laggingOnly: boolean) {
-  const p = await loadPlan(ctx.portal.db, params.planId);
-  speakPlan(ctx, p);
+  speakPlan(ctx, await loadPlan(ctx.portal.db, params.planId));
+  const stored = await recordedPlan(ctx.portal.db, params.planId);
+  // The plan as status shows it: what amendments retired still has its earlier quarters.
+  const p = statusPlanOf(stored.plan, stored.track);
   const aspect = p.aspects.find((a) => a.id === params.aspectId);
   if (!aspect) throw new HttpError(404, 'notFound', `plan ${p.id} has no aspect "${params.aspectId}"`, 'aspectId');
-  const drill = await aspectDrillDown(ctx.portal.db, p.id, aspect.id, Date.now(), { laggingOnly, plan: p, startedAt: await startedAtOf(ctx, p.id) });
+  const drill = await aspectDrillDown(ctx.portal.db, p.id, aspect.id, Date.now(), { laggingOnly, plan: stored.plan, startedAt: stored.startedAt, track: stored.track });
   if (!drill) throw new HttpError(404, 'notFound', `plan ${p.id} has no aspect "${params.aspectId}"`, 'aspectId');
   return { plan: p, aspect, drill };
 }
@@ -101,7 +101,14 @@ async function plan(ctx: Ctx, params: Record<string, string>): Promise<void> {
   speakPlan(ctx, p);
   const laggingOnly = ctx.url.searchParams.get('lagging') === '1';
   const summary = await summaryData(ctx, p.id);
-  sendHtml(ctx.res, 200, planPage(ctx.c, ctx.portal.hq.csrf(proof), p, summary, laggingOnly));
+  sendHtml(ctx.res, 200, planPage(ctx.c, ctx.portal.hq.csrf(proof), p, summary, laggingOnly, await inForceLine(ctx, p)));
+}
+
+/** The dashboard's line of the version in force (since when, why), with the history and the amend page. */
+async function inForceLine(ctx: Ctx, p: Plan): Promise<Html | undefined> {
+  const { version } = await recordedPlan(ctx.portal.db, p.id);
+  const entry = await storedVersion(ctx.portal.db, p.id, version);
+  return entry ? versionLine(ctx.c, p, entry) : undefined;
 }
 
 async function aspect(ctx: Ctx, params: Record<string, string>): Promise<void> {

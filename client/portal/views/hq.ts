@@ -64,12 +64,16 @@ function laggingToggle(c: Catalogue, path: string, laggingOnly: boolean): Html {
   return laggingOnly ? html`<a href="${path}" id="show-all">${c.hq.showAll}</a>` : html`<a href="${path}?lagging=1" id="lagging-only">${c.hq.laggingOnly}</a>`;
 }
 
-/** The dashboard of a plan: counts by state per aspect, per unit (the lagging ones marked) and per quarter; all units or only the lagging ones. */
-export function planPage(c: Catalogue, csrf: string, plan: Plan, summary: DashboardSummary, laggingOnly: boolean): Html {
+/**
+ * The dashboard of a plan: counts by state per aspect, per unit (the lagging ones marked) and per quarter; all units or
+ * only the lagging ones; `inForce` says which version of the plan is in force (views/amend.ts).
+ */
+export function planPage(c: Catalogue, csrf: string, plan: Plan, summary: DashboardSummary, laggingOnly: boolean, inForce?: Html): Html {
   const t = summaryTables(summary, laggingOnly);
   const suffix = laggingOnly ? '?lagging=1' : '';
   const mail = summary.mailRetrying;
   const body = html`${mail ? html`<div class="warn" id="mail-retrying" role="alert"><p>${c.hq.mailRetrying(mail.notices, mail.since, mail.reason)}</p></div>` : ''}
+${inForce ?? ''}
 <p>${laggingToggle(c, hqPaths.plan(plan.id), laggingOnly)}</p>
 ${plan.inspections?.rounds.length ? html`<p><a href="${hqPaths.plan(plan.id)}/findings" id="findings-link">${c.findings.dashboardLink}</a></p>` : ''}
 <p>${c.hq.summaryHelp}</p>
