@@ -216,13 +216,15 @@ async function main(): Promise<void> {
         ['amendment (dev server)', 's', 'target', 'verdict'],
         [
           ['dry run (client checks and preview only)', amend.dryRunMs / 1000, '-', '-'],
-          ['call -> receipt', amend.receiptMs / 1000, '-', '-'],
+          [amend.callGaveUp ? 'call -> Update completed (amendPlan gave up at 120 s)' : 'call -> receipt', amend.receiptMs / 1000, '-', '-'],
           ['call -> first group rolled over', amend.rolledMs.first / 1000, '-', '-'],
           ['call -> half the groups rolled over', amend.rolledMs.p50 / 1000, '-', '-'],
           ['call -> every group on version 2', amend.allRolledMs / 1000, `< ${TARGETS.amendAppliedMaxS} s`, passFail(verdicts.amendApplied)],
         ],
       ),
     );
+    const ph = amend.phases;
+    say(`in the plan workflow's history, s after the call: Update accepted ${fmt(ph.accepted / 1000)}, version recorded ${fmt(ph.recorded / 1000)}, ${amend.groups} signals sent ${fmt(ph.signalsSent / 1000)}, last delivered ${fmt(ph.lastSignalDelivered / 1000)}, new group started ${fmt(ph.newGroupStarted / 1000)}, Update completed ${fmt(ph.completed / 1000)}`);
     say(
       `groups on version 2: ${amend.onVersion2}/${amend.groups}; new group running: ${amend.newGroupRunning}; version 2 rows: ${amend.versionRows}; ` +
         `plan workflow: ${amend.planHistory.events} events, ${fmt(amend.planHistory.bytes / 2 ** 20)} MiB of history, ${amend.planFailedTasks} failed workflow tasks`,
