@@ -242,6 +242,17 @@ describe('the amend page', () => {
     for (const u of ['alpha', 'beta', 'gamma']) expect(summary.units.find((x) => x.unitId === u)!.counts, u).toEqual(counts(status, u));
     const dash = await (await get(`/hq/plans/${planId}`)).text();
     expect(/<tr data-unit="beta"[^>]*>[\s\S]*?<td data-state="withdrawn">(\d+)<\/td>/.exec(dash)![1]).toBe('1');
+    // The heatmap shows beta's withdrawn quarter, and its report page and the task's timeline still open.
+    const heat = await (await get(`/hq/plans/${planId}/aspects/a`)).text();
+    expect(heat).toContain(`data-task="t2" data-unit="beta" data-period="${h.current}" data-state="withdrawn"`);
+    expect(heat).toContain(`data-task="t2" data-unit="beta" data-period="${h.next}" data-state="untracked"`);
+    expect(heat).toContain(`data-task="t2" data-unit="gamma" data-period="${h.current}" data-state="requested"`);
+    const report = await get(`/hq/plans/${planId}/reports/t2/beta/${h.current}`);
+    expect(report.status).toBe(200);
+    expect(await report.text()).toContain('<td id="state" data-state="withdrawn">Withdrawn</td>');
+    const timeline = await get(`/hq/plans/${planId}/tasks/t2`);
+    expect(timeline.status).toBe(200);
+    expect(await timeline.text()).toContain('Beta Office');
   });
 });
 

@@ -1,6 +1,6 @@
 /** Headquarters' dashboard: sign-in, plans, a plan's summary, an aspect's heatmap, timelines, reports and the accept / return decisions. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { acceptReport, extendReport, listPlans, planStatus, recordedPlan, reportRevisions, returnReport, taskTimeline, UserError } from '../../plans.js';
+import { acceptReport, extendReport, listPlans, planStatus, recordedPlan, reportRevisions, returnReport, shownPlan, taskTimeline, UserError } from '../../plans.js';
 import type { Ctx } from '../context.js';
 import { aspectDrillDown, dashboardSummary, type DashboardSummary } from '../../../store/dashboard.js';
 import { storedVersion } from '../../../store/versions.js';
@@ -120,8 +120,9 @@ async function aspect(ctx: Ctx, params: Record<string, string>): Promise<void> {
 
 async function timeline(ctx: Ctx, params: Record<string, string>): Promise<void> {
   const proof = await requireHq(ctx);
-  const p = await loadPlan(ctx.portal.db, params.planId);
-  speakPlan(ctx, p);
+  speakPlan(ctx, await loadPlan(ctx.portal.db, params.planId));
+  // A task an amendment retired keeps its timeline (the aspect's page links it).
+  const p = await shownPlan(ctx.portal.db, params.planId);
   const task = p.tasks.find((t) => t.id === params.taskId);
   if (!task) throw new HttpError(404, 'notFound', `plan ${p.id} has no task "${params.taskId}"`);
   const entries = await taskTimeline(ctx.portal.db, p.id, task.id);
@@ -132,7 +133,8 @@ async function timeline(ctx: Ctx, params: Record<string, string>): Promise<void>
 export async function reportData(ctx: Ctx, params: Record<string, string>) {
   const p = await loadPlan(ctx.portal.db, params.planId);
   speakPlan(ctx, p);
-  const { task, unitName } = reportParts(p, params.taskId, params.unitId);
+  // The report of a task or pair an amendment retired is still shown (the heatmap links it).
+  const { task, unitName } = reportParts(await shownPlan(ctx.portal.db, p.id), params.taskId, params.unitId);
   const status = periodOf(await planStatus(ctx.portal.db, p.id, { taskId: task.id, unitId: params.unitId }), task.id, params.unitId, params.period);
   if (!status) throw new HttpError(404, 'notFound', `plan ${p.id} has no quarter "${params.period}"`, 'period');
   const [revisions, entries] = await Promise.all([
