@@ -131,13 +131,31 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T, i
   return out;
 }
 
+/**
+ * Pages of at most 20 events: the plan workflow's history holds four events of more than a MiB each (the plan, as the
+ * input, recordPlan's, the Update's and recordAmendment's), and a page larger than 4 MiB is refused by gRPC.
+ */
+const PAGE = 20;
+
+/** The whole history of a workflow's current run, page by page. */
+async function historyOf(client: Client, workflowId: string) {
+  const events = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const res = await client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId }, maximumPageSize: PAGE, nextPageToken });
+    events.push(...(res.history?.events ?? []));
+    nextPageToken = res.nextPageToken?.length ? res.nextPageToken : undefined;
+  } while (nextPageToken);
+  return events;
+}
+
 /** The time (ms since the epoch) of the first WorkflowExecutionUpdateCompleted event, long-polling the history. */
 async function updateCompletedAt(client: Client, workflowId: string, ms: number): Promise<number> {
   const until = Date.now() + ms;
   let nextPageToken: Uint8Array | undefined;
   for (;;) {
     if (Date.now() > until) throw new Error(`the amendment's Update did not complete within ${ms / 1000} s`);
-    const res = await client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId }, waitNewEvent: true, nextPageToken });
+    const res = await client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId }, waitNewEvent: true, maximumPageSize: PAGE, nextPageToken });
     const done = (res.history?.events ?? []).find((e) => e.workflowExecutionUpdateCompletedEventAttributes);
     if (done) return Number(done.eventTime?.seconds ?? 0) * 1000 + Math.round((done.eventTime?.nanos ?? 0) / 1e6);
     if (!res.nextPageToken?.length) throw new Error(`${workflowId} ended before the amendment completed`);
@@ -247,7 +265,7 @@ export async function amendBench(o: AmendOptions, say: (s: string) => void): Pro
     });
     const newGroup = await client.workflow.getHandle(groupWorkflowId(planId, groupIds.length)).describe().catch(() => undefined);
     const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM plan_versions WHERE plan_id = $1 AND version = 2', [planId]);
-    const planEvents = (await client.workflow.getHandle(planWorkflowId(planId)).fetchHistory()).events ?? [];
+    const planEvents = await historyOf(client, planWorkflowId(planId));
     const planDescription = await client.workflow.getHandle(planWorkflowId(planId)).describe();
     // Where the plan workflow's time went, from its history: the version recorded, the signals sent and delivered.
     type Event = (typeof planEvents)[number];
