@@ -227,7 +227,7 @@ async function main(): Promise<void> {
     say(`in the plan workflow's history, s after the call: Update accepted ${fmt(ph.accepted / 1000)}, version recorded ${fmt(ph.recorded / 1000)}, ${amend.groups} signals sent ${fmt(ph.signalsSent / 1000)}, last delivered ${fmt(ph.lastSignalDelivered / 1000)}, new group started ${fmt(ph.newGroupStarted / 1000)}, Update completed ${fmt(ph.completed / 1000)}`);
     say(
       `groups on version 2: ${amend.onVersion2}/${amend.groups}; new group running: ${amend.newGroupRunning}; version 2 rows: ${amend.versionRows}; ` +
-        `plan workflow: ${amend.planHistory.events} events, ${fmt(amend.planHistory.bytes / 2 ** 20)} MiB of history, ${amend.planFailedTasks} failed workflow tasks`,
+        `plan workflow: ${amend.planHistory.events} events, ${fmt(amend.planHistory.bytes / 2 ** 20)} MiB of history, ${amend.planFailedTasks} failed workflow tasks, replayed by a fresh worker in ${fmt(amend.replayMs / 1000)} s`,
     );
   }
 

@@ -19,6 +19,7 @@ import { createDbSentLog, openStore, temporaryEmbeddedPostgres, type EmbeddedPos
 import { workflowsPath } from '../../worker/build.js';
 import { installRuntime } from '../../worker/runtime.js';
 import { groupWorkflowId, planWorkflowId } from '../../workflows/contract/ids.js';
+import { layoutQuery } from '../../workflows/contract/messages.js';
 import { checkPlan } from '../../workflows/contract/plan-check.js';
 import type { Plan } from '../../workflows/contract/plan.js';
 import type { GroupInput } from '../../workflows/group.js';
@@ -60,6 +61,8 @@ export interface AmendFigures {
   versionRows: number;
   /** From the call (ms) to each step of the plan workflow applying it, from its history's event times. */
   phases: { accepted: number; recorded: number; signalsSent: number; lastSignalDelivered: number; newGroupStarted: number; completed: number };
+  /** A query to the plan workflow on a fresh worker without a cache: its whole history replayed. */
+  replayMs: number;
   /** Workflow tasks of the plan workflow that failed (0 expected). */
   planFailedTasks: number;
   planHistory: { events: number; bytes: number };
@@ -179,15 +182,12 @@ export async function amendBench(o: AmendOptions, say: (s: string) => void): Pro
     store = await openStore(pg.url, { max: 20 });
     const db = store.pool;
     nativeConnection = await NativeConnection.connect({ address: server.address });
-    connection = await Connection.connect({ address: server.address });
+    // One batch of the plan workflow's history (the workflow task that signals every group) passes grpc-js's default 4 MiB.
+    connection = await Connection.connect({ address: server.address, channelArgs: { 'grpc.max_receive_message_length': 64 * 2 ** 20 } });
     const client = new Client({ connection, namespace: 'default' });
     const queue = 'bench-amend';
-    worker = await Worker.create({
-      connection: nativeConnection,
-      taskQueue: queue,
-      workflowsPath,
-      activities: createActivities({ mailer: createDiscardMailer(), sentLog: createDbSentLog(db), db, from: 'bench@review-cycles.invalid', documentsDir: () => join(dataDir, 'documents') }),
-    });
+    const activities = createActivities({ mailer: createDiscardMailer(), sentLog: createDbSentLog(db), db, from: 'bench@review-cycles.invalid', documentsDir: () => join(dataDir, 'documents') });
+    worker = await Worker.create({ connection: nativeConnection, taskQueue: queue, workflowsPath, activities });
     running = worker.run();
 
     const planId = `bench-amend-${Date.now()}`;
@@ -280,8 +280,19 @@ export async function amendBench(o: AmendOptions, say: (s: string) => void): Pro
       newGroupStarted: at(planEvents.find((e) => e.childWorkflowExecutionStartedEventAttributes && Number(e.eventId) > Number(signals[0]?.eventId ?? 0))),
       completed: at(planEvents.find((e) => e.workflowExecutionUpdateCompletedEventAttributes)),
     };
+    // A fresh worker without a cache replays the plan workflow's whole history to answer a query.
+    worker.shutdown();
+    await running;
+    worker = await Worker.create({ connection: nativeConnection, taskQueue: queue, workflowsPath, activities, maxCachedWorkflows: 0 });
+    running = worker.run();
+    const r0 = now();
+    const replayed = await client.workflow.getHandle(planWorkflowId(planId)).query(layoutQuery);
+    const replayMs = round(now() - r0, 0);
+    if (replayed.groups.length !== groupIds.length + 1) throw new Error(`the replayed plan workflow has ${replayed.groups.length} groups, not ${groupIds.length + 1}`);
+    say(`  a worker without a cache replayed the plan workflow (${planEvents.length} events) for a query in ${(replayMs / 1000).toFixed(1)} s`);
     return {
       options: o,
+      replayMs,
       planId,
       unitTasks,
       groups: groupIds.length,
