@@ -225,6 +225,11 @@ async function main(): Promise<void> {
     );
     const ph = amend.phases;
     say(`in the plan workflow's history, s after the call: Update accepted ${fmt(ph.accepted / 1000)}, version recorded ${fmt(ph.recorded / 1000)}, ${amend.groups} signals sent ${fmt(ph.signalsSent / 1000)}, last delivered ${fmt(ph.lastSignalDelivered / 1000)}, new group started ${fmt(ph.newGroupStarted / 1000)}, Update completed ${fmt(ph.completed / 1000)}`);
+    const pt = amend.planTasks;
+    say(`meanwhile the plan workflow ran ${pt.count} workflow tasks (median ${fmt(pt.p50Ms)} ms, max ${fmt(pt.maxMs)} ms, ${fmt(pt.totalMs / 1000)} s in all on the worker)`);
+    const r = amend.rollSteps;
+    const pm = (x: { p50: number; max: number }) => `${fmt(x.p50 / 1000)} / ${fmt(x.max / 1000)}`;
+    say(`per group, s (median / max): signal delivered ${pm(r.delivered)} after the call; then waiting for the worker ${pm(r.waitForWorker)}, roll-over tasks ${pm(r.rollTasks)}, waiting for the next run's first task ${pm(r.nextWait)}, that task ${pm(r.nextTask)}`);
     say(
       `groups on version 2: ${amend.onVersion2}/${amend.groups}; new group running: ${amend.newGroupRunning}; version 2 rows: ${amend.versionRows}; ` +
         `plan workflow: ${amend.planHistory.events} events, ${fmt(amend.planHistory.bytes / 2 ** 20)} MiB of history, ${amend.planFailedTasks} failed workflow tasks, replayed by a fresh worker in ${fmt(amend.replayMs / 1000)} s`,

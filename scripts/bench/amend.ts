@@ -61,8 +61,15 @@ export interface AmendFigures {
   versionRows: number;
   /** From the call (ms) to each step of the plan workflow applying it, from its history's event times. */
   phases: { accepted: number; recorded: number; signalsSent: number; lastSignalDelivered: number; newGroupStarted: number; completed: number };
+  /**
+   * Per group, ms (median and max): the signal delivered (after the call), then waiting for a worker, the roll's
+   * workflow tasks, waiting for the next run's first task, and that task.
+   */
+  rollSteps: Record<'delivered' | 'waitForWorker' | 'rollTasks' | 'nextWait' | 'nextTask', { p50: number; max: number }>;
   /** A query to the plan workflow on a fresh worker without a cache: its whole history replayed. */
   replayMs: number;
+  /** The plan workflow's tasks from the signals sent to the Update completed, and their time on the worker. */
+  planTasks: { count: number; p50Ms: number; maxMs: number; totalMs: number };
   /** Workflow tasks of the plan workflow that failed (0 expected). */
   planFailedTasks: number;
   planHistory: { events: number; bytes: number };
@@ -263,6 +270,30 @@ export async function amendBench(o: AmendOptions, say: (s: string) => void): Pro
       const payload = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
       return payload ? defaultPayloadConverter.fromPayload<GroupInput>(payload).amended?.version ?? 1 : 0;
     });
+    // Where each group's roll-over went: waiting for a worker, or in its workflow tasks (the run that took the signal
+    // and the first task of the run after it).
+    const steps = await mapLimit(groupIds, 20, async (id, i) => {
+      const old = (await client.workflow.getHandle(id, firstRuns[i]).fetchHistory()).events ?? [];
+      const fresh = (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
+      const t = (e: (typeof old)[number] | undefined) => (e ? Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6) : Number.NaN);
+      const k = old.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'amendGroup');
+      const started = old.slice(k).find((e) => e.workflowTaskStartedEventAttributes);
+      const completed = old.slice(k).filter((e) => e.workflowTaskCompletedEventAttributes).at(-1);
+      const nextStarted = fresh.find((e) => e.workflowTaskStartedEventAttributes);
+      const nextCompleted = fresh.find((e) => e.workflowTaskCompletedEventAttributes);
+      return {
+        delivered: t(old[k]) - calledAt,
+        waitForWorker: t(started) - t(old[k]),
+        rollTasks: t(completed) - t(started),
+        nextWait: t(nextStarted) - t(old.at(-1)),
+        nextTask: t(nextCompleted) - t(nextStarted),
+      };
+    });
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const rollSteps = Object.fromEntries((['delivered', 'waitForWorker', 'rollTasks', 'nextWait', 'nextTask'] as const).map((key) => {
+      const xs = steps.map((x) => x[key]).filter(Number.isFinite);
+      return [key, { p50: median(xs), max: Math.max(...xs) }];
+    })) as AmendFigures['rollSteps'];
     const newGroup = await client.workflow.getHandle(groupWorkflowId(planId, groupIds.length)).describe().catch(() => undefined);
     const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM plan_versions WHERE plan_id = $1 AND version = 2', [planId]);
     const planEvents = await historyOf(client, planWorkflowId(planId));
@@ -280,6 +311,11 @@ export async function amendBench(o: AmendOptions, say: (s: string) => void): Pro
       newGroupStarted: at(planEvents.find((e) => e.childWorkflowExecutionStartedEventAttributes && Number(e.eventId) > Number(signals[0]?.eventId ?? 0))),
       completed: at(planEvents.find((e) => e.workflowExecutionUpdateCompletedEventAttributes)),
     };
+    // The plan workflow's own tasks while the signals were delivered: how many, and how long each took on the worker.
+    const fanOut = planEvents.filter((e) => at(e) >= phases.signalsSent && at(e) <= phases.completed);
+    const startedAt = new Map(fanOut.filter((e) => e.workflowTaskStartedEventAttributes).map((e) => [String(e.eventId), at(e)]));
+    const taskMs = fanOut.filter((e) => e.workflowTaskCompletedEventAttributes).map((e) => at(e) - (startedAt.get(String(e.workflowTaskCompletedEventAttributes!.startedEventId)) ?? Number.NaN)).filter(Number.isFinite);
+    const planTasks = { count: taskMs.length, p50Ms: [...taskMs].sort((x, y) => x - y)[Math.floor(taskMs.length / 2)] ?? 0, maxMs: Math.max(0, ...taskMs), totalMs: taskMs.reduce((x, y) => x + y, 0) };
     // A fresh worker without a cache replays the plan workflow's whole history to answer a query.
     worker.shutdown();
     await running;
@@ -308,6 +344,8 @@ export async function amendBench(o: AmendOptions, say: (s: string) => void): Pro
       versionRows: Number(rows[0].n),
       planFailedTasks: planEvents.filter((e) => e.workflowTaskFailedEventAttributes).length,
       phases,
+      planTasks,
+      rollSteps,
       planHistory: { events: planEvents.length, bytes: Number(planDescription.raw.workflowExecutionInfo?.historySizeBytes ?? 0) },
     };
   } finally {
