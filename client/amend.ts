@@ -130,7 +130,7 @@ export interface AmendOutcome {
 }
 
 /** How long an accepted amendment may take to be applied (a province's plan signals every group). */
-const APPLY_MS = 120_000;
+const APPLY_MS = 600_000;
 
 /**
  * Amends a running plan: `plan` is checked like a new plan and against the version in force (every refusal located,

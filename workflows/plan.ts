@@ -219,47 +219,39 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     for (const _ of newGroups) joinedAt.push(at);
     const done: AppliedAmendment = { requestId: a.requestId, reason: a.reason, version: next, at, difference };
     applied.push(done);
-    await Promise.all(
-      oldGroups.map(async (g) => {
+    await inSlices(oldGroups, async (g) => {
         try {
           await getExternalWorkflowHandle(g.workflowId).signal(amendGroupSignal, groupPart(after, nextTrackOf, g.taskIds, next, at));
         } catch {
           // A group whose last quarter has closed has ended: nothing of it is left to amend.
         }
-      }),
-    );
+      });
     // The findings: every slice takes the new version; findings no slice has get slices of their own, from T.
     const findingsPlanOf = (p: Plan): Plan => ({ ...p, tasks: [], aspects: [] });
     const oldSlices = slicesInForce.length;
-    await Promise.all(
-      slicesInForce.map(async (_, k) => {
+    await inSlices(slicesInForce.map((_, k) => k), async (k) => {
         try {
           await getExternalWorkflowHandle(findingsWorkflowId(after.id, k)).signal(amendFindingsSignal, { version: next, at, plan: findingsPlanOf(after) });
         } catch {
           // A slice whose findings are all final has ended.
         }
-      }),
-    );
+      });
     const sliced = new Set(slicesInForce.flat());
     const newFindings = plannedFindings(after).map((p) => p.finding.id).filter((id) => !sliced.has(id));
     for (let k = 0; k < newFindings.length; k += FINDINGS_PER_WORKFLOW) slicesInForce.push(newFindings.slice(k, k + FINDINGS_PER_WORKFLOW));
-    await Promise.all(
-      slicesInForce.slice(oldSlices).map((findingIds, k) =>
+    await inSlices(slicesInForce.slice(oldSlices).map((findingIds, k) => ({ findingIds, k })), ({ findingIds, k }) =>
         startChild(findingsWorkflow, {
           workflowId: findingsWorkflowId(after.id, oldSlices + k),
           args: [{ plan: findingsPlanOf(after), sliceIndex: oldSlices + k, findingIds, startedAt: at, version: next, ...groupLimits }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
         }),
-      ),
     );
-    await Promise.all(
-      newGroups.map((g, k) =>
+    await inSlices(newGroups.map((g, k) => ({ g, k })), ({ g, k }) =>
         startChild(groupWorkflow, {
           workflowId: g.workflowId,
           args: [{ plan: subPlan(after, g.taskIds), groupIndex: firstNew + k, startedAt: at, joinedAt: at, ...groupLimits }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
         }),
-      ),
     );
     return amendmentReceipt(done, false);
   }
@@ -316,9 +308,10 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
   const expected = (w: ReviewWindow) => joinedAt.filter((j) => j === null || j <= w.at).length;
   const withFindings = plannedFindings(plan).length > 0;
   for (let window = nextWindow(); window; window = nextWindow()) {
+    const ready = (x: ReviewWindow) => Object.keys(tallies[x.id] ?? {}).length === expected(x);
     await condition(() => {
       window = nextWindow()!;
-      return Object.keys(tallies[window.id] ?? {}).length === expected(window);
+      return ready(window);
     });
     const w = window;
     const annual = w.kind === 'summary' && w.id !== 'plan';
@@ -334,17 +327,26 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     if (annual) previous = { window: w.id, ranks: Object.fromEntries(review.ranking.map((r) => [r.unitId, r.rank])) };
     delete tallies[w.id];
     next++;
-    const info = workflowInfo();
-    const long = info.historyLength > (limits?.maxPlanHistoryPerRun ?? MAX_HISTORY_PER_RUN) || (info.historySize ?? 0) > MAX_HISTORY_BYTES_PER_RUN;
-    if (nextWindow() && (info.continueAsNewSuggested || long)) {
+    if (nextWindow() && tooLong()) {
       await condition(allHandlersFinished);
-      await condition(() => !applying);
-      const amended = track ? { amended: { track, groups: layout.groups, joinedAt, applied, findingSlices: slicesInForce } } : {};
-      await continueAsNew<typeof planWorkflow>({ ...input, plan, ...amended, layout: layoutKind, startedAt, carry: { tallies, published, previous, nextWindow: next } });
+      await roll();
     }
   }
   // Amendments that arrive while the last review is being made finish before the plan ends.
   await condition(() => !applying && allHandlersFinished());
+
+  /** Whether this run's history is long enough to go on in a fresh run. */
+  function tooLong(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > (limits?.maxPlanHistoryPerRun ?? MAX_HISTORY_PER_RUN) || (info.historySize ?? 0) > MAX_HISTORY_BYTES_PER_RUN;
+  }
+
+  /** Goes on in a fresh run with everything carried (once no amendment is being applied). */
+  async function roll(): Promise<never> {
+    await condition(() => !applying);
+    const amended = track ? { amended: { track, groups: layout.groups, joinedAt, applied, findingSlices: slicesInForce } } : {};
+    return continueAsNew<typeof planWorkflow>({ ...input, plan, ...amended, layout: layoutKind, startedAt, carry: { tallies, published, previous, nextWindow: next } });
+  }
 
   /** The versions in force during a review's window: from its first quarter's first day to its moment. */
   function versionsInForce(w: ReviewWindow): { version: number; from: string; reason: string | null }[] {
@@ -357,6 +359,15 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
   }
   return { planId: plan.id, groups: layout.groups.length, reviews: published.length };
 }
+
+/**
+ * Runs `fn` over `items` FAN_OUT at a time: each slice's commands travel in one workflow task of bounded size (a
+ * province's 500 group parts at once would near gRPC's message limit), and the plan workflow is woken per slice.
+ */
+async function inSlices<T>(items: T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  for (let k = 0; k < items.length; k += FAN_OUT) await Promise.all(items.slice(k, k + FAN_OUT).map(fn));
+}
+const FAN_OUT = 25;
 
 /** A group's part of an applied amendment: its tasks of the new version, and who joined and left them. */
 function groupPart(after: Plan, track: PlanTrack, taskIds: string[], version: number, at: number): GroupAmendment {

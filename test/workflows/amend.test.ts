@@ -148,6 +148,9 @@ let sink: SmtpSink;
 let db: pg.Pool;
 let result: RehearsalResult;
 let outDir: string;
+let rollEnv: TestWorkflowEnvironment;
+let rolled: RehearsalResult;
+let rolledDir: string;
 
 beforeAll(async () => {
   env = await timeSkippingEnv();
@@ -157,11 +160,18 @@ beforeAll(async () => {
   const mailer = createSmtpMailer(sink.url);
   result = await rehearse({ plan: v1(), env, db, mailer, outDir, workflowBundle: { codePath: inject('workflowBundlePath') }, behaviour });
   await mailer.close();
+  // The same plan with every group rolling over after every Update (what an amendment changed crosses each roll).
+  rollEnv = await timeSkippingEnv();
+  rolledDir = mkdtempSync(join(tmpdir(), 'rc-amend-roll-'));
+  const ROLLED = `${PLAN}-roll`;
+  const rolledBehaviour = { ...behaviour, amendments: [{ ...behaviour.amendments[0], plan: v2(ROLLED) as unknown as Record<string, unknown> }] };
+  rolled = await rehearse({ plan: v1(ROLLED), env: rollEnv, db, outDir: rolledDir, workflowBundle: { codePath: inject('workflowBundlePath') }, behaviour: rolledBehaviour, limits: { maxUpdatesPerRun: 1 } });
   await recordAllRuns(env.client, ['review-cycles:amend-2027', 'review-cycles:amend-2027:tasks-1', 'review-cycles:amend-2027:tasks-2'], 'amend');
 }, 300_000);
 
 afterAll(async () => {
   await env?.teardown();
+  await rollEnv?.teardown();
   await sink?.close();
 });
 
@@ -218,5 +228,19 @@ describe('a plan amended in the middle of a quarter', () => {
   test('the 2027 summary names the versions in force in its window', () => {
     const doc = readFileSync(join(outDir, 'summaries', '2027.md'), 'utf8');
     expect(doc).toMatch(/Plan versions in force: version 1 \(from .*\); version 2 \(from 2028-01-03 10:00 \(Asia\/Shanghai\): 2028 holidays announced; t3 added; D takes over t2\)/);
+  });
+
+  test('the same plan with every group rolling over after every Update sends the same notices and ends in the same state', async () => {
+    expect(rolled.rejected).toEqual([]);
+    const lines = (d: string) =>
+      readFileSync(join(d, 'notices.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+        .filter((n) => ['request', 'reminder', 'escalation', 'review', 'summary'].includes(n.kind))
+        .map(({ messageId: _m, at, planId: _p, ...n }) => ({ ...n, at: String(at).replace(/T(\d\d:\d\d):\d\d\.\d{3}Z/, 'T$1') }));
+    expect(lines(rolledDir)).toEqual(lines(outDir));
+    const states = (r: RehearsalResult) => r.status.tasks.map((t) => t.units.map((u) => u.periods.map((p) => `${t.taskId}/${u.unitId}/${p.period}:${p.state}:${p.reminders}:${p.escalations}`)));
+    expect(states(rolled)).toEqual(states(result));
+    // Its groups did roll over after the amendment, carrying it.
+    const last = await rollEnv.client.workflow.getHandle(`review-cycles:${PLAN}-roll:tasks-1`).fetchHistory();
+    expect(last.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
   });
 });
