@@ -25,8 +25,7 @@ import type { PlanLayout, PlanStatus, RetryingDelivery, Revision, TimelineEntry 
 import { reportReceipt } from '../workflows/cycle/receipts.js';
 import { groupStatus, taskTimeline as taskTimelineOf } from '../workflows/cycle/status.js';
 import { statusPlanOf, timelineOf } from '../workflows/amend/track.js';
-import type { RollLimits } from '../workflows/group.js';
-import type { planWorkflow } from '../workflows/plan.js';
+import type { PlanInput, planWorkflow } from '../workflows/plan.js';
 import { findingsOf } from './findings.js';
 
 /** A refusal to show the user as is (no stack): unknown plan, rejected report, engine not running, ... */
@@ -70,7 +69,7 @@ export async function startPlan(
   client: Client,
   plan: Plan,
   taskQueue: string,
-  extra: { startedAt?: number; limits?: RollLimits } = {},
+  extra: { startedAt?: number; limits?: PlanInput['limits'] } = {},
 ): Promise<StartOutcome> {
   const workflowId = planWorkflowId(plan.id);
   try {

@@ -232,7 +232,7 @@ async function main(): Promise<void> {
     say(`per group, s (median / max): signal delivered ${pm(r.delivered)} after the call; then waiting for the worker ${pm(r.waitForWorker)}, roll-over tasks ${pm(r.rollTasks)}, waiting for the next run's first task ${pm(r.nextWait)}, that task ${pm(r.nextTask)}`);
     say(
       `groups on version 2: ${amend.onVersion2}/${amend.groups}; new group running: ${amend.newGroupRunning}; version 2 rows: ${amend.versionRows}; ` +
-        `plan workflow: ${amend.planHistory.events} events, ${fmt(amend.planHistory.bytes / 2 ** 20)} MiB of history, ${amend.planFailedTasks} failed workflow tasks, replayed by a fresh worker in ${fmt(amend.replayMs / 1000)} s`,
+        `plan workflow: ${amend.planHistory.events} events, ${fmt(amend.planHistory.bytes / 2 ** 20)} MiB of history, ${amend.planFailedTasks} failed workflow tasks, replayed by a fresh worker in ${fmt(amend.replayMs / 1000)} s; repeated: a duplicate; then the plan workflow ${amend.planAfter.rolled ? 'went on in a fresh run' : 'stayed in its run'}: ${amend.planAfter.events} events, ${fmt(amend.planAfter.bytes / 2 ** 20)} MiB`,
     );
   }
 

@@ -11,6 +11,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   getExternalWorkflowHandle,
   startChild,
   workflowInfo,
@@ -219,23 +220,13 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     for (const _ of newGroups) joinedAt.push(at);
     const done: AppliedAmendment = { requestId: a.requestId, reason: a.reason, version: next, at, difference };
     applied.push(done);
-    await inSlices(oldGroups, async (g) => {
-        try {
-          await getExternalWorkflowHandle(g.workflowId).signal(amendGroupSignal, groupPart(after, nextTrackOf, g.taskIds, next, at));
-        } catch {
-          // A group whose last quarter has closed has ended: nothing of it is left to amend.
-        }
-      });
+    // A group whose last quarter has closed has ended: nothing of it is left to amend (signalEnded).
+    await inSlices(oldGroups, (g) => signalEnded(() => getExternalWorkflowHandle(g.workflowId).signal(amendGroupSignal, groupPart(after, nextTrackOf, g.taskIds, next, at))));
     // The findings: every slice takes the new version; findings no slice has get slices of their own, from T.
     const findingsPlanOf = (p: Plan): Plan => ({ ...p, tasks: [], aspects: [] });
     const oldSlices = slicesInForce.length;
-    await inSlices(slicesInForce.map((_, k) => k), async (k) => {
-        try {
-          await getExternalWorkflowHandle(findingsWorkflowId(after.id, k)).signal(amendFindingsSignal, { version: next, at, plan: findingsPlanOf(after) });
-        } catch {
-          // A slice whose findings are all final has ended.
-        }
-      });
+    // A slice whose findings are all final has ended.
+    await inSlices(slicesInForce.map((_, k) => k), (k) => signalEnded(() => getExternalWorkflowHandle(findingsWorkflowId(after.id, k)).signal(amendFindingsSignal, { version: next, at, plan: findingsPlanOf(after) })));
     const sliced = new Set(slicesInForce.flat());
     const newFindings = plannedFindings(after).map((p) => p.finding.id).filter((id) => !sliced.has(id));
     for (let k = 0; k < newFindings.length; k += FINDINGS_PER_WORKFLOW) slicesInForce.push(newFindings.slice(k, k + FINDINGS_PER_WORKFLOW));
@@ -307,12 +298,17 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
   const nextWindow = () => reviewWindows(plan).find((w) => !made.has(w.id));
   const expected = (w: ReviewWindow) => joinedAt.filter((j) => j === null || j <= w.at).length;
   const withFindings = plannedFindings(plan).length > 0;
+  // An amendment of a large plan puts the plan into the history several times: once it is long, the run goes on in a
+  // fresh one while it waits, not only after a review (runs recorded before this wait for the review).
+  const rollsWhileWaiting = patched('plan-rolls-while-waiting');
+  const mayRollNow = () => rollsWhileWaiting && !applying && tooLong() && allHandlersFinished();
   for (let window = nextWindow(); window; window = nextWindow()) {
     const ready = (x: ReviewWindow) => Object.keys(tallies[x.id] ?? {}).length === expected(x);
     await condition(() => {
       window = nextWindow()!;
-      return ready(window);
+      return ready(window) || mayRollNow();
     });
+    if (!ready(window)) await roll();
     const w = window;
     const annual = w.kind === 'summary' && w.id !== 'plan';
     const shown = statusPlanOf(plan, track);
@@ -368,6 +364,25 @@ async function inSlices<T>(items: T[], fn: (item: T) => Promise<unknown>): Promi
   for (let k = 0; k < items.length; k += FAN_OUT) await Promise.all(items.slice(k, k + FAN_OUT).map(fn));
 }
 const FAN_OUT = 25;
+
+/**
+ * Signals a workflow of the plan; one that has ended (not found) has nothing left to take. Any other failure (the
+ * server's per-run signal limit, say) is tried again with a growing pause, so that no group is left on the old version;
+ * histories recorded before the retries never took that path (they swallowed every failure), so they replay as before.
+ */
+async function signalEnded(send: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (e) {
+      if (e instanceof ApplicationFailure && e.type === SIGNAL_TARGET_ENDED) return;
+      if (!patched('amend-signal-retries')) return;
+      await sleep(Math.min(60_000, 1_000 * 2 ** attempt));
+    }
+  }
+}
+/** The failure type the SDK gives a signal to a workflow that has ended (its not-found cause). */
+const SIGNAL_TARGET_ENDED = 'ExternalWorkflowExecutionNotFound';
 
 /** A group's part of an applied amendment: its tasks of the new version, and who joined and left them. */
 function groupPart(after: Plan, track: PlanTrack, taskIds: string[], version: number, at: number): GroupAmendment {

@@ -29,7 +29,7 @@ import { amendPlan } from '../amend.js';
 import { awaitRecordedPlan, extendReport, planLayout, planStatus, startPlan, submitReport, UserError } from '../plans.js';
 import { extensionLadder } from '../../workflows/cycle/extension.js';
 import { temporalTestServerPath } from '../temporal-binaries.js';
-import type { RollLimits } from '../../workflows/group.js';
+import type { PlanInput } from '../../workflows/plan.js';
 import { plannedSubmissions, type Behaviour } from './behaviour.js';
 
 export type { NoticeLine };
@@ -58,7 +58,7 @@ export interface RehearsalOptions {
   /** The task queue (default: a fresh one per run). */
   taskQueue?: string;
   /** Lower roll-over thresholds for the workflows (tests force continue-as-new with them). */
-  limits?: RollLimits;
+  limits?: PlanInput['limits'];
 }
 
 export interface RehearsalResult {

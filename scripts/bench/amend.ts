@@ -73,6 +73,8 @@ export interface AmendFigures {
   /** Workflow tasks of the plan workflow that failed (0 expected). */
   planFailedTasks: number;
   planHistory: { events: number; bytes: number };
+  /** The plan workflow's current run after the amendment (and a repeat of it, a duplicate). */
+  planAfter: { rolled: boolean; events: number; bytes: number };
 }
 
 const DAY = 86_400_000;
@@ -148,11 +150,11 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T, i
 const PAGE = 20;
 
 /** The whole history of a workflow's current run, page by page. */
-async function historyOf(client: Client, workflowId: string) {
+async function historyOf(client: Client, workflowId: string, runId?: string) {
   const events = [];
   let nextPageToken: Uint8Array | undefined;
   do {
-    const res = await client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId }, maximumPageSize: PAGE, nextPageToken });
+    const res = await client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId, runId }, maximumPageSize: PAGE, nextPageToken });
     events.push(...(res.history?.events ?? []));
     nextPageToken = res.nextPageToken?.length ? res.nextPageToken : undefined;
   } while (nextPageToken);
@@ -160,12 +162,12 @@ async function historyOf(client: Client, workflowId: string) {
 }
 
 /** The time (ms since the epoch) of the first WorkflowExecutionUpdateCompleted event, long-polling the history. */
-async function updateCompletedAt(client: Client, workflowId: string, ms: number): Promise<number> {
+async function updateCompletedAt(client: Client, workflowId: string, runId: string, ms: number): Promise<number> {
   const until = Date.now() + ms;
   let nextPageToken: Uint8Array | undefined;
   for (;;) {
     if (Date.now() > until) throw new Error(`the amendment's Update did not complete within ${ms / 1000} s`);
-    const res = await client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId }, waitNewEvent: true, maximumPageSize: PAGE, nextPageToken });
+    const res = await client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId, runId }, waitNewEvent: true, maximumPageSize: PAGE, nextPageToken });
     const done = (res.history?.events ?? []).find((e) => e.workflowExecutionUpdateCompletedEventAttributes);
     if (done) return Number(done.eventTime?.seconds ?? 0) * 1000 + Math.round((done.eventTime?.nanos ?? 0) / 1e6);
     if (!res.nextPageToken?.length) throw new Error(`${workflowId} ended before the amendment completed`);
@@ -230,6 +232,8 @@ export async function amendBench(o: AmendOptions, say: (s: string) => void): Pro
     const d0 = now();
     await amendPlan(engine, planId, v2, { reason, dryRun: true });
     const dryRunMs = round(now() - d0, 0);
+    // The run the Update goes to: once its history is long, the plan workflow goes on in a fresh run after it.
+    const planRunId = (await client.workflow.getHandle(planWorkflowId(planId)).describe()).runId;
     const calledAt = Date.now();
     const a0 = now();
     let receiptMs: number;
@@ -243,7 +247,7 @@ export async function amendBench(o: AmendOptions, say: (s: string) => void): Pro
       if ((err as { code?: string }).code !== 'ENOENGINE') throw err;
       callGaveUp = true;
       say(`  amendPlan gave up after ${((now() - a0) / 1000).toFixed(1)} s (${(err as Error).message.slice(0, 80)}...); waiting for the Update to complete`);
-      receiptMs = (await updateCompletedAt(client, planWorkflowId(planId), 900_000)) - calledAt;
+      receiptMs = (await updateCompletedAt(client, planWorkflowId(planId), planRunId, 900_000)) - calledAt;
     }
     say(`  receipt after ${(receiptMs / 1000).toFixed(1)} s${callGaveUp ? ' (the Update completed event in the history)' : ''} (a dry run of the same amendment, client side only: ${(dryRunMs / 1000).toFixed(1)} s)`);
 
@@ -296,8 +300,14 @@ export async function amendBench(o: AmendOptions, say: (s: string) => void): Pro
     })) as AmendFigures['rollSteps'];
     const newGroup = await client.workflow.getHandle(groupWorkflowId(planId, groupIds.length)).describe().catch(() => undefined);
     const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM plan_versions WHERE plan_id = $1 AND version = 2', [planId]);
-    const planEvents = await historyOf(client, planWorkflowId(planId));
-    const planDescription = await client.workflow.getHandle(planWorkflowId(planId)).describe();
+    const planEvents = await historyOf(client, planWorkflowId(planId), planRunId);
+    const planDescription = await client.workflow.getHandle(planWorkflowId(planId), planRunId).describe();
+    // The same amendment again: a duplicate of version 2, answered by whichever run is current.
+    const again = await amendPlan(engine, planId, v2, { reason, by: 'bench' });
+    if (again.version !== 2 || !again.duplicate) throw new Error(`the repeated amendment came back as ${JSON.stringify({ version: again.version, duplicate: again.duplicate })}`);
+    const current = await client.workflow.getHandle(planWorkflowId(planId)).describe();
+    const after = { rolled: current.runId !== planRunId, events: Number(current.raw.workflowExecutionInfo?.historyLength ?? 0), bytes: Number(current.raw.workflowExecutionInfo?.historySizeBytes ?? 0) };
+    say(`  repeated: a duplicate of version 2; the plan workflow ${after.rolled ? 'went on in a fresh run' : 'stayed in its run'} (${after.events} events, ${(after.bytes / 2 ** 20).toFixed(2)} MiB)`);
     // Where the plan workflow's time went, from its history: the version recorded, the signals sent and delivered.
     type Event = (typeof planEvents)[number];
     const at = (e: Event | undefined) => (e ? Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6) - calledAt : -1);
@@ -347,6 +357,7 @@ export async function amendBench(o: AmendOptions, say: (s: string) => void): Pro
       planTasks,
       rollSteps,
       planHistory: { events: planEvents.length, bytes: Number(planDescription.raw.workflowExecutionInfo?.historySizeBytes ?? 0) },
+      planAfter: after,
     };
   } finally {
     try {

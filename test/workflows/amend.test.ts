@@ -4,6 +4,7 @@
  * Rehearsed on the time-skipping server through the same call as `plan amend`; every cycle notice is compared with a
  * schedule worked out by hand below from the rules of issue "Amend a running plan" §2 (not from the engine's code).
  */
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -165,8 +166,10 @@ beforeAll(async () => {
   rolledDir = mkdtempSync(join(tmpdir(), 'rc-amend-roll-'));
   const ROLLED = `${PLAN}-roll`;
   const rolledBehaviour = { ...behaviour, amendments: [{ ...behaviour.amendments[0], plan: v2(ROLLED) as unknown as Record<string, unknown> }] };
-  rolled = await rehearse({ plan: v1(ROLLED), env: rollEnv, db, outDir: rolledDir, workflowBundle: { codePath: inject('workflowBundlePath') }, behaviour: rolledBehaviour, limits: { maxUpdatesPerRun: 1 } });
+  rolled = await rehearse({ plan: v1(ROLLED), env: rollEnv, db, outDir: rolledDir, workflowBundle: { codePath: inject('workflowBundlePath') }, behaviour: rolledBehaviour, limits: { maxUpdatesPerRun: 1, maxPlanHistoryPerRun: 30 } });
   await recordAllRuns(env.client, ['review-cycles:amend-2027', 'review-cycles:amend-2027:tasks-1', 'review-cycles:amend-2027:tasks-2'], 'amend');
+  // The plan workflow of the rolled variant: it went on in a fresh run right after the amendment (while it waited).
+  await recordAllRuns(rollEnv.client, [`review-cycles:${ROLLED}`], 'amend-plan-rolls');
 }, 300_000);
 
 afterAll(async () => {
@@ -174,6 +177,8 @@ afterAll(async () => {
   await rollEnv?.teardown();
   await sink?.close();
 });
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 describe('a plan amended in the middle of a quarter', () => {
   test('the amendment was applied, nothing refused', () => {
@@ -242,5 +247,19 @@ describe('a plan amended in the middle of a quarter', () => {
     // Its groups did roll over after the amendment, carrying it.
     const last = await rollEnv.client.workflow.getHandle(`review-cycles:${PLAN}-roll:tasks-1`).fetchHistory();
     expect(last.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
+    // So did the plan workflow, while it waited (its history over the limit), carrying the amendment: the reviews
+    // name the same versions.
+    const planId = `review-cycles:${PLAN}-roll`;
+    const starts: string[] = [];
+    for (let runId: string | undefined = undefined; ; ) {
+      const h: { events?: HistoryEvent[] | null } = await rollEnv.client.workflow.getHandle(planId, runId).fetchHistory();
+      const first: HistoryEvent | undefined = h.events?.[0];
+      starts.push(new Date(Number(first?.eventTime?.seconds ?? 0) * 1000).toISOString());
+      runId = first?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+      if (!runId) break;
+    }
+    // A run begun at the amendment's instant: no review falls there, so the plan went on while it waited.
+    expect(starts).toContain(TZ);
+    expect(readFileSync(join(rolledDir, 'summaries', '2027.md'), 'utf8')).toContain('Plan versions in force: version 1');
   });
 });
