@@ -31,6 +31,8 @@ export interface DevServerOptions {
    * stops the server as well.
    */
   ownProcessGroup?: boolean;
+  /** Dynamic configuration of the server, each as `--dynamic-config-value KEY=<value as JSON>` (e.g. `{ 'a.b': '5s' }`). */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -143,6 +145,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--namespace', 'default',
     '--log-level', 'error',
     ...(headless ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-disable-news-fetch']),
+    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
 
   const output = tail();

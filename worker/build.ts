@@ -1,5 +1,6 @@
 /** Wires a worker: mail transport, sent log and activities, over a given connection. */
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { VersioningBehavior } from '@temporalio/common';
+import { NativeConnection, Worker, type WorkerDeploymentOptions, type WorkerOptions } from '@temporalio/worker';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -26,6 +27,32 @@ export function mailerFor(config: WorkerConfig): Mailer {
  */
 export function linksFor(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env): LinkMaker | undefined {
   return config.publicUrl ? linkMaker(config.publicUrl, loadKeyring(env, config.linkKeysFile)) : undefined;
+}
+
+/**
+ * How each workflow type moves between builds under Worker Versioning. Every type is AUTO_UPGRADE: a plan, its groups
+ * and its findings run for years, and a PINNED run would stay on the build it started on for all of them (its build
+ * could never drain, and no fix would ever reach it). An AUTO_UPGRADE run moves to the current build on its next task;
+ * that is safe because every workflow change is made behind `patched()` and replayed against the recorded histories
+ * (test/histories). A new workflow type must be given its behaviour here (test/worker/versioning-config.test.ts).
+ */
+export const VERSIONING_BEHAVIOR = {
+  planWorkflow: 'AUTO_UPGRADE',
+  groupWorkflow: 'AUTO_UPGRADE',
+  findingsWorkflow: 'AUTO_UPGRADE',
+} as const satisfies Record<string, VersioningBehavior>;
+
+/**
+ * The worker's Worker Versioning options for its deployment version (see WorkerConfig.deployment). Every type has the
+ * same behaviour, so it is the worker's default; a type that needed another would declare it with setWorkflowOptions
+ * in its own module.
+ */
+export function workerDeploymentOptionsFor(version: NonNullable<WorkerConfig['deployment']>): WorkerDeploymentOptions {
+  return {
+    useWorkerVersioning: true,
+    version: { deploymentName: version.deploymentName, buildId: version.buildId },
+    defaultVersioningBehavior: 'AUTO_UPGRADE',
+  };
 }
 
 export interface BuiltWorker {
@@ -63,6 +90,7 @@ export async function buildWorker(
     activities,
     ...(extra.workflowBundle ? { workflowBundle: extra.workflowBundle } : { workflowsPath }),
     ...(config.workflowCache !== undefined ? { maxCachedWorkflows: config.workflowCache } : {}),
+    ...(config.deployment ? { workerDeploymentOptions: workerDeploymentOptionsFor(config.deployment) } : {}),
   });
   return { worker, mailer };
 }

@@ -55,7 +55,28 @@ const envSchema = z.object({
     .transform(Number)
     .pipe(z.number().int().max(100_000, 'must be at most 100000'))
     .optional(),
+  // Temporal's rules for a Worker Deployment's name and a build id (its own separators and its reserved "__" prefix
+  // excluded), and its length limit.
+  REVIEW_CYCLES_DEPLOYMENT_NAME: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(255, 'must be at most 255 characters')
+    .regex(/^[^\u0000-\u001F\u007F.:]*$/, 'must not contain ".", ":", line breaks or other control characters')
+    .refine((t) => !t.startsWith('__'), 'must not start with "__" (reserved by Temporal)')
+    .optional(),
+  REVIEW_CYCLES_BUILD_ID: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(255, 'must be at most 255 characters')
+    .regex(/^[^\u0000-\u001F\u007F]*$/, 'must not contain line breaks or other control characters')
+    .refine((t) => !t.startsWith('__'), 'must not start with "__" (reserved by Temporal)')
+    .optional(),
 });
+
+/** The Worker Deployment a worker joins when REVIEW_CYCLES_BUILD_ID is set and REVIEW_CYCLES_DEPLOYMENT_NAME is not. */
+export const DEFAULT_DEPLOYMENT_NAME = 'review-cycles';
 
 /** Variables whose blank value is reported rather than treated as unset. */
 const BLANK_IS_AN_ERROR = new Set(['REVIEW_CYCLES_TASK_QUEUE']);
@@ -90,6 +111,12 @@ export interface WorkerConfig {
    * worker's sticky queue (the fault suite sets it on the time-skipping test server, which can leave such a task there).
    */
   workflowCache?: number;
+  /**
+   * The Worker Deployment Version this worker polls as (REVIEW_CYCLES_BUILD_ID, and REVIEW_CYCLES_DEPLOYMENT_NAME or
+   * "review-cycles"): set, the worker uses Worker Versioning and takes only the tasks the server routes to its build;
+   * unset, it is an unversioned worker. See docs/DEPLOY.md, "Rolling upgrades with Worker Versioning".
+   */
+  deployment?: { deploymentName: string; buildId: string };
 }
 
 /** Thrown when a variable breaks its rule; the message names every such variable. */
@@ -112,6 +139,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  // A deployment name alone would leave the worker unversioned while its operator believes it versioned.
+  if (e.REVIEW_CYCLES_DEPLOYMENT_NAME !== undefined && e.REVIEW_CYCLES_BUILD_ID === undefined) {
+    throw new ConfigError(
+      `invalid configuration:\n  REVIEW_CYCLES_DEPLOYMENT_NAME=${JSON.stringify(env.REVIEW_CYCLES_DEPLOYMENT_NAME)}: needs REVIEW_CYCLES_BUILD_ID, the build this worker runs (without both the worker is unversioned)`,
+    );
+  }
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
   const dataDir = abs(e.REVIEW_CYCLES_DATA_DIR);
   return {
@@ -127,5 +160,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     postgresPort: e.REVIEW_CYCLES_POSTGRES_PORT,
     workflowBundle: e.REVIEW_CYCLES_WORKFLOW_BUNDLE ? abs(e.REVIEW_CYCLES_WORKFLOW_BUNDLE) : undefined,
     workflowCache: e.REVIEW_CYCLES_WORKFLOW_CACHE,
+    ...(e.REVIEW_CYCLES_BUILD_ID !== undefined
+      ? { deployment: { deploymentName: e.REVIEW_CYCLES_DEPLOYMENT_NAME ?? DEFAULT_DEPLOYMENT_NAME, buildId: e.REVIEW_CYCLES_BUILD_ID } }
+      : {}),
   };
 }

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   console.log(
     `worker: polling ${config.taskQueue} on ${target.address}/${target.namespace}; mail via ${config.smtpUrl ? 'SMTP' : config.outboxDir}; ` +
       (config.publicUrl ? `links to ${config.publicUrl}` : 'no links in notices (REVIEW_CYCLES_PUBLIC_URL not set)') +
-      `; records in ${redact(store.url)}`,
+      `; records in ${redact(store.url)}` +
+      (config.deployment ? `; build ${config.deployment.buildId} of Worker Deployment ${config.deployment.deploymentName}` : ''),
   );
   try {
     await worker.run(); // the SDK shuts the worker down gracefully on SIGINT and SIGTERM

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
-import { DevServerError, PortInUseError, freePorts, startDevServer, type DevServer } from '../../client/dev-server.js';
+import { DevServerError, PortInUseError, freePorts, startDevServer, type DevServer, type DevServerOptions } from '../../client/dev-server.js';
 
 export interface TestDevServer {
   /** The running server (available from the file's beforeAll hooks on). */
@@ -19,7 +19,7 @@ export interface TestDevServer {
 }
 
 /** Starts a dev server before the file's tests and stops it (and removes its data) after them. */
-export function useDevServer(options: { headless?: boolean } = {}): TestDevServer {
+export function useDevServer(options: { headless?: boolean; dynamicConfig?: DevServerOptions['dynamicConfig'] } = {}): TestDevServer {
   let server: DevServer | undefined;
   let dataDir: string | undefined;
   beforeAll(async () => {
@@ -28,7 +28,7 @@ export function useDevServer(options: { headless?: boolean } = {}): TestDevServe
     for (let attempt = 1; ; attempt++) {
       const [port, uiPort] = await freePorts(2);
       try {
-        server = await startDevServer({ dataDir, port, uiPort, headless: options.headless ?? true, ownProcessGroup: false });
+        server = await startDevServer({ dataDir, port, uiPort, headless: options.headless ?? true, ownProcessGroup: false, dynamicConfig: options.dynamicConfig });
         return;
       } catch (err) {
         if (attempt >= 3 || !(err instanceof PortInUseError || err instanceof DevServerError)) throw err;
