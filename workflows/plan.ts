@@ -140,6 +140,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
   // The findings slices started with the plan (plans started before findings existed have none to amend).
   const slicesInForce: string[][] = input.amended?.findingSlices ?? findingSlices(plan);
   let applying = false;
+  let amendedThisRun = false;
   const tallies: PlanCarry['tallies'] = input.carry?.tallies ?? {};
   const published: PublishedReview[] = input.carry?.published ?? [];
   let previous = input.carry?.previous ?? null;
@@ -220,6 +221,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     for (const _ of newGroups) joinedAt.push(at);
     const done: AppliedAmendment = { requestId: a.requestId, reason: a.reason, version: next, at, difference };
     applied.push(done);
+    amendedThisRun = true;
     // A group whose last quarter has closed has ended: nothing of it is left to amend (signalEnded).
     await inSlices(oldGroups, (g) => signalEnded(() => getExternalWorkflowHandle(g.workflowId).signal(amendGroupSignal, groupPart(after, nextTrackOf, g.taskIds, next, at))));
     // The findings: every slice takes the new version; findings no slice has get slices of their own, from T.
@@ -299,9 +301,10 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
   const expected = (w: ReviewWindow) => joinedAt.filter((j) => j === null || j <= w.at).length;
   const withFindings = plannedFindings(plan).length > 0;
   // An amendment of a large plan puts the plan into the history several times: once it is long, the run goes on in a
-  // fresh one while it waits, not only after a review (runs recorded before this wait for the review).
+  // fresh one while it waits, not only after a review (runs recorded before this wait for the review). Only a run that
+  // applied an amendment does, so that a plan whose fresh run is already long never rolls in a loop.
   const rollsWhileWaiting = patched('plan-rolls-while-waiting');
-  const mayRollNow = () => rollsWhileWaiting && !applying && tooLong() && allHandlersFinished();
+  const mayRollNow = () => rollsWhileWaiting && amendedThisRun && !applying && tooLong() && allHandlersFinished();
   for (let window = nextWindow(); window; window = nextWindow()) {
     const ready = (x: ReviewWindow) => Object.keys(tallies[x.id] ?? {}).length === expected(x);
     await condition(() => {
