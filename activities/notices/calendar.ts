@@ -5,6 +5,8 @@
 import ical, { ICalCalendarMethod, ICalEventTransparency } from 'ical-generator';
 import type { LinkMaker } from '../../security/links.js';
 import type { NoticeSpec } from '../../workflows/contract/notice.js';
+import type { UnitPeriodRecord } from '../../workflows/contract/status.js';
+import { sequenceOf } from '../../workflows/cycle/extension.js';
 import type { MailAttachment } from '../mail/mailer.js';
 import { en } from './catalogue/en.js';
 import { zhCN } from './catalogue/zh-CN.js';
@@ -100,11 +102,14 @@ export function setsDueDay(n: NoticeSpec): boolean {
 }
 
 /**
- * The event of a notice that sets a due day. Its sequence grows with every return and extension: the workflow says
- * it once a report was extended; before that it is the return's round (0 for the request).
+ * The event of a notice that sets a due day. Its sequence grows whenever the day moves (each return, extension and
+ * amendment that moved it): the workflow says it once a report was extended; before that it is the return's round (0
+ * for the request). With the report's record as the workflow handed it over with the batch, the moves that
+ * amendments made (`dueMoves`) count too, as in the unit's feed, so that no later notice reuses a sequence already out.
  */
-export function noticeEvent(n: NoticeSpec, links?: LinkMaker): DueEvent {
+export function noticeEvent(n: NoticeSpec, links?: LinkMaker, record?: UnitPeriodRecord): DueEvent {
   const k = n.key;
+  const said = n.sequence ?? (k.kind === 'returned' ? (k.round ?? k.number) : 0);
   return {
     planId: k.planId,
     planTitle: n.planTitle,
@@ -114,7 +119,7 @@ export function noticeEvent(n: NoticeSpec, links?: LinkMaker): DueEvent {
     unitName: n.unitName,
     period: k.period,
     dueDay: n.dueDay,
-    sequence: n.sequence ?? (k.kind === 'returned' ? (k.round ?? k.number) : 0),
+    sequence: record ? Math.max(said, sequenceOf(record)) : said,
     revision: k.kind === 'returned' || (k.round ?? 0) > 0 || n.revision === true,
     stamp: n.at,
     url: links?.report(k.planId, k.taskId, k.unitId, k.period, Date.parse(n.at)),
@@ -122,10 +127,10 @@ export function noticeEvent(n: NoticeSpec, links?: LinkMaker): DueEvent {
   };
 }
 
-/** The .ics a notice carries (request, returned and extended notices only; none for the others). */
-export function noticeAttachments(n: NoticeSpec, links?: LinkMaker): MailAttachment[] {
+/** The .ics a notice carries (request, returned and extended notices only; none for the others); `record` as in noticeEvent. */
+export function noticeAttachments(n: NoticeSpec, links?: LinkMaker, record?: UnitPeriodRecord): MailAttachment[] {
   if (!setsDueDay(n)) return [];
-  const content = dueCalendar([noticeEvent(n, links)], { locale: n.locale, name: n.planTitle });
+  const content = dueCalendar([noticeEvent(n, links, record)], { locale: n.locale, name: n.planTitle });
   const k = n.key;
   return [{ filename: `${k.taskId}-${k.period}${k.kind === 'returned' ? `-r${k.round ?? k.number}` : k.kind === 'extended' ? `-e${k.number}` : ''}.ics`, content, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }];
 }

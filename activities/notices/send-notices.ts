@@ -4,6 +4,7 @@ import type { LinkMaker } from '../../security/links.js';
 import { noticeKeyText, type NoticeBatch, type NoticeLine, type NoticeOutcome, type NoticeSpec } from '../../workflows/contract/notice.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SentLog } from '../mail/sent-log.js';
+import type { UnitPeriodRecord } from '../../workflows/contract/status.js';
 import type pg from 'pg';
 import { recordProgress } from '../../store/records.js';
 import { applyOutcome } from '../../workflows/cycle/outcomes.js';
@@ -68,13 +69,17 @@ export function lineOf(spec: NoticeSpec): NoticeLine {
 /** A batch as the group workflow hands it over; `digest: false` (the plan's `delivery.digest`) sends one message per notice. */
 export type DeliveryBatch = NoticeBatch & { digest?: boolean };
 
-/** A report notice as a digest item: its own message exactly as when it travels alone, and its line in a digest. */
-export function noticeItem(spec: NoticeSpec, deps: Pick<NoticeDeps, 'from' | 'messageIdDomain' | 'links'>): DigestItem & { spec: NoticeSpec } {
+/**
+ * A report notice as a digest item: its own message exactly as when it travels alone, and its line in a digest.
+ * `record` is the report's record as the workflow handed it over with the batch (its calendar event's sequence counts
+ * the due day's moves).
+ */
+export function noticeItem(spec: NoticeSpec, deps: Pick<NoticeDeps, 'from' | 'messageIdDomain' | 'links'>, record?: UnitPeriodRecord): DigestItem & { spec: NoticeSpec } {
   const k = spec.key;
   const keyText = noticeKeyText(k);
   const messageId = messageIdFor(k, deps.messageIdDomain);
   const { subject, text, html } = renderNotice(spec, deps.links);
-  const attachments = noticeAttachments(spec, deps.links);
+  const attachments = noticeAttachments(spec, deps.links, record);
   const headers = { 'X-Review-Cycles-Key': keyText, 'X-Review-Cycles-At': spec.at, 'X-Review-Cycles-Kind': k.kind };
   const facts = { planId: k.planId, keyText, kind: k.kind, taskId: k.taskId, unitId: k.unitId, period: k.period, number: k.number, round: k.round ?? 0, at: spec.at, to: spec.to, cc: spec.cc, subject };
   const c = catalogueFor(spec.locale);
@@ -114,7 +119,7 @@ export function createNoticeActivities(deps: NoticeDeps) {
      * one digest; permanent refusals are returned, not thrown.
      */
     async sendNotices(batch: DeliveryBatch): Promise<NoticeOutcome[]> {
-      const items = batch.notices.map((spec) => noticeItem(spec, deps));
+      const items = batch.notices.map((spec, k) => noticeItem(spec, deps, batch.records?.changes[batch.records.index[k]]?.record));
       const outcomes = await deliverItems(deps, items, {
         digest: batch.digest !== false,
         heartbeat,
