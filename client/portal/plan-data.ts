@@ -1,6 +1,8 @@
 /** The plan data pages need, from the system of record, with typed refusals turned into HTTP errors. */
 import type pg from 'pg';
 import { runningPlan, UserError } from '../plans.js';
+import { storedRecords } from '../../store/records.js';
+import { recordKey } from '../../workflows/contract/ids.js';
 import type { Plan } from '../../workflows/contract/plan.js';
 import { REFUSALS, type Refusal, type RefusalKind } from '../../workflows/contract/refusals.js';
 import type { PeriodStatus, PlanStatus } from '../../workflows/contract/status.js';
@@ -70,6 +72,28 @@ export function reportParts(plan: Plan, taskId: string, unitId: string) {
   const unit = plan.units.find((u) => u.id === unitId);
   const aspect = plan.aspects.find((a) => a.id === task.aspect);
   return { task, unitName: unit?.name ?? unitId, aspectTitle: aspect?.title ?? task.aspect };
+}
+
+/**
+ * Why a report takes no decision and no extension any more, though its page still opens: an amendment withdrew it
+ * (took its pair off while the quarter was open: `withdrawnAt`), or its pair is not the plan's in force (a task
+ * retired, a unit taken off). Undefined for a report of a pair the plan in force has, not withdrawn. One indexed read.
+ */
+export interface OffReport {
+  /** When the amendment withdrew it (ISO), if its quarter was open then. */
+  withdrawnAt?: string;
+  /** The plan in force has the task no more (else: no more with this unit). */
+  taskRetired: boolean;
+  /** Whether the plan in force has the pair (a unit taken off, then given the task again: the withdrawn quarter stays so). */
+  kept: boolean;
+}
+
+export async function offReport(db: pg.Pool, inForce: Plan, taskId: string, unitId: string, period: string): Promise<OffReport | undefined> {
+  const task = inForce.tasks.find((t) => t.id === taskId);
+  const kept = !!task && task.units.includes(unitId);
+  const record = (await storedRecords(db, inForce.id, { taskId, unitId, period }))[recordKey(taskId, unitId, period)];
+  if (kept && record?.withdrawnAt === undefined) return undefined;
+  return { ...(record?.withdrawnAt !== undefined ? { withdrawnAt: new Date(record.withdrawnAt).toISOString() } : {}), taskRetired: !task, kept };
 }
 
 /** The HTTP status and error kind of each kind of refusal. */

@@ -145,6 +145,11 @@ export const en = {
     by: 'Decided by (optional)',
     returnButton: 'Return the report',
     lockedNote: 'Accepted: the report is locked.',
+    withdrawnNote: (at: string, unit: string, task: string) =>
+      `Withdrawn on ${at}: an amendment took ${unit} off "${task}" while this quarter was open. What arrived is kept; the report takes no decision and no extension any more.`,
+    retiredTaskNote: (task: string) => `An amendment retired "${task}": this report takes no decision and no extension any more.`,
+    leftTaskNote: (unit: string, task: string) => `An amendment took ${unit} off "${task}": this report takes no decision and no extension any more.`,
+    offRefused: 'Nothing was applied: an amendment took this report off the plan, so it takes no decision and no extension any more.',
     accepted: 'The report is accepted and locked.',
     returned: (day: string, round: number) => `The report is returned for revision (time ${round}). The revision is due on ${day}; the unit has been notified.`,
     duplicateDecision: 'This decision had already been recorded; nothing changed.',

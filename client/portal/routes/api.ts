@@ -2,7 +2,8 @@
 import { acceptReport, listPlans, planStatus, returnReport, taskTimeline } from '../../plans.js';
 import type { Ctx } from '../context.js';
 import { HttpError, parseJsonObject, readBody, requireMediaType, sendJson } from '../http.js';
-import { asHttpError, loadPlan, reportParts, sayRefusal, speakPlan } from '../plan-data.js';
+import { en } from '../catalogue/en.js';
+import { asHttpError, loadPlan, offReport, reportParts, sayRefusal, speakPlan } from '../plan-data.js';
 import type { Route } from '../router.js';
 import { refuseCrossSite } from '../same-origin.js';
 import { drillDownData, reportData, requireHq, summaryData } from './hq.js';
@@ -59,6 +60,11 @@ function decide(decision: 'accept' | 'return') {
     if (unknown) throw new HttpError(400, 'badRequest', `${unknown}: unknown field`, unknown);
     const plan = await loadPlan(ctx.portal.db, params.planId);
     speakPlan(ctx, plan);
+    // A report an amendment withdrew (or of a pair no longer the plan's) takes no decision: a conflict, not a 404.
+    if (await offReport(ctx.portal.db, plan, params.taskId, params.unitId, params.period)) {
+      await reportData(ctx, params); // a report the plan never had is a 404
+      throw new HttpError(409, 'conflict', en.hq.offRefused, 'unitId');
+    }
     reportParts(plan, params.taskId, params.unitId);
     const base = { ...body, taskId: params.taskId, unitId: params.unitId, period: params.period } as { taskId: string; unitId: string; period: string; by?: string; requestId?: string };
     try {

@@ -11,7 +11,7 @@ import { versionLine } from '../views/amend.js';
 import { drillHeatmap } from '../heatmap.js';
 import { HQ_COOKIE, LOGIN_CSRF_COOKIE, type HqProof } from '../hq-auth.js';
 import { HttpError, parseCookies, parseForm, readBody, redirect, requireMediaType, sendHtml, setCookie } from '../http.js';
-import { asHttpError, loadPlan, periodOf, reportParts, sayRefusal, speakPlan } from '../plan-data.js';
+import { asHttpError, loadPlan, offReport, periodOf, reportParts, sayRefusal, speakPlan } from '../plan-data.js';
 import type { Route } from '../router.js';
 import { requireSameOrigin } from '../same-origin.js';
 import { sameSecret } from '../sessions.js';
@@ -137,12 +137,13 @@ export async function reportData(ctx: Ctx, params: Record<string, string>) {
   const { task, unitName } = reportParts(await shownPlan(ctx.portal.db, p.id), params.taskId, params.unitId);
   const status = periodOf(await planStatus(ctx.portal.db, p.id, { taskId: task.id, unitId: params.unitId }), task.id, params.unitId, params.period);
   if (!status) throw new HttpError(404, 'notFound', `plan ${p.id} has no quarter "${params.period}"`, 'period');
-  const [revisions, entries] = await Promise.all([
+  const [revisions, entries, off] = await Promise.all([
     reportRevisions(ctx.portal.db, p.id, task.id, params.unitId, params.period),
     taskTimeline(ctx.portal.db, p.id, task.id),
+    offReport(ctx.portal.db, p, task.id, params.unitId, params.period),
   ]);
   const timelineOfReport = entries.filter((e) => e.unitId === params.unitId && e.period === params.period);
-  return { plan: p, task, unitName, status, revisions, timeline: timelineOfReport };
+  return { plan: p, task, unitName, status, revisions, timeline: timelineOfReport, off };
 }
 
 /** A report's due day may move while it is awaited: not yet arrived, or returned and its revision not in. */
@@ -152,7 +153,8 @@ async function reportView(ctx: Ctx, proof: HqProof, params: Record<string, strin
   const d = await reportData(ctx, params);
   const path = `${hqPaths.report(d.plan.id, d.task.id, params.unitId, params.period)}/extend`;
   return {
-    extend: { path, csrf: ctx.portal.hq.csrf(proof), open: EXTENDABLE_REPORT.has(d.status.state), form: extended?.form ?? freshExtendForm(), outcome: extended?.outcome },
+    extend: { path, csrf: ctx.portal.hq.csrf(proof), open: !d.off && EXTENDABLE_REPORT.has(d.status.state), form: extended?.form ?? freshExtendForm(), outcome: extended?.outcome },
+    ...(d.off ? { off: d.off } : {}),
     plan: d.plan,
     taskId: d.task.id,
     taskTitle: d.task.title,
@@ -175,6 +177,18 @@ async function report(ctx: Ctx, params: Record<string, string>): Promise<void> {
   sendHtml(ctx.res, 200, reportPage(ctx.c, view));
 }
 
+/**
+ * A decision or an extension posted for a report that takes none (withdrawn by an amendment, or of a pair the plan in
+ * force no longer has): nothing is sent to the engine; the report page again with a 409 that says so in the plan's
+ * words. False when the report takes them (a report the plan never had is the page's 404).
+ */
+async function refusedOff(ctx: Ctx, proof: HqProof, p: Plan, params: Record<string, string>): Promise<boolean> {
+  if (!(await offReport(ctx.portal.db, p, params.taskId, params.unitId, params.period))) return false;
+  const view = await reportView(ctx, proof, params);
+  sendHtml(ctx.res, 409, reportPage(ctx.c, { ...view, error: { message: ctx.c.hq.offRefused } }));
+  return true;
+}
+
 /** The report page's request id back from a posted decision's (`<id>-a` or `<id>-r`), so sending it again is applied once. */
 function formRequestId(posted: string, decision: 'accept' | 'return'): string {
   const suffix = decision === 'accept' ? '-a' : '-r';
@@ -187,8 +201,9 @@ function decide(decision: 'accept' | 'return') {
     const proof = await requireHq(ctx);
     const p = await loadPlan(ctx.portal.db, params.planId);
     speakPlan(ctx, p);
-    reportParts(p, params.taskId, params.unitId);
     const fields = await hqForm(ctx, proof);
+    if (await refusedOff(ctx, proof, p, params)) return;
+    reportParts(p, params.taskId, params.unitId);
     const by = fields.get('by')?.trim() || undefined;
     const comment = fields.get('comment') ?? '';
     const base = { taskId: params.taskId, unitId: params.unitId, period: params.period, by, requestId: fields.get('requestId') || randomUUID() };
@@ -214,8 +229,9 @@ async function extendReportForm(ctx: Ctx, params: Record<string, string>): Promi
   const proof = await requireHq(ctx);
   const p = await loadPlan(ctx.portal.db, params.planId);
   speakPlan(ctx, p);
-  reportParts(p, params.taskId, params.unitId);
   const fields = await hqForm(ctx, proof);
+  if (await refusedOff(ctx, proof, p, params)) return;
+  reportParts(p, params.taskId, params.unitId);
   const report = { taskId: params.taskId, unitId: params.unitId, period: params.period };
   const extended = await performExtension(ctx, 'report', fields, (input) => extendReport(ctx.portal.engine, p.id, { ...report, ...input }));
   // The group writes the extension to the system of record just after answering: the page read next shows it.

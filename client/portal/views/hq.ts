@@ -11,6 +11,7 @@ import { formatDueDay, formatTime } from '../i18n.js';
 import { page } from '../layout.js';
 import { heatmapTable, legend } from './heatmap.js';
 import { extendForm, extendOutcome, type ExtendView } from './extend.js';
+import type { OffReport } from '../plan-data.js';
 
 const enc = encodeURIComponent;
 
@@ -137,6 +138,18 @@ export interface ReportPageView {
   by?: string;
   /** Headquarters' extension form (延期), and what a posted one came to. */
   extend?: ExtendView;
+  /** Set when the report takes no decision or extension any more (an amendment withdrew it, or took its pair off). */
+  off?: OffReport;
+}
+
+/** Why the report takes no decision or extension: withdrawn (when), its task retired, or its unit taken off the task. */
+function offNote(c: Catalogue, v: ReportPageView, off: OffReport): Html {
+  const said = off.withdrawnAt
+    ? c.hq.withdrawnNote(formatTime(c, off.withdrawnAt, v.plan.timezone), v.unitName, v.taskTitle)
+    : off.taskRetired
+      ? c.hq.retiredTaskNote(v.taskTitle)
+      : c.hq.leftTaskNote(v.unitName, v.taskTitle);
+  return html`<p class="warn" id="withdrawn" role="note"${off.withdrawnAt ? html` data-withdrawn-at="${off.withdrawnAt}"` : ''}>${said}</p>`;
 }
 
 function revisionBlock(c: Catalogue, plan: Plan, r: Revision, n: number): Html {
@@ -164,7 +177,10 @@ ${s.revisionDueAt ? html`<tr><th>${c.common.revisionDue}</th><td>${formatDueDay(
   const locked = s.review === 'accepted';
   const commentError = v.error?.field === 'comment' ? v.error.message : undefined;
   const generalError = v.error && !commentError ? v.error.message : undefined;
-  const forms = locked
+  const forms = v.off
+    ? // Withdrawn, or no longer the plan's: no decision, no extension; a refused one (posted anyway) says so.
+      html`${offNote(c, v, v.off)}${generalError ? html`<p class="error" id="decision-error" role="alert">${generalError}</p>` : ''}`
+    : locked
     ? html`<p class="ok" id="locked">${c.hq.lockedNote}</p>`
     : v.revisions.length === 0
       ? // No report yet, so no forms; a refused decision (posted from elsewhere) still says why.
@@ -190,7 +206,7 @@ ${commentError ? html`<p class="error" id="comment-error" data-field="comment">$
   const body = html`${v.extend ? extendOutcome(c, v.extend.outcome) : ''}
 ${facts}
 ${forms}
-${v.extend ? extendForm(c, v.extend, c.extend.reportTitle) : ''}
+${v.extend && !v.off ? extendForm(c, v.extend, c.extend.reportTitle) : ''}
 <h2>${c.common.revisions}</h2>
 ${revisions}
 <h2>${c.hq.timeline}</h2>
