@@ -7,8 +7,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { Plan } from '../workflows/contract/plan.js';
-import { checkPlan, formatPath, type PlanIssue } from '../workflows/contract/plan-check.js';
-import { textProblem } from '../workflows/contract/submission.js';
+import { checkPlan, formatPath, type PlanIssue, type PlanIssueParams } from '../workflows/contract/plan-check.js';
+import { textProblemOf } from '../workflows/contract/submission.js';
 
 /** The largest plan file read: a province-sized plan is about 1.2 MB as JSON, and a workflow input at most 2 MB. */
 export const MAX_PLAN_FILE_BYTES = 8 * 1024 * 1024;
@@ -19,11 +19,8 @@ export type PlanFileResult = { ok: true; plan: Plan; source: string } | { ok: fa
 
 type Segment = string | number;
 
-/** A problem located in the file: `path` like `units[1].leader`, or `""` for the file as a whole. */
-interface FileIssue {
-  path: string;
-  message: string;
-}
+/** A problem located in the file: `path` like `units[1].leader`, or `""` for the file as a whole (with its code, see PlanIssue). */
+type FileIssue = PlanIssue;
 
 /**
  * Reads and validates a plan file. On success `plan` has the defaults applied and `source` is the file's text as read.
@@ -34,7 +31,7 @@ export async function loadPlanFile(file: string): Promise<PlanFileResult> {
   try {
     const size = (await stat(file)).size;
     if (size > MAX_PLAN_FILE_BYTES) {
-      return { ok: false, errors: formatPlanIssues(file, [{ path: '', message: `the file is too large: ${size} bytes, at most ${MAX_PLAN_FILE_BYTES} (8 MB)` }]) };
+      return { ok: false, errors: formatPlanIssues(file, [{ path: '', message: `the file is too large: ${size} bytes, at most ${MAX_PLAN_FILE_BYTES} (8 MB)`, code: 'fileTooLarge', params: { size, max: MAX_PLAN_FILE_BYTES } }]) };
     }
     source = await readFile(file, 'utf8');
   } catch (err) {
@@ -60,7 +57,7 @@ export type PlanTextResult = { ok: true; plan: Plan } | { ok: false; issues: Pla
  */
 export function checkPlanText(source: string, format: PlanFormat): PlanTextResult {
   const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
-  if (text.trim() === '') return { ok: false, issues: [{ path: '', message: 'the file is empty' }] };
+  if (text.trim() === '') return { ok: false, issues: [{ path: '', message: 'the file is empty', code: 'fileEmpty', params: {} }] };
   const parsed = format === 'json' ? parseJson(text) : parseYaml(text);
   if (!parsed.ok) return { ok: false, issues: parsed.issues };
   const structure = structureProblems(parsed.value);
@@ -87,6 +84,8 @@ function readProblem(err: unknown): string {
 }
 
 const NESTED_TOO_DEEPLY = `the file nests lists and maps more than ${MAX_PLAN_DEPTH} levels deep; a plan needs 4`;
+/** The issue of a file nested too deeply, at `path` (`""`: the file as a whole). */
+const tooDeep = (path = ''): FileIssue => ({ path, message: NESTED_TOO_DEEPLY, code: 'tooDeep', params: { max: MAX_PLAN_DEPTH } });
 
 /**
  * The first place nested deeper than MAX_PLAN_DEPTH (also where an alias makes a YAML value contain itself), else every
@@ -98,16 +97,16 @@ function structureProblems(root: unknown): FileIssue[] {
   while (stack.length) {
     const { value, path } = stack.pop()!;
     if (typeof value === 'string') {
-      const problem = textProblem(value, 'text');
-      if (problem) texts.push({ path: formatPath(path), message: problem });
+      const problem = textProblemOf(value, 'text');
+      if (problem) texts.push({ path: formatPath(path), message: problem.message, code: 'textRule', params: { rule: problem.rule, char: problem.char, position: problem.position } });
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
-    if (path.length >= MAX_PLAN_DEPTH) return [{ path: formatPath(path.slice(0, 3)), message: NESTED_TOO_DEEPLY }];
+    if (path.length >= MAX_PLAN_DEPTH) return [tooDeep(formatPath(path.slice(0, 3)))];
     const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
     for (const [k, v] of entries.reverse()) {
-      const problem = typeof k === 'string' ? textProblem(k, 'line') : undefined;
-      if (problem) texts.push({ path: formatPath([...path, k]), message: `the field name ${problem}` });
+      const problem = typeof k === 'string' ? textProblemOf(k, 'line') : undefined;
+      if (problem) texts.push({ path: formatPath([...path, k]), message: `the field name ${problem.message}`, code: 'textRule', params: { rule: problem.rule, char: problem.char, position: problem.position, fieldName: 1 } });
       stack.push({ value: v, path: [...path, k] });
     }
   }
@@ -120,7 +119,7 @@ const isStackOverflow = (err: unknown) => err instanceof RangeError || /Maximum 
 type Parsed = { ok: true; value: unknown; duplicates: FileIssue[] } | { ok: false; issues: FileIssue[] };
 
 function duplicateIssue(segments: Segment[], first: string, again: string): FileIssue {
-  return { path: formatPath(segments), message: `duplicate key (first at ${first}, again at ${again})` };
+  return { path: formatPath(segments), message: `duplicate key (first at ${first}, again at ${again})`, code: 'duplicateKey', params: { first, again } };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -133,21 +132,24 @@ function parseYaml(text: string): Parsed {
   try {
     doc = parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: false, prettyErrors: true, lineCounter });
   } catch (err) {
-    if (isStackOverflow(err)) return { ok: false, issues: [{ path: '', message: NESTED_TOO_DEEPLY }] };
+    if (isStackOverflow(err)) return { ok: false, issues: [tooDeep()] };
     throw err;
   }
   const syntax = doc.errors[0];
-  if (syntax && isStackOverflow(syntax.message)) return { ok: false, issues: [{ path: '', message: NESTED_TOO_DEEPLY }] };
+  if (syntax && isStackOverflow(syntax.message)) return { ok: false, issues: [tooDeep()] };
   if (syntax) {
     // Only the first: after a syntax error the parser's further complaints are mostly consequences of it.
     const at = syntax.linePos ? ` at ${syntax.linePos[0].line}:${syntax.linePos[0].col}` : '';
-    const message =
-      syntax.code === 'MULTIPLE_DOCS'
-        ? 'the file holds more than one YAML document (a second "---" line); a plan file holds one plan'
-        : syntax.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
-    return { ok: false, issues: [{ path: '', message: `YAML syntax error${at}: ${message}` }] };
+    const where: PlanIssueParams = syntax.linePos ? { at: `${syntax.linePos[0].line}:${syntax.linePos[0].col}` } : {};
+    const multiple = syntax.code === 'MULTIPLE_DOCS';
+    const message = multiple
+      ? 'the file holds more than one YAML document (a second "---" line); a plan file holds one plan'
+      : syntax.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+    // The parser's own words (English) are kept as the detail.
+    const said = multiple ? { code: 'yamlMultipleDocuments' as const, params: where } : { code: 'yamlSyntax' as const, params: { ...where, detail: message } };
+    return { ok: false, issues: [{ path: '', message: `YAML syntax error${at}: ${message}`, ...said }] };
   }
-  if (doc.contents === null) return { ok: false, issues: [{ path: '', message: 'the file holds no plan (only comments)' }] };
+  if (doc.contents === null) return { ok: false, issues: [{ path: '', message: 'the file holds no plan (only comments)', code: 'onlyComments', params: {} }] };
   let value: unknown;
   try {
     value = doc.toJS();
@@ -155,11 +157,11 @@ function parseYaml(text: string): Parsed {
     const message = err instanceof Error ? err.message : String(err);
     if (/Excessive alias count/.test(message)) {
       // A "billion laughs" file: aliases of aliases that would expand to an exponentially large plan.
-      return { ok: false, issues: [{ path: '', message: 'YAML error: the file uses aliases (*name) so often that expanding them would exhaust memory; write the values out instead' }] };
+      return { ok: false, issues: [{ path: '', message: 'YAML error: the file uses aliases (*name) so often that expanding them would exhaust memory; write the values out instead', code: 'tooManyAliases', params: {} }] };
     }
-    if (isStackOverflow(err)) return { ok: false, issues: [{ path: '', message: NESTED_TOO_DEEPLY }] };
+    if (isStackOverflow(err)) return { ok: false, issues: [tooDeep()] };
     // e.g. an alias to an anchor that is not defined
-    return { ok: false, issues: [{ path: '', message: `YAML error: ${message}` }] };
+    return { ok: false, issues: [{ path: '', message: `YAML error: ${message}`, code: 'yamlError', params: { detail: message } }] };
   }
   const duplicates: FileIssue[] = [];
   const at = (offset: number) => {
@@ -192,10 +194,17 @@ function parseYaml(text: string): Parsed {
 // JSON: a small strict scanner finds the position of a syntax error and duplicate keys (JSON.parse reports neither
 // reliably), then JSON.parse builds the value.
 
+/** What the scanner expected, for other languages than its English message: `found` is the character found (JSON), absent at the end of the file. */
+type JsonProblem =
+  | 'lineInString' | 'controlInString' | 'badUnicodeEscape' | 'badEscape' | 'stringNotClosed' | 'nestedTooDeep' | 'fieldName'
+  | 'colon' | 'trailingCommaObject' | 'commaOrBrace' | 'trailingCommaList' | 'commaOrBracket' | 'value' | 'afterEnd';
+
 class JsonSyntaxError extends Error {
   constructor(
     readonly offset: number,
     message: string,
+    readonly problem: JsonProblem,
+    readonly found?: string,
   ) {
     super(message);
   }
@@ -209,14 +218,16 @@ function parseJson(text: string): Parsed {
     );
   } catch (err) {
     if (err instanceof JsonSyntaxError) {
-      return { ok: false, issues: [{ path: '', message: `JSON syntax error at ${lineCol(text, err.offset)}: ${err.message}` }] };
+      const at = lineCol(text, err.offset);
+      const params = { at, problem: err.problem, ...(err.found !== undefined ? { found: err.found } : {}), ...(err.problem === 'nestedTooDeep' ? { max: MAX_PLAN_DEPTH } : {}) };
+      return { ok: false, issues: [{ path: '', message: `JSON syntax error at ${at}: ${err.message}`, code: 'jsonSyntax', params }] };
     }
     throw err;
   }
   try {
     return { ok: true, value: JSON.parse(text), duplicates };
   } catch (err) {
-    return { ok: false, issues: [{ path: '', message: `JSON syntax error: ${(err as Error).message}` }] };
+    return { ok: false, issues: [{ path: '', message: `JSON syntax error: ${(err as Error).message}`, code: 'jsonSyntax', params: { detail: (err as Error).message } }] };
   }
 }
 
@@ -236,10 +247,11 @@ const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 function scanJson(text: string, onDuplicate: (segments: Segment[], first: number, again: number) => void): void {
   let pos = 0;
-  const fail = (message: string, at = pos): never => {
-    throw new JsonSyntaxError(at, message);
-  };
   const found = () => (pos >= text.length ? 'the end of the file' : JSON.stringify(text[pos]));
+  const fail = (message: string, problem: JsonProblem, at = pos): never => {
+    const seen = ['fieldName', 'colon', 'commaOrBrace', 'commaOrBracket', 'value', 'afterEnd'].includes(problem) && pos < text.length ? JSON.stringify(text[pos]) : undefined;
+    throw new JsonSyntaxError(at, message, problem, seen);
+  };
   const skipSpace = () => {
     while (pos < text.length && ' \t\n\r'.includes(text[pos])) pos++;
   };
@@ -247,28 +259,28 @@ function scanJson(text: string, onDuplicate: (segments: Segment[], first: number
     const start = pos++;
     while (pos < text.length && text[pos] !== '"') {
       const code = text.charCodeAt(pos);
-      if (code < 0x20) fail(text[pos] === '\n' ? 'string not closed before the end of the line' : 'control character in a string');
+      if (code < 0x20) fail(text[pos] === '\n' ? 'string not closed before the end of the line' : 'control character in a string', text[pos] === '\n' ? 'lineInString' : 'controlInString');
       if (text[pos] === '\\') {
         const escape = text[pos + 1];
         if (escape === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(pos + 2, pos + 6))) fail('invalid \\u escape in a string');
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(pos + 2, pos + 6))) fail('invalid \\u escape in a string', 'badUnicodeEscape');
           pos += 6;
           continue;
         }
-        if (escape === undefined || !'"\\/bfnrt'.includes(escape)) fail('invalid escape in a string');
+        if (escape === undefined || !'"\\/bfnrt'.includes(escape)) fail('invalid escape in a string', 'badEscape');
         pos += 2;
         continue;
       }
       pos++;
     }
-    if (pos >= text.length) fail('string not closed', start);
+    if (pos >= text.length) fail('string not closed', 'stringNotClosed', start);
     pos++;
     return JSON.parse(text.slice(start, pos)) as string;
   };
   const value = (segments: Segment[]): void => {
     skipSpace();
     const c = text[pos];
-    if ((c === '{' || c === '[') && segments.length >= MAX_PLAN_DEPTH) fail(`nested more than ${MAX_PLAN_DEPTH} levels deep; a plan needs 4`);
+    if ((c === '{' || c === '[') && segments.length >= MAX_PLAN_DEPTH) fail(`nested more than ${MAX_PLAN_DEPTH} levels deep; a plan needs 4`, 'nestedTooDeep');
     if (c === '{') {
       pos++;
       skipSpace();
@@ -279,28 +291,28 @@ function scanJson(text: string, onDuplicate: (segments: Segment[], first: number
       const seen = new Map<string, number>();
       for (;;) {
         skipSpace();
-        if (text[pos] !== '"') fail(`expected a field name in double quotes, found ${found()}`);
+        if (text[pos] !== '"') fail(`expected a field name in double quotes, found ${found()}`, 'fieldName');
         const keyAt = pos;
         const key = string();
         const first = seen.get(key);
         if (first === undefined) seen.set(key, keyAt);
         else onDuplicate([...segments, key], first, keyAt);
         skipSpace();
-        if (text[pos] !== ':') fail(`expected ":" after the field name, found ${found()}`);
+        if (text[pos] !== ':') fail(`expected ":" after the field name, found ${found()}`, 'colon');
         pos++;
         value([...segments, key]);
         skipSpace();
         if (text[pos] === ',') {
           pos++;
           skipSpace();
-          if (text[pos] === '}') fail('trailing comma before "}"');
+          if (text[pos] === '}') fail('trailing comma before "}"', 'trailingCommaObject');
           continue;
         }
         if (text[pos] === '}') {
           pos++;
           return;
         }
-        fail(`expected "," or "}" after a field value, found ${found()}`);
+        fail(`expected "," or "}" after a field value, found ${found()}`, 'commaOrBrace');
       }
     }
     if (c === '[') {
@@ -316,14 +328,14 @@ function scanJson(text: string, onDuplicate: (segments: Segment[], first: number
         if (text[pos] === ',') {
           pos++;
           skipSpace();
-          if (text[pos] === ']') fail('trailing comma before "]"');
+          if (text[pos] === ']') fail('trailing comma before "]"', 'trailingCommaList');
           continue;
         }
         if (text[pos] === ']') {
           pos++;
           return;
         }
-        fail(`expected "," or "]" after a list item, found ${found()}`);
+        fail(`expected "," or "]" after a list item, found ${found()}`, 'commaOrBracket');
       }
     }
     if (c === '"') {
@@ -341,9 +353,9 @@ function scanJson(text: string, onDuplicate: (segments: Segment[], first: number
       pos = NUMBER_RE.lastIndex;
       return;
     }
-    fail(`expected a value, found ${found()}`);
+    fail(`expected a value, found ${found()}`, 'value');
   };
   value([]);
   skipSpace();
-  if (pos < text.length) fail(`unexpected ${found()} after the end of the JSON value`);
+  if (pos < text.length) fail(`unexpected ${found()} after the end of the JSON value`, 'afterEnd');
 }

@@ -1,6 +1,7 @@
 /** The portal's language: the catalogue of a plan's locale, and dates in the plan's language and time zone. */
 import { en, type Catalogue } from './catalogue/en.js';
 import { zhCN } from './catalogue/zh-CN.js';
+import type { PlanIssue } from '../../workflows/contract/plan-check.js';
 import type { Refusal } from '../../workflows/contract/refusals.js';
 
 const catalogues: Record<string, Catalogue> = { en, 'zh-CN': zhCN };
@@ -33,4 +34,13 @@ export function refusalSentence(c: Catalogue, r: Refusal, timeZone = 'UTC'): str
   const words = c.refusals[r.code] ?? en.refusals[r.code];
   if (!words) return `${r.field}: ${r.code}`;
   return words(r.params ?? {}, { time: (at) => (at === '' || Number.isNaN(asDate(at).getTime()) ? String(at) : formatTime(c, at, timeZone)) });
+}
+
+/**
+ * A problem of a plan file in the catalogue's words, by its code and values; its English sentence (what `plan
+ * validate` prints) in English, or when the catalogue has no words for it. Its path is the caller's to show.
+ */
+export function planIssueSentence(c: Catalogue, issue: PlanIssue): string {
+  const words = issue.code ? c.planIssues[issue.code] : undefined;
+  return words ? words(issue.params ?? {}) : issue.message;
 }

@@ -7,10 +7,39 @@
 import type { z } from 'zod';
 import { cadenceSchema, planSchema, type Plan } from './plan.js';
 
+/**
+ * What a plan issue is, for surfaces that speak another language than the English of its `message` (the portal's
+ * catalogues): each code with the values (`PlanIssueParams`) its sentence names. Values written `show`-style:
+ * `got` is the value as the file has it (a string quoted, a number, true, false, null) and `gotKind` says what it is
+ * when it is no scalar (`list`, `emptyList`, `object`); ids are quoted, lists of ids are `known` (at most 10, quoted,
+ * comma-separated) of `total`.
+ */
+export const PLAN_ISSUE_CODES = [
+  // The file (client/plan-file.ts)
+  'fileEmpty', 'fileTooLarge', 'yamlSyntax', 'yamlMultipleDocuments', 'onlyComments', 'tooManyAliases', 'yamlError',
+  'tooDeep', 'jsonSyntax', 'duplicateKey', 'textRule',
+  // The schema's shape of each field
+  'required', 'unknownField', 'noPlan', 'notAPlan', 'wrongType', 'notOneOf', 'wrongUnionType', 'notEmpty', 'minLength',
+  'minItems', 'atLeast', 'greaterThan', 'maxLength', 'maxItems', 'atMost', 'lessThan', 'wrongFormat', 'multipleOf',
+  'dateFormat', 'idFormat', 'timeFormat', 'email', 'emails', 'noWeight',
+  // Rules across fields
+  'duplicateId', 'duplicateListed', 'unknownRef', 'unknownRefNone', 'reportedByNotTaskUnit', 'unknownTimezone',
+  'notRealDate', 'endBeforeStart', 'endTooLate', 'requestNotBeforeDue', 'reminderBeforeRequest', 'notIncreasing',
+  'leaderless', 'closeTooEarly', 'extraWorkdayHoliday', 'feedbackOutsidePlan', 'coversWithoutCoverage', 'unknownVerifier',
+  'verifierIsUnit', 'verifierAmbiguous', 'deadlineNotAfterFeedback', 'leaderlessFinding',
+] as const;
+export type PlanIssueCode = (typeof PLAN_ISSUE_CODES)[number];
+/** The values a plan issue's sentence names. */
+export type PlanIssueParams = Record<string, string | number>;
+
 /** One problem in a plan. `path` is like `units[1].leader` or `cadence.reminderDays[0]`; `""` for the plan itself. */
 export interface PlanIssue {
   path: string;
+  /** In English, as the CLI prints it. */
   message: string;
+  /** What it is, for other languages (absent: only `message` says it). */
+  code?: PlanIssueCode;
+  params?: PlanIssueParams;
 }
 
 export type PlanCheck = { ok: true; plan: Plan } | { ok: false; issues: PlanIssue[] };
@@ -23,6 +52,8 @@ type ZodIssue = z.ZodError['issues'][number];
 interface Found {
   segments: Segment[];
   message: string;
+  code?: PlanIssueCode;
+  params?: PlanIssueParams;
 }
 
 /** Validates a parsed plan file (any JSON-like value). Reports every problem found, not just the first. */
@@ -73,12 +104,17 @@ function daysInMonth(year: number, month: number): number {
 
 /** Why a `YYYY-MM-DD` string is not a real calendar day, or undefined if it is one (or is not written YYYY-MM-DD). */
 function dateProblem(text: string): string | undefined {
+  return dateProblemOf(text)?.message;
+}
+
+/** dateProblem with its values: the month as written, or the month (1-12), year and days it has. */
+function dateProblemOf(text: string): { message: string; params: PlanIssueParams } | undefined {
   const m = DATE_RE.exec(text);
   if (!m) return undefined;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (month < 1 || month > 12) return `there is no month ${m[2]}`;
+  if (month < 1 || month > 12) return { message: `there is no month ${m[2]}`, params: { problem: 'noMonth', month: m[2] } };
   const days = daysInMonth(year, month);
-  if (day < 1 || day > days) return `${MONTHS[month - 1]} ${year} has ${days} days`;
+  if (day < 1 || day > days) return { message: `${MONTHS[month - 1]} ${year} has ${days} days`, params: { problem: 'monthDays', month, year, days } };
   return undefined;
 }
 
@@ -111,6 +147,18 @@ function show(value: unknown): string {
   if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
   if (typeof value === 'object') return 'an object';
   return String(typeof value);
+}
+
+/** The value as the issue's params carry it (see PLAN_ISSUE_CODES): `got`, and `gotKind` for what is no scalar. */
+function shown(value: unknown): PlanIssueParams {
+  if (Array.isArray(value)) return { got: show(value), gotKind: value.length === 0 ? 'emptyList' : 'list' };
+  if (value !== null && typeof value === 'object') return { got: show(value), gotKind: 'object' };
+  return { got: show(value) };
+}
+
+/** `got` for values worth repeating in a message (scalars), as `got` says them; none for the others. */
+function gotParams(value: unknown): PlanIssueParams {
+  return got(value) ? { got: show(value) } : {};
 }
 
 /** `, got <value>` for values worth repeating in a message (scalars). */
@@ -146,39 +194,78 @@ function fromZod(raw: unknown, issues: readonly ZodIssue[]): Found[] {
   for (const issue of issues) {
     const segments = issue.path.filter((s): s is Segment => typeof s === 'string' || typeof s === 'number');
     const value = valueAt(raw, issue.path);
-    const add = (message: string) => out.push({ segments, message });
+    const add = (message: string, code?: PlanIssueCode, params: PlanIssueParams = {}) => out.push({ segments, message, ...(code ? { code, params } : {}) });
     if (value === undefined && segments.length > 0 && issue.code !== 'unrecognized_keys') {
-      add('is required');
+      add('is required', 'required');
       continue;
     }
     switch (issue.code) {
       case 'unrecognized_keys':
-        for (const key of issue.keys) add(`unknown field ${quote(key)}`);
+        for (const key of issue.keys) add(`unknown field ${quote(key)}`, 'unknownField', { key: quote(key) });
         break;
       case 'invalid_type': {
         const noun = TYPE_NOUNS[issue.expected] ?? issue.expected;
         if (segments.length === 0) {
-          add(
-            value === undefined || value === null
-              ? 'the file holds no plan'
-              : `the plan must be an object with fields such as id, title, units and tasks, got ${show(value)}`,
-          );
-        } else add(`must be ${noun}, got ${show(value)}`);
+          if (value === undefined || value === null) add('the file holds no plan', 'noPlan');
+          else add(`the plan must be an object with fields such as id, title, units and tasks, got ${show(value)}`, 'notAPlan', shown(value));
+        } else add(`must be ${noun}, got ${show(value)}`, 'wrongType', { expected: issue.expected, ...shown(value) });
         break;
       }
       case 'invalid_value':
-        add(`must be one of ${issue.values.map((v) => show(v)).join(', ')}, got ${show(value)}`);
+        add(`must be one of ${issue.values.map((v) => show(v)).join(', ')}, got ${show(value)}`, 'notOneOf', { values: issue.values.map((v) => show(v)).join(', '), ...shown(value) });
         break;
       case 'invalid_union':
-        add(ZOD_DEFAULT.test(issue.message) ? `has the wrong type${got(value)}` : `${issue.message}${got(value)}`);
+        if (ZOD_DEFAULT.test(issue.message)) add(`has the wrong type${got(value)}`, 'wrongUnionType', gotParams(value));
+        else add(`${issue.message}${got(value)}`, SCHEMA_WORDS[issue.message], gotParams(value));
         break;
       default: {
         const message = ZOD_DEFAULT.test(issue.message) ? fallbackMessage(issue) : issue.message;
-        add(message.includes(', got ') || message === 'must not be empty' ? message : `${message}${got(value)}`);
+        const said = zodCode(issue);
+        if (message.includes(', got ') || message === 'must not be empty') add(message, said.code, said.params);
+        else add(`${message}${got(value)}`, said.code, { ...said.params, ...gotParams(value) });
       }
     }
   }
   return out;
+}
+
+/**
+ * The schema's own words (plan.ts) for the formats and rules its structure does not name, by their code: a plan file
+ * whose issue carries no code is said in English only (test/portal/amend-locale.test.ts checks every bad plan).
+ */
+const SCHEMA_WORDS: Record<string, PlanIssueCode> = {
+  'must be a date written YYYY-MM-DD': 'dateFormat',
+  'must be 1-64 letters, digits, "-", "_" or "." (starting with a letter or digit)': 'idFormat',
+  'must be a local time written HH:MM (00:00-23:59)': 'timeFormat',
+  'must be an e-mail address': 'email',
+  'must be an e-mail address or a list of e-mail addresses': 'emails',
+  'must give at least one part (timeliness, progress, quality, findings) a weight greater than 0': 'noWeight',
+};
+
+/** The code and values of a zod issue of a field's bounds or format, from zod's structure (or the schema's words above). */
+function zodCode(issue: ZodIssue): { code?: PlanIssueCode; params: PlanIssueParams } {
+  const own = SCHEMA_WORDS[issue.message];
+  if (own) return { code: own, params: {} };
+  switch (issue.code) {
+    case 'too_small': {
+      const min = Number(issue.minimum);
+      if (issue.origin === 'string') return min === 1 ? { code: 'notEmpty', params: {} } : { code: 'minLength', params: { min } };
+      if (issue.origin === 'array' || issue.origin === 'set') return { code: 'minItems', params: { min } };
+      return { code: issue.inclusive ? 'atLeast' : 'greaterThan', params: { min } };
+    }
+    case 'too_big': {
+      const max = Number(issue.maximum);
+      if (issue.origin === 'string') return { code: 'maxLength', params: { max } };
+      if (issue.origin === 'array' || issue.origin === 'set') return { code: 'maxItems', params: { max } };
+      return { code: issue.inclusive ? 'atMost' : 'lessThan', params: { max } };
+    }
+    case 'invalid_format':
+      return issue.format === 'email' ? { code: 'email', params: {} } : { code: 'wrongFormat', params: { format: issue.format } };
+    case 'not_multiple_of':
+      return { code: 'multipleOf', params: { divisor: String(issue.divisor) } };
+    default:
+      return { params: {} };
+  }
 }
 
 function fallbackMessage(issue: ZodIssue): string {
@@ -220,9 +307,15 @@ function idList(ids: Iterable<string>): string {
   return all.length > 10 ? `${shown}, ... (${all.length} in all)` : shown;
 }
 
+/** idList as an issue's params: `known` (at most 10, quoted) of `total`. */
+function idParams(ids: Iterable<string>): PlanIssueParams {
+  const all = [...ids];
+  return { known: all.slice(0, 10).map(quote).join(', '), total: all.length };
+}
+
 function crossCheck(raw: unknown): Found[] {
   const out: Found[] = [];
-  const add = (segments: Segment[], message: string) => out.push({ segments, message });
+  const add = (segments: Segment[], message: string, code?: PlanIssueCode, params: PlanIssueParams = {}) => out.push({ segments, message, ...(code ? { code, params } : {}) });
   if (!isObj(raw)) return out;
 
   /** Ids of a list (first occurrence wins), reporting duplicates; undefined when the list is unusable. */
@@ -235,7 +328,7 @@ function crossCheck(raw: unknown): Found[] {
       if (!isObj(item) || typeof item.id !== 'string') return;
       const first = seen.get(item.id);
       if (first === undefined) seen.set(item.id, i);
-      else add([list, i, 'id'], `duplicate ${kind} id ${quote(item.id)} (already used by ${list}[${first}])`);
+      else add([list, i, 'id'], `duplicate ${kind} id ${quote(item.id)} (already used by ${list}[${first}])`, 'duplicateId', { kind, id: quote(item.id), first: `${list}[${first}]` });
     });
     return seen;
   };
@@ -248,12 +341,14 @@ function crossCheck(raw: unknown): Found[] {
     known.size === 0
       ? `unknown ${kind} ${quote(id)}; the plan lists no ${kind}s`
       : `unknown ${kind} ${quote(id)}; the ${kind}s are ${idList(known.keys())}`;
+  const unknownSaid = (kind: string, id: string, known: Map<string, number>): [PlanIssueCode, PlanIssueParams] =>
+    known.size === 0 ? ['unknownRefNone', { kind, id: quote(id) }] : ['unknownRef', { kind, id: quote(id), ...idParams(known.keys()) }];
 
   // Units.
   const unitList = Array.isArray(raw.units) ? raw.units : [];
   unitList.forEach((unit, i) => {
     if (isObj(unit) && typeof unit.leader === 'string' && leaders && !leaders.has(unit.leader)) {
-      add(['units', i, 'leader'], unknown('leader', unit.leader, leaders));
+      add(['units', i, 'leader'], unknown('leader', unit.leader, leaders), ...unknownSaid('leader', unit.leader, leaders));
     }
   });
 
@@ -262,7 +357,7 @@ function crossCheck(raw: unknown): Found[] {
   taskList.forEach((task, i) => {
     if (!isObj(task)) return;
     if (typeof task.aspect === 'string' && aspects && !aspects.has(task.aspect)) {
-      add(['tasks', i, 'aspect'], unknown('aspect', task.aspect, aspects));
+      add(['tasks', i, 'aspect'], unknown('aspect', task.aspect, aspects), ...unknownSaid('aspect', task.aspect, aspects));
     }
     const taskUnits = Array.isArray(task.units) ? task.units : undefined;
     if (taskUnits) {
@@ -271,11 +366,11 @@ function crossCheck(raw: unknown): Found[] {
         if (typeof id !== 'string') return;
         const first = seen.get(id);
         if (first !== undefined) {
-          add(['tasks', i, 'units', k], `duplicate unit ${quote(id)} (already listed at tasks[${i}].units[${first}])`);
+          add(['tasks', i, 'units', k], `duplicate unit ${quote(id)} (already listed at tasks[${i}].units[${first}])`, 'duplicateListed', { kind: 'unit', id: quote(id), first: `tasks[${i}].units[${first}]` });
           return;
         }
         seen.set(id, k);
-        if (units && !units.has(id)) add(['tasks', i, 'units', k], unknown('unit', id, units));
+        if (units && !units.has(id)) add(['tasks', i, 'units', k], unknown('unit', id, units), ...unknownSaid('unit', id, units));
       });
     }
     const target = task.target;
@@ -285,6 +380,8 @@ function crossCheck(raw: unknown): Found[] {
         add(
           ['tasks', i, 'target', 'reportedBy'],
           `must be one of the task's units (${idList(new Set(own))}), got ${quote(target.reportedBy)}`,
+          'reportedByNotTaskUnit',
+          { ...idParams(new Set(own)), got: quote(target.reportedBy) },
         );
       }
     }
@@ -292,14 +389,14 @@ function crossCheck(raw: unknown): Found[] {
 
   // Time zone.
   if (typeof raw.timezone === 'string' && raw.timezone !== '' && !isKnownTimeZone(raw.timezone)) {
-    add(['timezone'], `unknown time zone ${quote(raw.timezone)}; use an IANA name such as "Asia/Shanghai" or "UTC"`);
+    add(['timezone'], `unknown time zone ${quote(raw.timezone)}; use an IANA name such as "Asia/Shanghai" or "UTC"`, 'unknownTimezone', { got: quote(raw.timezone) });
   }
 
   // Dates.
   const realDate = (segments: Segment[], value: unknown): value is string => {
     if (typeof value !== 'string' || !DATE_RE.test(value)) return false;
-    const problem = dateProblem(value);
-    if (problem) add(segments, `must be a real calendar date, got ${quote(value)} (${problem})`);
+    const problem = dateProblemOf(value);
+    if (problem) add(segments, `must be a real calendar date, got ${quote(value)} (${problem.message})`, 'notRealDate', { got: quote(value), ...problem.params });
     return problem === undefined;
   };
   const startOk = realDate(['start'], raw.start);
@@ -308,9 +405,9 @@ function crossCheck(raw: unknown): Found[] {
     const start = raw.start as string;
     const end = raw.end as string;
     const last = lastAllowedEnd(start);
-    if (end < start) add(['end'], `must not be before start (${start}), got ${quote(end)}`);
+    if (end < start) add(['end'], `must not be before start (${start}), got ${quote(end)}`, 'endBeforeStart', { start, got: quote(end) });
     else if (end > last) {
-      add(['end'], `must be ${last} or earlier: a plan may span at most ${MAX_PLAN_YEARS} years, got ${quote(end)}`);
+      add(['end'], `must be ${last} or earlier: a plan may span at most ${MAX_PLAN_YEARS} years, got ${quote(end)}`, 'endTooLate', { last, years: MAX_PLAN_YEARS, got: quote(end) });
     }
   }
 
@@ -323,6 +420,8 @@ function crossCheck(raw: unknown): Found[] {
       add(
         ['cadence', 'requestOffsetDays'],
         `must be less than dueOffsetDays (${due}) so the request goes out before the due day, got ${request}`,
+        'requestNotBeforeDue',
+        { due, got: request },
       );
     }
     if (Array.isArray(cadence.reminderDays) && isInt(request) && isInt(due)) {
@@ -332,6 +431,8 @@ function crossCheck(raw: unknown): Found[] {
             ['cadence', 'reminderDays', k],
             `must be ${request - due} or more so the reminder does not come before the request: ` +
               `${due} + (${d}) = ${due + d} is before requestOffsetDays (${request}), got ${d}`,
+            'reminderBeforeRequest',
+            { min: request - due, due, sum: due + d, request, got: d },
           );
         }
       });
@@ -348,6 +449,8 @@ function crossCheck(raw: unknown): Found[] {
             add(
               ['cadence', 'escalation', k, 'afterDaysOverdue'],
               `must be greater than the previous step's afterDaysOverdue (${previous}), got ${after}`,
+              'notIncreasing',
+              { previous, got: after },
             );
           }
           previous = after;
@@ -358,7 +461,7 @@ function crossCheck(raw: unknown): Found[] {
           unitList.forEach((unit, i) => {
             if (isObj(unit) && unit.leader === undefined) {
               const name = typeof unit.id === 'string' ? `unit ${quote(unit.id)} (units[${i}])` : `units[${i}]`;
-              add(['cadence', 'escalation', k, 'to'], `escalates to the unit's leader, but ${name} has no leader`);
+              add(['cadence', 'escalation', k, 'to'], `escalates to the unit's leader, but ${name} has no leader`, 'leaderless', { ...(typeof unit.id === 'string' ? { unitId: quote(unit.id) } : {}), at: `units[${i}]` });
             }
           });
         }
@@ -370,6 +473,8 @@ function crossCheck(raw: unknown): Found[] {
         ['cadence', 'closeAfterDays'],
         `must be greater than the largest afterDaysOverdue (${largest}) so every escalation happens before the ` +
           `quarter closes, got ${close}${cadence.closeAfterDays === undefined ? ' (the default)' : ''}`,
+        'closeTooEarly',
+        { largest, got: close, ...(cadence.closeAfterDays === undefined ? { byDefault: 1 } : {}) },
       );
     }
   }
@@ -383,7 +488,7 @@ function crossCheck(raw: unknown): Found[] {
         if (typeof day !== 'string') return;
         const first = seen.get(day);
         if (first === undefined) seen.set(day, k);
-        else add(['calendar', 'workweek', k], `duplicate day ${quote(day)} (already listed at calendar.workweek[${first}])`);
+        else add(['calendar', 'workweek', k], `duplicate day ${quote(day)} (already listed at calendar.workweek[${first}])`, 'duplicateListed', { kind: 'day', id: quote(day), first: `calendar.workweek[${first}]` });
       });
     }
     const holidays = new Map<string, number>();
@@ -400,6 +505,8 @@ function crossCheck(raw: unknown): Found[] {
           add(
             ['calendar', 'extraWorkdays', k],
             `must not also be a holiday (calendar.holidays[${holiday}]), got ${quote(day)}`,
+            'extraWorkdayHoliday',
+            { at: `calendar.holidays[${holiday}]`, got: quote(day) },
           );
         }
       });
@@ -415,7 +522,7 @@ function checkInspections(
   raw: Obj,
   units: Map<string, number> | undefined,
   unitList: unknown[],
-  add: (segments: Segment[], message: string) => void,
+  add: (segments: Segment[], message: string, code?: PlanIssueCode, params?: PlanIssueParams) => void,
   realDate: (segments: Segment[], value: unknown) => value is string,
   planDaysOk: boolean,
 ): void {
@@ -425,6 +532,7 @@ function checkInspections(
   for (const u of unitList) if (isObj(u) && typeof u.id === 'string' && !unitById.has(u.id)) unitById.set(u.id, u);
   const unknownUnit = (id: string) =>
     units && units.size ? `unknown unit ${quote(id)}; the units are ${idList(units.keys())}` : `unknown unit ${quote(id)}`;
+  const unknownUnitParams = (id: string): PlanIssueParams => ({ kind: 'unit', id: quote(id), ...(units && units.size ? idParams(units.keys()) : { known: '', total: 0 }) });
 
   // Coverage targets.
   const targets = new Map<string, number>();
@@ -435,7 +543,7 @@ function checkInspections(
         if (typeof t !== 'string') return;
         const first = targets.get(t);
         if (first === undefined) targets.set(t, k);
-        else add(['inspections', 'coverage', 'targets', k], `duplicate target ${quote(t)} (already listed at inspections.coverage.targets[${first}])`);
+        else add(['inspections', 'coverage', 'targets', k], `duplicate target ${quote(t)} (already listed at inspections.coverage.targets[${first}])`, 'duplicateListed', { kind: 'target', id: quote(t), first: `inspections.coverage.targets[${first}]` });
       });
     }
     realDate(['inspections', 'coverage', 'by'], coverage.by);
@@ -451,7 +559,7 @@ function checkInspections(
       if (!isObj(step)) return;
       if (isInt(step.afterDaysOverdue)) {
         if (previous !== undefined && step.afterDaysOverdue <= previous) {
-          add(['inspections', 'cadence', 'escalation', k, 'afterDaysOverdue'], `must be greater than the previous step's afterDaysOverdue (${previous}), got ${step.afterDaysOverdue}`);
+          add(['inspections', 'cadence', 'escalation', k, 'afterDaysOverdue'], `must be greater than the previous step's afterDaysOverdue (${previous}), got ${step.afterDaysOverdue}`, 'notIncreasing', { previous, got: step.afterDaysOverdue });
         }
         previous = step.afterDaysOverdue;
       }
@@ -470,18 +578,18 @@ function checkInspections(
     if (typeof round.id === 'string') {
       const first = roundIds.get(round.id);
       if (first === undefined) roundIds.set(round.id, r);
-      else add(at('id'), `duplicate inspection round id ${quote(round.id)} (already used by inspections.rounds[${first}])`);
+      else add(at('id'), `duplicate inspection round id ${quote(round.id)} (already used by inspections.rounds[${first}])`, 'duplicateId', { kind: 'inspection round', id: quote(round.id), first: `inspections.rounds[${first}]` });
     }
     const feedbackOk = realDate(at('feedbackDay'), round.feedbackDay);
     const feedbackDay = feedbackOk ? (round.feedbackDay as string) : undefined;
     if (feedbackDay && planDaysOk && (feedbackDay < (raw.start as string) || feedbackDay > (raw.end as string))) {
-      add(at('feedbackDay'), `must be a day of the plan (${raw.start as string} to ${raw.end as string}), got ${quote(feedbackDay)}`);
+      add(at('feedbackDay'), `must be a day of the plan (${raw.start as string} to ${raw.end as string}), got ${quote(feedbackDay)}`, 'feedbackOutsidePlan', { start: raw.start as string, end: raw.end as string, got: quote(feedbackDay) });
     }
     if (Array.isArray(round.covers)) {
       round.covers.forEach((t, k) => {
         if (typeof t !== 'string') return;
-        if (!isObj(coverage)) add(at('covers', k), `names target ${quote(t)}, but the plan has no inspections.coverage`);
-        else if (Array.isArray(coverage.targets) && !targets.has(t)) add(at('covers', k), `unknown coverage target ${quote(t)}; the targets are ${idList(targets.keys())}`);
+        if (!isObj(coverage)) add(at('covers', k), `names target ${quote(t)}, but the plan has no inspections.coverage`, 'coversWithoutCoverage', { id: quote(t) });
+        else if (Array.isArray(coverage.targets) && !targets.has(t)) add(at('covers', k), `unknown coverage target ${quote(t)}; the targets are ${idList(targets.keys())}`, 'unknownRef', { kind: 'coverage target', id: quote(t), ...idParams(targets.keys()) });
       });
     }
     if (!Array.isArray(round.findings)) return;
@@ -491,25 +599,25 @@ function checkInspections(
       if (typeof f.id === 'string') {
         const first = findingIds.get(f.id);
         if (first === undefined) findingIds.set(f.id, `inspections.rounds[${r}].findings[${k}]`);
-        else add(here('id'), `duplicate finding id ${quote(f.id)} (already used by ${first})`);
+        else add(here('id'), `duplicate finding id ${quote(f.id)} (already used by ${first})`, 'duplicateId', { kind: 'finding', id: quote(f.id), first });
       }
       const unitOk = typeof f.unit === 'string' && (!units || units.has(f.unit));
-      if (typeof f.unit === 'string' && !unitOk) add(here('unit'), unknownUnit(f.unit));
+      if (typeof f.unit === 'string' && !unitOk) add(here('unit'), unknownUnit(f.unit), 'unknownRef', unknownUnitParams(f.unit));
       if (typeof f.verifier === 'string' && f.verifier !== 'headquarters') {
-        if (units && !units.has(f.verifier)) add(here('verifier'), `must be "headquarters" or a unit id; ${unknownUnit(f.verifier)}`);
-        else if (f.verifier === f.unit) add(here('verifier'), `must not be the responsible unit itself (${quote(f.unit as string)}): a unit cannot verify its own rectification`);
+        if (units && !units.has(f.verifier)) add(here('verifier'), `must be "headquarters" or a unit id; ${unknownUnit(f.verifier)}`, 'unknownVerifier', unknownUnitParams(f.verifier));
+        else if (f.verifier === f.unit) add(here('verifier'), `must not be the responsible unit itself (${quote(f.unit as string)}): a unit cannot verify its own rectification`, 'verifierIsUnit', { unitId: quote(f.unit as string) });
       }
       if (typeof f.verifier === 'string' && f.verifier === 'headquarters' && unitById.has('headquarters')) {
-        add(here('verifier'), 'is ambiguous: a unit is also named "headquarters"; rename that unit');
+        add(here('verifier'), 'is ambiguous: a unit is also named "headquarters"; rename that unit', 'verifierAmbiguous');
       }
       if (realDate(here('deadline'), f.deadline) && feedbackDay && (f.deadline as string) <= feedbackDay) {
-        add(here('deadline'), `must be after the round's feedback day (${feedbackDay}), got ${quote(f.deadline as string)}`);
+        add(here('deadline'), `must be after the round's feedback day (${feedbackDay}), got ${quote(f.deadline as string)}`, 'deadlineNotAfterFeedback', { feedbackDay, got: quote(f.deadline as string) });
       }
       if (toLeader && unitOk) {
         const unit = unitById.get(f.unit as string);
         if (unit && unit.leader === undefined && !leaderless.has(f.unit as string)) {
           leaderless.add(f.unit as string);
-          add(['inspections', 'cadence', 'escalation', leaderStep, 'to'], `escalates to the unit's leader, but unit ${quote(f.unit as string)} (responsible for finding ${quote(String(f.id))}) has no leader`);
+          add(['inspections', 'cadence', 'escalation', leaderStep, 'to'], `escalates to the unit's leader, but unit ${quote(f.unit as string)} (responsible for finding ${quote(String(f.id))}) has no leader`, 'leaderlessFinding', { unitId: quote(f.unit as string), findingId: quote(String(f.id)) });
         }
       }
     });
@@ -552,5 +660,5 @@ function ordered(found: Found[]): PlanIssue[] {
   return unique
     .map((f, i) => ({ f, i }))
     .sort((p, q) => compare(p.f.segments, q.f.segments) || p.i - q.i)
-    .map(({ f }) => ({ path: formatPath(f.segments), message: f.message }));
+    .map(({ f }) => ({ path: formatPath(f.segments), message: f.message, ...(f.code ? { code: f.code, params: f.params ?? {} } : {}) }));
 }

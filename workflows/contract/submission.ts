@@ -31,21 +31,23 @@ export interface TextProblem {
   message: string;
   char: string;
   position: number;
+  /** Which part of the rule: half a surrogate pair, a control character (or line break), a bidi override, an invisible one. */
+  rule: 'surrogate' | 'control' | 'bidi' | 'invisible';
 }
 
 /** The first thing in `text` that breaks the text rule, or undefined when it is fine. */
 export function textProblemOf(text: string, kind: TextKind): TextProblem | undefined {
-  const found = (m: RegExpExecArray | null, why: string): TextProblem | undefined => {
+  const found = (m: RegExpExecArray | null, why: string, rule: TextProblem['rule']): TextProblem | undefined => {
     if (!m) return undefined;
     const char = codePoint(m[0]);
     const position = [...text.slice(0, m.index)].length + 1;
-    return { message: `${why} (${char} at character ${position})`, char, position };
+    return { message: `${why} (${char} at character ${position})`, char, position, rule };
   };
   return (
-    found(LONE_SURROGATE.exec(text), 'must be well-formed text: it holds half of a surrogate pair') ??
-    found((kind === 'line' ? CONTROL_LINE : CONTROL_TEXT).exec(text), `must not contain control characters${kind === 'line' ? ' or line breaks' : ''}`) ??
-    found(BIDI.exec(text), 'must not contain bidirectional override or isolate characters, which make text read differently from what it says') ??
-    (kind === 'line' ? found(INVISIBLE_IN_LINE.exec(text), 'must not contain invisible characters') : undefined)
+    found(LONE_SURROGATE.exec(text), 'must be well-formed text: it holds half of a surrogate pair', 'surrogate') ??
+    found((kind === 'line' ? CONTROL_LINE : CONTROL_TEXT).exec(text), `must not contain control characters${kind === 'line' ? ' or line breaks' : ''}`, 'control') ??
+    found(BIDI.exec(text), 'must not contain bidirectional override or isolate characters, which make text read differently from what it says', 'bidi') ??
+    (kind === 'line' ? found(INVISIBLE_IN_LINE.exec(text), 'must not contain invisible characters', 'invisible') : undefined)
   );
 }
 

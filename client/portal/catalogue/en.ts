@@ -1,4 +1,5 @@
 /** English texts of the portal; every other catalogue has the same keys. */
+import type { PlanIssueCode, PlanIssueParams } from '../../../workflows/contract/plan-check.js';
 import type { RefusalCode, RefusalParams } from '../../../workflows/contract/refusals.js';
 
 /** How a refusal's sentence writes the instants it names: in the plan's language and time zone. */
@@ -9,6 +10,9 @@ export interface RefusalFormat {
 
 /** The words of one refusal code. */
 export type RefusalWords = (p: RefusalParams, f: RefusalFormat) => string;
+
+/** The words of one plan-file problem's code (workflows/contract/plan-check.ts). */
+export type PlanIssueWords = (p: PlanIssueParams) => string;
 
 const v = (p: RefusalParams, k: string) => String(p[k] ?? '');
 
@@ -360,6 +364,11 @@ export const en = {
     notSent: 'Nothing was extended:',
   },
   /** Headquarters amends a running plan (docs/AMENDMENTS.md): the form, the preview, the outcome and the history. */
+  /**
+   * The problems of a plan file by their code, in other languages than English: English says each as the checker
+   * words it (PlanIssue.message, what `plan validate` prints), so it needs none here.
+   */
+  planIssues: {} as Partial<Record<PlanIssueCode, PlanIssueWords>>,
   amend: {
     link: 'Amend the plan',
     historyLink: 'Version history',

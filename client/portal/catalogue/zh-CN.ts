@@ -1,8 +1,46 @@
 /** Simplified Chinese texts of the portal, with the same keys as the English catalogue. */
+import type { PlanIssueCode, PlanIssueParams } from '../../../workflows/contract/plan-check.js';
 import type { RefusalParams } from '../../../workflows/contract/refusals.js';
-import type { Catalogue } from './en.js';
+import type { Catalogue, PlanIssueWords } from './en.js';
 
 const v = (p: RefusalParams, k: string) => String(p[k] ?? '');
+
+/** How the problems of a plan file name places and values (see PLAN_ISSUE_CODES). */
+const place = (lineCol: string) => {
+  const [line, col] = lineCol.split(':');
+  return col ? `第 ${line} 行第 ${col} 列` : lineCol;
+};
+const at = (p: PlanIssueParams) => (p.at ? `（${place(v(p, 'at'))}）` : '');
+const SHOWN_KINDS: Record<string, string> = { list: '一个列表', emptyList: '空列表', object: '一个对象' };
+const shown = (p: PlanIssueParams) => (p.gotKind ? SHOWN_KINDS[v(p, 'gotKind')] ?? v(p, 'got') : ` ${v(p, 'got')}`);
+const got = (p: PlanIssueParams) => (p.got === undefined ? '' : `，文件中为 ${v(p, 'got')}`);
+const TYPE_NOUNS: Record<string, string> = { string: '字符串', number: '数字', int: '整数', boolean: 'true 或 false', array: '列表', object: '对象' };
+const KINDS: Record<string, string> = { leader: '领导', unit: '单位', aspect: '方面', task: '任务', 'inspection round': '督查轮次', finding: '问题', 'coverage target': '覆盖目标', target: '覆盖目标', day: '工作日' };
+const kind = (p: PlanIssueParams) => KINDS[v(p, 'kind')] ?? v(p, 'kind');
+const known = (p: PlanIssueParams) => `${v(p, 'known')}${Number(p.total) > 10 ? ` 等，共 ${v(p, 'total')} 个` : ''}`;
+const TEXT_RULES: Record<string, (line: boolean) => string> = {
+  surrogate: () => '须为格式正确的文本：其中有半个代理对',
+  control: (line) => `不得包含控制字符${line ? '或换行' : ''}`,
+  bidi: () => '不得包含双向覆盖或隔离字符，它们会使文字显示得与实际内容不同',
+  invisible: () => '不得包含不可见字符',
+};
+const JSON_PROBLEMS: Record<string, (found: string, p: PlanIssueParams) => string> = {
+  lineInString: () => '字符串在行尾之前没有结束',
+  controlInString: () => '字符串中有控制字符',
+  badUnicodeEscape: () => '字符串中的 \\u 转义无效',
+  badEscape: () => '字符串中的转义无效',
+  stringNotClosed: () => '字符串没有结束',
+  nestedTooDeep: (_f, p) => `嵌套超过 ${v(p, 'max')} 层；一个计划只需 4 层`,
+  fieldName: (f) => `此处应为双引号括起的字段名，实际为${f}`,
+  colon: (f) => `字段名之后应为 ":"，实际为${f}`,
+  trailingCommaObject: () => '"}" 之前有多余的逗号',
+  commaOrBrace: (f) => `字段值之后应为 "," 或 "}"，实际为${f}`,
+  trailingCommaList: () => '"]" 之前有多余的逗号',
+  commaOrBracket: (f) => `列表项之后应为 "," 或 "]"，实际为${f}`,
+  value: (f) => `此处应为一个值，实际为${f}`,
+  afterEnd: (f) => `JSON 值结束之后还有${f}`,
+};
+const jsonProblem = (p: PlanIssueParams) => (JSON_PROBLEMS[v(p, 'problem')] ?? (() => v(p, 'problem')))(p.found === undefined ? '文件末尾' : ` ${v(p, 'found')}`, p);
 
 /** The portal's texts for plans whose locale is `zh-CN`. */
 export const zhCN: Catalogue = {
@@ -340,6 +378,67 @@ export const zhCN: Catalogue = {
     duplicate: '此次延期此前已记录，未重复记录。',
     notSent: '未能延期：',
   },
+  /** The problems of a plan file, by their code (workflows/contract/plan-check.ts), each with its values. */
+  planIssues: {
+    fileEmpty: () => '文件为空。',
+    fileTooLarge: (p) => `文件过大：${v(p, 'size')} 字节，最多 ${v(p, 'max')} 字节（8 MB）。`,
+    yamlSyntax: (p) => `YAML 语法错误${at(p)}：${v(p, 'detail')}`,
+    yamlMultipleDocuments: (p) => `YAML 语法错误${at(p)}：文件包含多个 YAML 文档（出现了第二个 "---" 行）；一个计划文件只能包含一个计划。`,
+    onlyComments: () => '文件中没有计划（只有注释）。',
+    tooManyAliases: () => 'YAML 错误：文件使用别名（*name）过于频繁，展开后会耗尽内存；请直接写出各项的值。',
+    yamlError: (p) => `YAML 错误：${v(p, 'detail')}`,
+    tooDeep: (p) => `文件中列表和映射的嵌套超过 ${v(p, 'max')} 层；一个计划只需 4 层。`,
+    jsonSyntax: (p) => `JSON 语法错误${at(p)}：${p.problem ? jsonProblem(p) : v(p, 'detail')}。`,
+    duplicateKey: (p) => `重复的键（首次出现于${place(v(p, 'first'))}，再次出现于${place(v(p, 'again'))}）。`,
+    textRule: (p) => `${p.fieldName ? '字段名' : ''}${TEXT_RULES[v(p, 'rule')]?.(!!p.fieldName) ?? '不符合文本规则'}（第 ${v(p, 'position')} 个字符为 ${v(p, 'char')}）。`,
+    required: () => '必须填写。',
+    unknownField: (p) => `未知字段 ${v(p, 'key')}。`,
+    noPlan: () => '文件中没有计划。',
+    notAPlan: (p) => `计划须为包含 id、title、units、tasks 等字段的对象，文件中为${shown(p)}。`,
+    wrongType: (p) => `须为${TYPE_NOUNS[v(p, 'expected')] ?? v(p, 'expected')}，文件中为${shown(p)}。`,
+    notOneOf: (p) => `须为以下之一：${v(p, 'values')}，文件中为${shown(p)}。`,
+    wrongUnionType: (p) => `类型不正确${got(p)}。`,
+    notEmpty: (p) => `不能为空${got(p)}。`,
+    minLength: (p) => `长度至少为 ${v(p, 'min')} 个字符${got(p)}。`,
+    minItems: (p) => `至少须列出 ${v(p, 'min')} 项${got(p)}。`,
+    atLeast: (p) => `须大于或等于 ${v(p, 'min')}${got(p)}。`,
+    greaterThan: (p) => `须大于 ${v(p, 'min')}${got(p)}。`,
+    maxLength: (p) => `长度至多为 ${v(p, 'max')} 个字符${got(p)}。`,
+    maxItems: (p) => `至多可列出 ${v(p, 'max')} 项${got(p)}。`,
+    atMost: (p) => `须小于或等于 ${v(p, 'max')}${got(p)}。`,
+    lessThan: (p) => `须小于 ${v(p, 'max')}${got(p)}。`,
+    wrongFormat: (p) => `格式不正确（应为 ${v(p, 'format')}）${got(p)}。`,
+    multipleOf: (p) => `须为 ${v(p, 'divisor')} 的倍数${got(p)}。`,
+    dateFormat: (p) => `须为 YYYY-MM-DD 格式的日期${got(p)}。`,
+    idFormat: (p) => `须由 1–64 个字母、数字、"-"、"_" 或 "." 组成，并以字母或数字开头${got(p)}。`,
+    timeFormat: (p) => `须为 HH:MM 格式的当地时间（00:00–23:59）${got(p)}。`,
+    email: (p) => `须为电子邮件地址${got(p)}。`,
+    emails: (p) => `须为一个电子邮件地址或电子邮件地址列表${got(p)}。`,
+    noWeight: () => '至少须为一个部分（timeliness、progress、quality、findings）设置大于 0 的权重。',
+    duplicateId: (p) => `${kind(p)}编号 ${v(p, 'id')} 重复（已由 ${v(p, 'first')} 使用）。`,
+    duplicateListed: (p) => `${kind(p)} ${v(p, 'id')} 重复（已列于 ${v(p, 'first')}）。`,
+    unknownRef: (p) => `未知的${kind(p)} ${v(p, 'id')}${p.known ? `；现有${kind(p)}：${known(p)}` : ''}。`,
+    unknownRefNone: (p) => `未知的${kind(p)} ${v(p, 'id')}；计划中没有列出任何${kind(p)}。`,
+    reportedByNotTaskUnit: (p) => `须为该任务的单位之一（${known(p)}），文件中为 ${v(p, 'got')}。`,
+    unknownTimezone: (p) => `未知的时区 ${v(p, 'got')}；请使用 IANA 名称，如 "Asia/Shanghai" 或 "UTC"。`,
+    notRealDate: (p) => `须为真实存在的日期，文件中为 ${v(p, 'got')}（${p.problem === 'noMonth' ? `没有 ${v(p, 'month')} 月` : `${v(p, 'year')} 年 ${v(p, 'month')} 月只有 ${v(p, 'days')} 天`}）。`,
+    endBeforeStart: (p) => `不得早于开始日期（${v(p, 'start')}），文件中为 ${v(p, 'got')}。`,
+    endTooLate: (p) => `不得晚于 ${v(p, 'last')}：计划最长 ${v(p, 'years')} 年，文件中为 ${v(p, 'got')}。`,
+    requestNotBeforeDue: (p) => `须小于 dueOffsetDays（${v(p, 'due')}），使通知在截止日之前发出，文件中为 ${v(p, 'got')}。`,
+    reminderBeforeRequest: (p) =>
+      `须大于或等于 ${v(p, 'min')}，提醒才不会早于通知：${v(p, 'due')} + (${v(p, 'got')}) = ${v(p, 'sum')}，早于 requestOffsetDays（${v(p, 'request')}），文件中为 ${v(p, 'got')}。`,
+    notIncreasing: (p) => `须大于上一级的 afterDaysOverdue（${v(p, 'previous')}），文件中为 ${v(p, 'got')}。`,
+    leaderless: (p) => `升级对象为单位领导，但${p.unitId ? `单位 ${v(p, 'unitId')}（${v(p, 'at')}）` : v(p, 'at')}没有分管领导。`,
+    closeTooEarly: (p) => `须大于最大的 afterDaysOverdue（${v(p, 'largest')}），使每一级升级都在季度关闭前发出，文件中为 ${v(p, 'got')}${p.byDefault ? '（默认值）' : ''}。`,
+    extraWorkdayHoliday: (p) => `不得同时是节假日（${v(p, 'at')}），文件中为 ${v(p, 'got')}。`,
+    feedbackOutsidePlan: (p) => `须为计划期内的日期（${v(p, 'start')} 至 ${v(p, 'end')}），文件中为 ${v(p, 'got')}。`,
+    coversWithoutCoverage: (p) => `列出了覆盖目标 ${v(p, 'id')}，但计划没有 inspections.coverage。`,
+    unknownVerifier: (p) => `须为 "headquarters" 或单位编号；未知的单位 ${v(p, 'id')}${p.known ? `；现有单位：${known(p)}` : ''}。`,
+    verifierIsUnit: (p) => `不得为负责整改的单位本身（${v(p, 'unitId')}）：单位不能核验自己的整改。`,
+    verifierAmbiguous: () => '有歧义：另有一个单位也叫 "headquarters"；请为该单位改名。',
+    deadlineNotAfterFeedback: (p) => `须晚于该轮的反馈日（${v(p, 'feedbackDay')}），文件中为 ${v(p, 'got')}。`,
+    leaderlessFinding: (p) => `升级对象为单位领导，但单位 ${v(p, 'unitId')}（负责问题 ${v(p, 'findingId')}）没有分管领导。`,
+  } satisfies Record<PlanIssueCode, PlanIssueWords>,
   amend: {
     link: '修订计划',
     historyLink: '版本记录',

@@ -12,6 +12,7 @@ import { planHistory } from '../../../store/versions.js';
 import type { Ctx } from '../context.js';
 import type { HqProof } from '../hq-auth.js';
 import { HttpError, readBody, requireMediaType, sendHtml, utf8 } from '../http.js';
+import { planIssueSentence } from '../i18n.js';
 import { loadPlan, refusalStatus, sayRefusal, speakPlan } from '../plan-data.js';
 import type { Route } from '../router.js';
 import { requireSameOrigin } from '../same-origin.js';
@@ -90,7 +91,8 @@ async function assess(ctx: Ctx, planId: string, fields: AmendFields): Promise<As
   if (form.length) return { status: 400, problems: { heading: c.refused, items: form } };
   const posted = fields.plan!;
   const checked = checkPlanText(posted.text, posted.format);
-  if (!checked.ok) return { status: 400, problems: { heading: c.fileProblems(posted.name), items: checked.issues.map((i) => ({ field: i.path, message: i.message })) } };
+  // Every problem at its path, in the plan's language (the CLI's English: client/plan-file.ts).
+  if (!checked.ok) return { status: 400, problems: { heading: c.fileProblems(posted.name), items: checked.issues.map((i) => ({ field: i.path, message: planIssueSentence(ctx.c, i) })) } };
   try {
     const outcome = await amendPlan({ db: ctx.portal.db }, planId, checked.plan, { reason: fields.reason, by: fields.by.trim() || undefined, dryRun: true });
     return outcome.duplicate ? { duplicate: outcome } : { preview: outcome, plan: checked.plan };
