@@ -14,9 +14,12 @@ import { PERIOD_STATES, type PeriodState } from '../workflows/contract/status.js
 import type { TrackedPeriod } from '../workflows/cycle/timeline.js';
 import { storedPlan } from './records.js';
 
-/** A quarter's own report (round 0) was extended: report_extensions has a row of it (written with the record). */
-const QUARTER_EXTENDED = `EXISTS (SELECT 1 FROM report_extensions x WHERE x.plan_id = report_records.plan_id AND x.task_id = report_records.task_id
-  AND x.unit_id = report_records.unit_id AND x.period = report_records.period AND x.round = 0)`;
+/**
+ * A quarter's own report (round 0) was extended, and an amendment withdrew the record: columns written with the
+ * record (migration 010) and carried by the dashboard index, so the state needs no heap or subquery.
+ */
+const QUARTER_EXTENDED = 'quarter_extended';
+const WITHDRAWN = 'withdrawn';
 
 /**
  * The state of a record at `$now` (a timestamptz parameter), as `periodState()` has it for a requested quarter:
@@ -27,7 +30,7 @@ const QUARTER_EXTENDED = `EXISTS (SELECT 1 FROM report_extensions x WHERE x.plan
  * amendment may move it after the record was written), `due_at` when not given.
  */
 export const stateSql = (now: string, deadline?: string) => `CASE
-  WHEN record ? 'withdrawnAt' THEN 'withdrawn'
+  WHEN ${WITHDRAWN} THEN 'withdrawn'
   WHEN awaiting THEN CASE WHEN escalated_round THEN 'escalated' WHEN revision_due_at IS NOT NULL AND ${now} >= revision_due_at THEN 'overdue' ELSE 'requested' END
   WHEN submitted_at IS NOT NULL THEN CASE WHEN COALESCE(days_late, 0) > 0 THEN 'late' ELSE 'submitted' END
   WHEN escalations > 0 AND (escalated_round OR NOT ${QUARTER_EXTENDED}) THEN 'escalated'
@@ -38,7 +41,7 @@ export const stateSql = (now: string, deadline?: string) => `CASE
 const AWAITING_REVISION = `(review IS NOT DISTINCT FROM 'returned' AND revision_due_at IS NOT NULL)`;
 
 /** A record that makes its unit lagging (`isLagging` in client/portal/heatmap.ts): overdue, escalated, late, or awaiting its revision; never once withdrawn. */
-const laggingSql = (state: string) => `(${state} IN ('overdue', 'escalated', 'late') OR (${AWAITING_REVISION} AND NOT record ? 'withdrawnAt'))`;
+const laggingSql = (state: string) => `(${state} IN ('overdue', 'escalated', 'late') OR (${AWAITING_REVISION} AND NOT ${WITHDRAWN}))`;
 
 /** The tracked quarters of the timeline in force with their deadlines, as a relation `q(period, deadline)` of parameters $periods and $deadlines. */
 const quartersSql = (periods: string, deadlines: string) => `(SELECT * FROM unnest(${periods}::text[], ${deadlines}::timestamptz[]) AS q(period, deadline))`;

@@ -81,6 +81,8 @@ export async function recordProgress(pool: pg.Pool, batch: ProgressBatch, option
           ? (r.sent ?? []).some((s) => s.kind === 'escalation' && s.round === round && s.at >= since)
           : extendedAt !== undefined && (r.sent ?? []).some((s) => s.kind === 'escalation' && s.round === 0 && s.at >= extendedAt),
       delivery_issues: r.deliveryIssues.length,
+      withdrawn: r.withdrawnAt !== undefined,
+      quarter_extended: (r.extensions ?? []).some((x) => x.round === 0),
     };
   });
   const revisions = batch.changes.flatMap((ch) =>
@@ -110,20 +112,21 @@ export async function recordProgress(pool: pg.Pool, batch: ProgressBatch, option
   await inTransaction(pool, async (c) => {
     await c.query(
       `INSERT INTO report_records (plan_id, task_id, unit_id, period, aspect_id, change_count, record, requested_at, due_at, submitted_at,
-         days_late, reminders, escalations, revisions, report_status, progress, review, awaiting, revision_due_at, round, escalated_round, delivery_issues)
+         days_late, reminders, escalations, revisions, report_status, progress, review, awaiting, revision_due_at, round, escalated_round, delivery_issues, withdrawn, quarter_extended)
        SELECT $1, x.task_id, x.unit_id, x.period, x.aspect_id, x.change_count, x.record, x.requested_at, x.due_at, x.submitted_at,
          x.days_late, x.reminders, x.escalations, x.revisions, x.report_status, x.progress, x.review, x.awaiting, x.revision_due_at, x.round,
-         x.escalated_round, x.delivery_issues
+         x.escalated_round, x.delivery_issues, x.withdrawn, x.quarter_extended
        FROM jsonb_to_recordset($2::jsonb) AS x(task_id text, unit_id text, period text, aspect_id text, change_count int, record jsonb,
          requested_at timestamptz, due_at timestamptz, submitted_at timestamptz, days_late int, reminders int, escalations int, revisions int,
          report_status text, progress double precision, review text, awaiting boolean, revision_due_at timestamptz, round int,
-         escalated_round boolean, delivery_issues int)
+         escalated_round boolean, delivery_issues int, withdrawn boolean, quarter_extended boolean)
        ON CONFLICT (plan_id, task_id, unit_id, period) DO UPDATE SET
          change_count = EXCLUDED.change_count, record = EXCLUDED.record, requested_at = EXCLUDED.requested_at, due_at = EXCLUDED.due_at,
          submitted_at = EXCLUDED.submitted_at, days_late = EXCLUDED.days_late, reminders = EXCLUDED.reminders, escalations = EXCLUDED.escalations,
          revisions = EXCLUDED.revisions, report_status = EXCLUDED.report_status, progress = EXCLUDED.progress, review = EXCLUDED.review,
          awaiting = EXCLUDED.awaiting, revision_due_at = EXCLUDED.revision_due_at, round = EXCLUDED.round,
-         escalated_round = EXCLUDED.escalated_round, delivery_issues = EXCLUDED.delivery_issues, updated_at = now()
+         escalated_round = EXCLUDED.escalated_round, delivery_issues = EXCLUDED.delivery_issues, withdrawn = EXCLUDED.withdrawn,
+         quarter_extended = EXCLUDED.quarter_extended, updated_at = now()
        WHERE report_records.change_count < EXCLUDED.change_count OR $3::boolean`,
       [batch.planId, JSON.stringify(rows), options.force === true],
     );

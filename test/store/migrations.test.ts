@@ -89,7 +89,7 @@ test('five pools migrating one empty database at once all succeed; the migration
   const results = await Promise.all(five.map((p) => migrate(p)));
   // One of them applied everything; the others waited on the lock and then found nothing to do.
   expect(results.filter((r) => r.length > 0)).toEqual([shipped.map((m) => m.version)]);
-  expect(results.flat().sort()).toEqual(shipped.map((m) => m.version));
+  expect(results.flat().sort((a, b) => a - b)).toEqual(shipped.map((m) => m.version));
   expect(await applied(five[0])).toHaveLength(shipped.length);
   // And five workers opening their stores at once (what a fleet's restart does) succeed too.
   const stores = await Promise.all(Array.from({ length: 5 }, () => openStore(url, { max: 2 })));
@@ -112,15 +112,20 @@ const record = (over: Partial<UnitPeriodRecord> = {}): UnitPeriodRecord => ({
 async function writeRelease1Data(pool: pg.Pool) {
   const plan = yearPlan('old-2030');
   await recordPlan(pool, { planId: plan.id, version: 1, plan, startedAt: Date.parse('2030-01-01T00:00:00Z'), layout: layoutOf(plan) });
-  await recordProgress(pool, {
-    planId: plan.id,
-    changes: [
-      {
-        taskId: 't1', unitId: 'ontime', period: '2030-Q1', aspectId: 'a', deadline: Date.parse('2030-04-08T16:00:00Z'), record: record(),
-        texts: [{ requestId: 'r1', summary: 'Done, and here is the long story.', submittedBy: 'Ms Zhang' }],
-      },
-    ],
-  });
+  // The record and its revision as release 001's writer put them (today's writer also fills later migrations' columns).
+  const r = record();
+  await pool.query(
+    `INSERT INTO report_records (plan_id, task_id, unit_id, period, aspect_id, change_count, record, requested_at, due_at, submitted_at,
+       days_late, reminders, escalations, revisions, report_status, progress, review, awaiting, revision_due_at, round, escalated_round, delivery_issues)
+     VALUES ($1, 't1', 'ontime', '2030-Q1', 'a', 3, $2, '2030-03-21T01:00:00Z', '2030-04-08T16:00:00Z', '2030-03-22T04:00:00Z',
+       0, 1, 0, 1, 'on-track', 10, NULL, false, NULL, 0, false, 0)`,
+    [plan.id, JSON.stringify(r)],
+  );
+  await pool.query(
+    `INSERT INTO report_revisions (plan_id, task_id, unit_id, period, request_id, revision, arrived_at, status, summary, progress, problems, next_steps, submitted_by)
+     VALUES ($1, 't1', 'ontime', '2030-Q1', 'r1', 1, '2030-03-22T04:00:00Z', 'on-track', 'Done, and here is the long story.', 10, NULL, NULL, 'Ms Zhang')`,
+    [plan.id],
+  );
   // The notice as release 001's sent log wrote it (today's log also writes the columns later migrations added).
   await pool.query(
     `INSERT INTO notices (message_id, plan_id, key_text, kind, task_id, unit_id, period, number, round, notice_at, recipients, subject, status, attempts)
@@ -155,6 +160,39 @@ test('a database of the first release, with data, is brought to the newest schem
     changes: [{ taskId: 't1', unitId: 'late', period: '2030-Q1', aspectId: 'a', deadline: Date.parse('2030-04-08T16:00:00Z'), record: record({ revisions: [] }), texts: [] }],
   });
   expect(Object.keys(await storedRecords(pool, 'old-2030'))).toHaveLength(2);
+});
+
+test('migration 010 reads the withdrawn and extended flags of the records written before it', async () => {
+  const pool = poolOn(await emptyDatabase());
+  await migrate(pool, shipped.filter((m) => m.version < 10));
+  const plan = await writeRelease1Data(pool);
+  const insert = (unitId: string, r: UnitPeriodRecord) =>
+    pool.query(
+      `INSERT INTO report_records (plan_id, task_id, unit_id, period, aspect_id, change_count, record, requested_at, due_at, submitted_at,
+         days_late, reminders, escalations, revisions, report_status, progress, review, awaiting, revision_due_at, round, escalated_round, delivery_issues)
+       VALUES ($1, 't1', $2, '2030-Q1', 'a', 1, $3, '2030-03-21T01:00:00Z', '2030-04-08T16:00:00Z', NULL, NULL, 0, 0, 0, NULL, NULL, NULL, false, NULL, 0, false, 0)`,
+      [plan.id, unitId, JSON.stringify(r)],
+    );
+  await insert('gone', record({ revisions: [], submittedAt: undefined, daysLate: undefined, withdrawnAt: Date.parse('2030-03-25T00:00:00Z') }));
+  await insert('later', record({ revisions: [], submittedAt: undefined, daysLate: undefined }));
+  await insert('revised', record({ revisions: [], submittedAt: undefined, daysLate: undefined }));
+  const extension = (unitId: string, round: number) =>
+    pool.query(
+      `INSERT INTO report_extensions (plan_id, task_id, unit_id, period, request_id, seq, extended_at, until_day, due_day, due_at, previous_due_day, round, reason)
+       VALUES ($1, 't1', $2, '2030-Q1', 'x1', 1, '2030-04-01T00:00:00Z', '2030-04-20', '2030-04-20', '2030-04-20T16:00:00Z', '2030-04-08', $3, 'flood')`,
+      [plan.id, unitId, round],
+    );
+  await extension('later', 0);
+  await extension('revised', 1);
+  expect(await migrate(pool)).toEqual(shipped.filter((m) => m.version >= 10).map((m) => m.version));
+  const { rows } = await pool.query('SELECT unit_id, withdrawn, quarter_extended FROM report_records ORDER BY unit_id');
+  expect(rows).toEqual([
+    { unit_id: 'gone', withdrawn: true, quarter_extended: false },
+    { unit_id: 'later', withdrawn: false, quarter_extended: true },
+    { unit_id: 'ontime', withdrawn: false, quarter_extended: false },
+    { unit_id: 'revised', withdrawn: false, quarter_extended: false },
+  ]);
+  expect((await storedRecords(pool, plan.id))['t1|ontime|2030-Q1']).toEqual(record());
 });
 
 test('a later migration (here a made-up 002) is applied on top of 001 data, keeping it', async () => {
