@@ -10,7 +10,7 @@ import { drillHeatmap } from '../../client/portal/heatmap.js';
 import { en } from '../../client/portal/catalogue/en.js';
 import { aspectPage } from '../../client/portal/views/hq.js';
 import { latestReports, planStatus, runningPlan, taskTimeline } from '../../client/plans.js';
-import { aspectDrillDown, dashboardSummary, planStartedAt } from '../../store/dashboard.js';
+import { aspectDrillDown, dashboardSummary, planStartedAt, summaryQueryOf } from '../../store/dashboard.js';
 import { temporaryEmbeddedPostgres } from '../../store/embedded.js';
 import { openStore } from '../../store/pool.js';
 import { recordPlan, recordProgress } from '../../store/records.js';
@@ -50,12 +50,34 @@ export interface ReadFigures {
   /** The summary measured before VACUUM (right after the bulk load, no visibility map yet). */
   dashboardBeforeVacuum: LatencySummary;
   dashboard: LatencySummary;
+  /** The summary query's plan after VACUUM (EXPLAIN ANALYZE): its scan of report_records, heap fetches, and time in the server. */
+  summaryPlan: { scan: string; heapFetches: number; executionMs: number; planningMs: number };
   drillDown: LatencySummary;
   drillDownLagging: LatencySummary;
   drillDownRows: { all: number; lagging: number; laggingUnits: number };
   /** Building and rendering the aspect's heatmap page (one run). */
   aspectPage: { ms: number; kiB: number };
   summaryCounts: Record<string, number>;
+}
+
+/** EXPLAIN ANALYZE of the summary's query: how it read report_records (the node type and index), and its heap fetches. */
+async function explainSummary(db: pg.Pool, plan: Plan, startedAt: number, at: number): Promise<ReadFigures['summaryPlan']> {
+  const q = await summaryQueryOf(db, plan, startedAt, at);
+  const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${q.text}`, q.values);
+  const top = rows[0]['QUERY PLAN'][0] as { Plan: PlanNode; 'Execution Time': number; 'Planning Time': number };
+  interface PlanNode { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; 'Heap Fetches'?: number; Plans?: PlanNode[] }
+  const scans: PlanNode[] = [];
+  const walk = (n: PlanNode) => {
+    if (n['Relation Name'] === 'report_records') scans.push(n);
+    for (const c of n.Plans ?? []) walk(c);
+  };
+  walk(top.Plan);
+  return {
+    scan: scans.map((n) => `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : ''}`).join(' + ') || 'no scan of report_records',
+    heapFetches: scans.reduce((sum, n) => sum + (n['Heap Fetches'] ?? 0), 0),
+    executionMs: round(top['Execution Time'], 1),
+    planningMs: round(top['Planning Time'], 1),
+  };
 }
 
 /** A deterministic pseudo-random number in [0, 1) for a key. */
@@ -235,6 +257,8 @@ export async function readsBench(o: ReadsOptions, say: (s: string) => void): Pro
 
     // ---- (b) the summary, (c) one aspect's drill-down
     const dashboard = await measure('dashboard summary', o.runs, dashboardOnce);
+    const summaryPlan = await explainSummary(db, plan, (await planStartedAt(db, plan.id))!, at);
+    say(`  summary query: ${summaryPlan.scan}, ${summaryPlan.heapFetches} heap fetches, ${summaryPlan.executionMs} ms in the server (planning ${summaryPlan.planningMs} ms)`);
     const aspectId = plan.aspects[2].id;
     const drill = () => aspectDrillDown(db, plan.id, aspectId, at, { plan, startedAt });
     const drillLagging = () => aspectDrillDown(db, plan.id, aspectId, at, { plan, startedAt, laggingOnly: true });
@@ -257,6 +281,7 @@ export async function readsBench(o: ReadsOptions, say: (s: string) => void): Pro
       runningPlan: running,
       dashboardBeforeVacuum,
       dashboard,
+      summaryPlan,
       drillDown,
       drillDownLagging,
       drillDownRows: { all: rows(all), lagging: rows(lagging), laggingUnits: lagging.laggingUnits.length },
@@ -287,6 +312,7 @@ export function readsTables(r: ReadFigures, table: (head: string[], rows: (strin
         row(`drill-down, lagging (${r.drillDownRows.laggingUnits} units, ${r.drillDownRows.lagging} rows)`, r.drillDownLagging, '-', '-'),
       ],
     ),
+    `summary query (EXPLAIN ANALYZE after VACUUM): ${r.summaryPlan.scan}, ${r.summaryPlan.heapFetches} heap fetches, ${r.summaryPlan.executionMs} ms in the server`,
     `aspect heatmap page (drillHeatmap + aspectPage, one run): ${r.aspectPage.ms} ms, ${r.aspectPage.kiB} KiB of HTML`,
     `summary states: ${Object.entries(r.summaryCounts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ];
