@@ -1,6 +1,44 @@
 /** Notices in the system of record: the sent log every worker shares, and what each notice's hand-over came to. */
 import type pg from 'pg';
-import type { KeyClaim, SentEntry, SentLog } from '../activities/mail/sent-log.js';
+import type { GatherState, Gatherer, KeyClaim, NoticeFacts, OutboxOffer, SentEntry, SentLog } from '../activities/mail/sent-log.js';
+
+/** How long a call waits for the other calls of its instant before it gathers (ms); see DbSentLogOptions. */
+export const DEFAULT_GATHER_MS = 1_500;
+/** How long a sender holds a claimed message before another call may send it (ms): past the activities' heartbeat timeout. */
+export const DEFAULT_LEASE_MS = 30_000;
+
+export interface DbSentLogOptions {
+  /**
+   * The gather window (ms): a call that has digest items waits this long after offering them, so that the calls of
+   * the same instant (other groups, the findings, a review) add theirs before one of them sends. 0 turns gathering
+   * across calls off (a digest then carries the notices of one call). Default 1,500, or REVIEW_CYCLES_DIGEST_GATHER_MS.
+   */
+  gatherMs?: number;
+  /** The sender's lease on a claimed message (ms). Default 30,000. */
+  leaseMs?: number;
+}
+
+/** The gather window of the environment (REVIEW_CYCLES_DIGEST_GATHER_MS), or the default. */
+function gatherMsOfEnv(): number {
+  const v = process.env.REVIEW_CYCLES_DIGEST_GATHER_MS;
+  if (v === undefined || v === '') return DEFAULT_GATHER_MS;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`invalid configuration:\n  REVIEW_CYCLES_DIGEST_GATHER_MS=${JSON.stringify(v)}: must be a whole number of milliseconds (0 turns gathering across calls off)`);
+  return n;
+}
+
+/** The sent log's rows of a batch of claims, as jsonb_to_recordset reads them. */
+function claimRows(items: KeyClaim[]) {
+  return items.map(({ messageId, notice: n }) => ({
+    message_id: messageId, plan_id: n.planId, key_text: n.keyText, kind: n.kind, task_id: n.taskId ?? null, unit_id: n.unitId ?? null,
+    period: n.period ?? null, number: n.number ?? null, round: n.round ?? null, window_id: n.window ?? null, leader_id: n.leaderId ?? null,
+    notice_at: n.at, recipients: { to: n.to, cc: n.cc }, subject: n.subject,
+  }));
+}
+
+const entryOf = (r: { message_id: string; key_text?: string; status: SentEntry['status']; reason: string | null; rejected: string[] }): SentEntry => ({
+  messageId: r.message_id, ...(r.key_text ? { keyText: r.key_text } : {}), status: r.status, ...(r.reason !== null ? { reason: r.reason } : {}), rejected: r.rejected,
+});
 
 /**
  * The sent log in the database: a `sending` claim before each hand-over and its outcome after, for every worker.
@@ -9,15 +47,11 @@ import type { KeyClaim, SentEntry, SentLog } from '../activities/mail/sent-log.j
  * by default) could forget one, which leaves a notice to be sent again under its Message-ID, never lost. Records
  * (reports, decisions) are committed with the server's own setting.
  */
-export function createDbSentLog(pool: pg.Pool): SentLog {
+export function createDbSentLog(pool: pg.Pool, opts: DbSentLogOptions = {}): SentLog {
   /** One round trip: each key's row as it was (the CTE reads the snapshot before the upsert), and the claims. */
   async function claimKeys(items: KeyClaim[]): Promise<Map<string, SentEntry>> {
     if (!items.length) return new Map();
-    const rows = items.map(({ messageId, notice: n }) => ({
-      message_id: messageId, plan_id: n.planId, key_text: n.keyText, kind: n.kind, task_id: n.taskId ?? null, unit_id: n.unitId ?? null,
-      period: n.period ?? null, number: n.number ?? null, round: n.round ?? null, window_id: n.window ?? null, leader_id: n.leaderId ?? null,
-      notice_at: n.at, recipients: { to: n.to, cc: n.cc }, subject: n.subject,
-    }));
+    const rows = claimRows(items);
     // A key claimed before keeps its Message-ID (a crash mid-digest sends the same message again).
     const { rows: prior } = await pool.query(
       `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
@@ -40,7 +74,9 @@ export function createDbSentLog(pool: pg.Pool): SentLog {
       ]),
     );
   }
+  const gatherMs = opts.gatherMs ?? gatherMsOfEnv();
   return {
+    ...(gatherMs > 0 ? { gather: dbGatherer(pool, gatherMs, opts.leaseMs ?? DEFAULT_LEASE_MS) } : {}),
     async get(messageId) {
       // Every row of a message (one per key it carries) has the message's outcome.
       const { rows } = await pool.query('SELECT status, reason, rejected FROM notices WHERE message_id = $1 LIMIT 1', [messageId]);
@@ -88,6 +124,114 @@ export function createDbSentLog(pool: pg.Pool): SentLog {
         `UPDATE notices SET failing_since = COALESCE(failing_since, now()), last_failure = $2, updated_at = now()
          WHERE message_id = ANY($1::text[]) AND status NOT IN ('sent', 'refused')`,
         [messageIds, reason.slice(0, 500)],
+      );
+    },
+  };
+}
+
+/** The outbox in the database (migration 011): see Gatherer. */
+function dbGatherer(pool: pg.Pool, gatherMs: number, leaseMs: number): Gatherer {
+  const stateOf = (r: Record<string, unknown>): GatherState => ({
+    keyText: r.key_text as string,
+    ...(r.status ? { entry: entryOf({ message_id: r.n_message_id as string, key_text: r.key_text as string, status: r.status as SentEntry['status'], reason: r.reason as string | null, rejected: r.rejected as string[] }) } : {}),
+    offered: r.offered as boolean,
+    ...(r.claimed_by ? { claimedBy: r.claimed_by as string } : {}),
+  });
+  async function states(planId: string, keyTexts: string[]): Promise<Map<string, GatherState>> {
+    const { rows } = await pool.query(
+      `SELECT k.key_text, n.message_id AS n_message_id, n.status, n.reason, n.rejected, o.key_text IS NOT NULL AS offered, o.message_id AS claimed_by
+       FROM unnest($2::text[]) AS k(key_text)
+       LEFT JOIN notices n ON n.plan_id = $1 AND n.key_text = k.key_text
+       LEFT JOIN notice_outbox o ON o.plan_id = $1 AND o.key_text = k.key_text`,
+      [planId, keyTexts],
+    );
+    return new Map(rows.map((r) => [r.key_text as string, stateOf(r)]));
+  }
+  return {
+    gatherMs,
+    leaseMs,
+    async offer(planId: string, offers: OutboxOffer[]) {
+      if (!offers.length) return new Map();
+      // A key the sent log has already (sent, refused, or claimed by a call) is not offered again.
+      await pool.query(
+        `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+         wanted AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(key_text text, notice_at timestamptz, recipients_key text, item jsonb))
+         INSERT INTO notice_outbox (plan_id, key_text, notice_at, recipients_key, item)
+         SELECT $1, w.key_text, w.notice_at, w.recipients_key, w.item FROM wanted w, relaxed
+         WHERE NOT EXISTS (SELECT 1 FROM notices n WHERE n.plan_id = $1 AND n.key_text = w.key_text)
+         ON CONFLICT (plan_id, key_text) DO NOTHING`,
+        [planId, JSON.stringify(offers.map((o) => ({ key_text: o.keyText, notice_at: o.at, recipients_key: o.recipientsKey, item: o.item })))],
+      );
+      return states(planId, offers.map((o) => o.keyText));
+    },
+    states,
+    async claimGroup(planId, at, recipientsKey, owner, plan) {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        await c.query(`SELECT set_config('synchronous_commit', 'off', true)`);
+        // One claimer at a time per (plan, instant, recipients): the next finds the items claimed.
+        await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`notice_outbox\n${planId}\n${new Date(at).toISOString()}\n${recipientsKey}`]);
+        const { rows } = await c.query(
+          `SELECT o.key_text, o.item FROM notice_outbox o
+           WHERE o.plan_id = $1 AND o.notice_at = $2 AND o.recipients_key = $3 AND o.message_id IS NULL
+             AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.plan_id = o.plan_id AND n.key_text = o.key_text)
+           ORDER BY o.key_text FOR UPDATE`,
+          [planId, at, recipientsKey],
+        );
+        if (!rows.length) {
+          await c.query('COMMIT');
+          return undefined;
+        }
+        const items = rows.map((r) => r.item as unknown);
+        const { messageId, facts } = plan(items);
+        await c.query(
+          `INSERT INTO notices (message_id, plan_id, key_text, kind, task_id, unit_id, period, number, round, window_id, leader_id, notice_at, recipients, subject, status, attempts)
+           SELECT message_id, plan_id, key_text, kind, task_id, unit_id, period, number, round, window_id, leader_id, notice_at, recipients, subject, 'sending', 1
+           FROM jsonb_to_recordset($1::jsonb) AS x(message_id text, plan_id text, key_text text, kind text, task_id text, unit_id text,
+             period text, number int, round int, window_id text, leader_id text, notice_at timestamptz, recipients jsonb, subject text)
+           ON CONFLICT (plan_id, key_text) DO NOTHING`,
+          [JSON.stringify(claimRows(facts.map((notice: NoticeFacts) => ({ messageId, notice }))))],
+        );
+        await c.query(
+          `UPDATE notice_outbox SET message_id = $3, lease_owner = $4, lease_until = now() + make_interval(secs => $5::float8 / 1000)
+           WHERE plan_id = $1 AND key_text = ANY($2::text[])`,
+          [planId, rows.map((r) => r.key_text), messageId, owner, leaseMs],
+        );
+        await c.query('COMMIT');
+        return { messageId, items };
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        c.release();
+      }
+    },
+    async takeOver(planId, messageId, owner) {
+      // The message is claimed again: each of its keys counts the attempt, as a claim by the per-call rule does.
+      const { rows } = await pool.query(
+        `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+         taken AS (
+           UPDATE notice_outbox o SET lease_owner = $3, lease_until = now() + make_interval(secs => $4::float8 / 1000)
+           WHERE o.plan_id = $1 AND o.message_id = $2 AND (o.lease_until IS NULL OR o.lease_until < now() OR o.lease_owner = $3)
+             AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.plan_id = $1 AND n.message_id = $2 AND n.status IN ('sent', 'refused'))
+           RETURNING o.key_text, o.item),
+         counted AS (
+           UPDATE notices n SET status = 'sending', attempts = n.attempts + 1, updated_at = now()
+           WHERE n.plan_id = $1 AND n.message_id = $2 AND n.status NOT IN ('sent', 'refused') AND EXISTS (SELECT 1 FROM taken)
+           RETURNING 1)
+         SELECT taken.* FROM taken, relaxed`,
+        [planId, messageId, owner, leaseMs],
+      );
+      return rows.length ? rows.sort((a, b) => (a.key_text < b.key_text ? -1 : 1)).map((r) => r.item as unknown) : undefined;
+    },
+    async release(planId, messageId, owner) {
+      await pool.query(`UPDATE notice_outbox SET lease_until = now() WHERE plan_id = $1 AND message_id = $2 AND lease_owner = $3`, [planId, messageId, owner]);
+    },
+    async finish(planId, messageId) {
+      await pool.query(
+        `DELETE FROM notice_outbox o USING (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed WHERE o.plan_id = $1 AND o.message_id = $2`,
+        [planId, messageId],
       );
     },
   };

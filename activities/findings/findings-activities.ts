@@ -65,6 +65,7 @@ export function findingItem(spec: FindingNoticeSpec, deps: Pick<NoticeDeps, 'fro
   const words = ROW_WORDS[spec.locale === 'zh-CN' ? 'zh-CN' : 'en'];
   return {
     spec,
+    line: findingLineOf(spec),
     planId: k.planId,
     planTitle: spec.planTitle,
     keyText,
@@ -101,7 +102,8 @@ export function createFindingActivities(deps: NoticeDeps & { db: pg.Pool }) {
         digest: batch.digest !== false,
         heartbeat,
         onMessage: (m) => {
-          if (m.fresh) for (const i of m.items) deps.onSent?.({ line: findingLineOf(i.spec), messageId: m.messageId, subject: m.subject });
+          // A gathered digest may carry other calls' items (a group's report notices too): each with its own line.
+          if (m.fresh) for (const i of m.items) deps.onSent?.({ line: i.line ?? findingLineOf(i.spec), messageId: m.messageId, subject: m.subject });
         },
       });
       if (planId) await tagFindingNotices(deps.db, planId, items.map((i) => ({ keyText: i.keyText, findingId: i.spec.key.findingId })));

@@ -59,6 +59,69 @@ export interface SentLog {
   repoint?(planId: string, keyTexts: string[], messageId: string): Promise<void>;
   /** Notes that the hand-over of these messages failed and will be retried (shown as "not delivered yet"). */
   failing?(messageIds: string[], reason: string): Promise<void>;
+  /**
+   * The gather step shared by every worker (the database's log only): digest items of one instant and the same
+   * recipients that come from different activity calls travel as one message. Without it a digest gathers the
+   * notices of one call.
+   */
+  gather?: Gatherer;
+}
+
+/** A digest item offered to the outbox: its business key, instant, recipients and the item itself (JSON). */
+export interface OutboxOffer {
+  keyText: string;
+  at: string;
+  /** The `to` and `cc` sets as one text: items with the same one travel together. */
+  recipientsKey: string;
+  item: unknown;
+}
+
+/** A key as the gather step sees it. */
+export interface GatherState {
+  keyText: string;
+  /** Its row in the sent log, when it has one. */
+  entry?: SentEntry;
+  /** In the outbox (offered by some call and not finished). */
+  offered: boolean;
+  /** The Message-ID the outbox claimed it under; undefined while it waits to be gathered. */
+  claimedBy?: string;
+}
+
+/**
+ * The outbox where digest items wait to be gathered across activity calls. Exactly once per business key: a key is
+ * claimed under one Message-ID once (with its row in the sent log, in one transaction); the items of that message
+ * stay in the outbox until its outcome is written, so whoever sends it again sends the same digest; a lease says
+ * who sends it now (its claimer, or the retry of the same activity; anyone once the lease ran out).
+ */
+export interface Gatherer {
+  /** How long a call waits after offering its items before it gathers (ms): the calls of one instant arrive in it. */
+  gatherMs: number;
+  /** How long a sender holds a claimed message before another call may send it instead (ms). */
+  leaseMs: number;
+  /** Offers items not yet in the sent log (a key already there is left as it is); returns every key's state. */
+  offer(planId: string, offers: OutboxOffer[]): Promise<Map<string, GatherState>>;
+  /** The state of keys. */
+  states(planId: string, keyTexts: string[]): Promise<Map<string, GatherState>>;
+  /**
+   * Claims every item of (plan, instant, recipients) still unclaimed as one message, under the Message-ID `plan` gives
+   * for them, and takes its lease for `owner`; undefined when no item was left (another call claimed them).
+   */
+  claimGroup(
+    planId: string,
+    at: string,
+    recipientsKey: string,
+    owner: string,
+    plan: (items: unknown[]) => { messageId: string; facts: NoticeFacts[] },
+  ): Promise<{ messageId: string; items: unknown[] } | undefined>;
+  /**
+   * Takes the lease of a claimed message not yet sent or refused, when it is free or already `owner`'s; returns its
+   * items, or undefined (someone else is sending it, or it went out).
+   */
+  takeOver(planId: string, messageId: string, owner: string): Promise<unknown[] | undefined>;
+  /** Gives up the lease (the hand-over failed: the next attempt, by anyone, sends it). */
+  release(planId: string, messageId: string, owner: string): Promise<void>;
+  /** Removes a message's items once its outcome is in the sent log. */
+  finish(planId: string, messageId: string): Promise<void>;
 }
 
 /** The entries of `items` before this claim; each one that is not sent or refused is `sending` afterwards. */

@@ -3,11 +3,12 @@
  * still exactly once per business key. Any notice family (report notices, review notices, findings) feeds it items.
  */
 import { createHash } from 'node:crypto';
-import type { NoticeOutcome } from '../../workflows/contract/notice.js';
+import type { NoticeLine, NoticeOutcome } from '../../workflows/contract/notice.js';
 import type { Mailer, MailAttachment, OutgoingMessage } from '../mail/mailer.js';
 import { claimKeys, type NoticeFacts, type SentEntry, type SentLog } from '../mail/sent-log.js';
 import { deliverOnce, outcomeWriter } from './deliver-once.js';
 import { renderDigest } from './digest-render.js';
+import { deliverGathered } from './gather.js';
 
 /** One line of a digest's table. */
 export interface DigestRow {
@@ -45,6 +46,11 @@ export interface DigestItem {
   facts: NoticeFacts;
   /** Never merged (a review's document travels on its own). */
   alone?: boolean;
+  /**
+   * Its notices.jsonl line. A digest gathered across calls carries items of other calls (of any family), which reach
+   * the sender's onMessage with their line.
+   */
+  line?: NoticeLine;
 }
 
 /** A message as it went out (or was found already sent) and the items it carries. */
@@ -117,12 +123,35 @@ export interface DeliverDeps {
 }
 
 /**
- * Delivers the items, grouped into digests when `digest`, each business key exactly once. Returns each item's
+ * Delivers the items, grouped into digests when `digest`, each business key exactly once; returns each item's outcome
+ * in the items' order. With a sent log that gathers (the database's), the digest items go through its outbox and meet
+ * those of other activity calls of the same instant and recipients (see gather.ts); a review's document, and keys
+ * the log had claimed by the per-call rule, go by the per-call rule (deliverInCall). Gathered messages reach
+ * `onMessage` in the call that sent them, with every item they carried (other calls' items too).
+ */
+export async function deliverItems<T extends DigestItem>(
+  deps: DeliverDeps,
+  items: readonly T[],
+  o: { digest: boolean; heartbeat?: (done: number) => void; onMessage?: (m: DeliveredMessage<T>) => void; owner?: string },
+): Promise<NoticeOutcome[]> {
+  const gather = o.digest ? deps.sentLog.gather : undefined;
+  if (!gather || items.every((i) => i.alone)) return deliverInCall(deps, items, o);
+  const outcomes = new Map<T, NoticeOutcome>();
+  const alone = items.filter((i) => i.alone);
+  if (alone.length) (await deliverInCall(deps, alone, o)).forEach((x, k) => outcomes.set(alone[k], x));
+  const gathered = await deliverGathered(deps, gather, items.filter((i) => !i.alone), { ...o, perCall: (xs) => deliverInCall(deps, xs, o) });
+  for (const [i, x] of gathered.outcomes) outcomes.set(i, x);
+  if (gathered.left.length) (await deliverInCall(deps, gathered.left, o)).forEach((x, k) => outcomes.set(gathered.left[k], x));
+  return items.map((i) => outcomes.get(i)!);
+}
+
+/**
+ * Delivers the items of one call, grouped into digests when `digest`, each business key exactly once. Returns each item's
  * outcome (in the items' order) and the messages. A key the log shows sent or refused keeps that outcome; a key
  * claimed before under some Message-ID (a crash cut its hand-over) goes out again under that Message-ID with the
  * keys that share it; the other keys of the group make one message whose Message-ID comes from them alone.
  */
-export async function deliverItems<T extends DigestItem>(
+export async function deliverInCall<T extends DigestItem>(
   deps: DeliverDeps,
   items: readonly T[],
   o: { digest: boolean; heartbeat?: (done: number) => void; onMessage?: (m: DeliveredMessage<T>) => void },

@@ -87,6 +87,7 @@ export function noticeItem(spec: NoticeSpec, deps: Pick<NoticeDeps, 'from' | 'me
   const task = `${spec.taskTitle} (${k.taskId})`;
   return {
     spec,
+    line: lineOf(spec),
     planId: k.planId,
     planTitle: spec.planTitle,
     keyText,
@@ -124,7 +125,8 @@ export function createNoticeActivities(deps: NoticeDeps) {
         digest: batch.digest !== false,
         heartbeat,
         onMessage: (m) => {
-          if (m.fresh) for (const i of m.items) deps.onSent?.({ line: lineOf(i.spec), messageId: m.messageId, subject: m.subject, spec: i.spec });
+          // A gathered digest may carry other calls' items, of any family: each with its own line.
+          if (m.fresh) for (const i of m.items) deps.onSent?.({ line: i.line ?? lineOf(i.spec), messageId: m.messageId, subject: m.subject, ...(i.line?.taskId ? { spec: i.spec } : {}) });
         },
       });
       if (batch.records) await recordOutcomes(deps, batch, outcomes);
