@@ -6,15 +6,23 @@ import { UserError } from './plans.js';
 const RESOURCE_EXHAUSTED = 8;
 
 /**
- * The SDK's retry rules, except for "workflow is closing": a group workflow rolling over to a fresh run refuses
- * updates for a few milliseconds, so those are retried after 50 ms x attempt instead of the default 1 s x 1.7^n.
+ * Refusals of an Update that clear within milliseconds: a group workflow rolling over to a fresh run ("workflow is
+ * closing"), or one with as many Updates in flight as the server allows ("limit on number of concurrent in-flight
+ * updates"), which a moment later has answered some of them. These are the server's own words (it gives no other
+ * code than RESOURCE_EXHAUSTED for them).
  */
-export function retryOptions(): GrpcRetryOptions {
+const BRIEF_REFUSAL = /workflow is closing|concurrent in-flight updates/i;
+
+/**
+ * The SDK's retry rules, except for the brief refusals above: retried after 50 ms x attempt (plus up to 50 %,
+ * so that callers refused together do not come back together) instead of the default 1 s x 1.7^n.
+ */
+export function retryOptions(random: () => number = Math.random): GrpcRetryOptions {
   const base = defaultGrpcRetryOptions();
   return {
     retryableDecider: base.retryableDecider,
     delayFunction: (attempt, status) =>
-      status.code === RESOURCE_EXHAUSTED && /workflow is closing/i.test(status.details ?? '') ? 50 * attempt : base.delayFunction(attempt, status),
+      status.code === RESOURCE_EXHAUSTED && BRIEF_REFUSAL.test(status.details ?? '') ? Math.round(50 * attempt * (1 + random() / 2)) : base.delayFunction(attempt, status),
   };
 }
 

@@ -122,6 +122,14 @@ function serverEnv(): NodeJS.ProcessEnv {
 }
 
 /**
+ * What the engine sets on every dev server it starts (the embedded default, tests, benchmarks, the fault suite):
+ * Temporal refuses an Update to a workflow that already has 10 in flight, and a group workflow takes the reports of
+ * up to 100 unit-tasks, all of which may be submitted in the last minutes before a deadline. `options.dynamicConfig`
+ * overrides it. A cluster sets the same key in its dynamic configuration (docs/DEPLOY.md).
+ */
+export const ENGINE_DYNAMIC_CONFIG: Readonly<Record<string, number>> = { 'history.maxInFlightUpdates': 100 };
+
+/**
  * Starts `temporal server start-dev` on 127.0.0.1 with its state in `<dataDir>/temporal.sqlite`, and resolves once
  * the server answers gRPC calls on the default namespace.
  */
@@ -145,7 +153,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--namespace', 'default',
     '--log-level', 'error',
     ...(headless ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-disable-news-fetch']),
-    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
+    ...Object.entries({ ...ENGINE_DYNAMIC_CONFIG, ...options.dynamicConfig }).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
 
   const output = tail();
