@@ -313,19 +313,33 @@ export async function planWorkflow(input: PlanInput): Promise<PlanResult> {
     });
     if (!ready(window)) await roll();
     const w = window;
-    const annual = w.kind === 'summary' && w.id !== 'plan';
+    // The windows of the same instant (the last half-year review, annual summary and plan summary) are made in order
+    // once all their tallies are in (the groups send them at that instant) and published at once, so that their
+    // lagging notices meet in one digest per leader. Histories recorded before reach no marker and publish one
+    // window at a time.
+    const twins = reviewWindows(plan).filter((x) => x.id !== w.id && !made.has(x.id) && x.at === w.at);
+    const together = twins.length > 0 && patched('reviews-of-one-instant-together');
+    if (together) await condition(() => twins.every(ready));
+    const batch = together ? [w, ...twins] : [w];
     const shown = statusPlanOf(plan, track);
-    // Plans without findings never reach the patch: their histories replay as they were recorded.
-    const findings = withFindings && patched('findings-review') ? await tallyFindings({ planId: plan.id, window: w }) : null;
     const allPeriods = periodsOf(plan.start, plan.end).map((p) => p.id);
-    const review = buildReview(shown, w, Object.values(tallies[w.id]), allPeriods, annual ? previous : null, findings);
-    if (track) review.versions = versionsInForce(w);
-    const outcome = await publishReview({ review, audience: audienceOf(shown) });
-    published.push(publishedOf(review, outcome));
-    made.add(w.id);
-    if (annual) previous = { window: w.id, ranks: Object.fromEntries(review.ranking.map((r) => [r.unitId, r.rank])) };
-    delete tallies[w.id];
-    next++;
+    const reviews = [];
+    for (const x of batch) {
+      const annual = x.kind === 'summary' && x.id !== 'plan';
+      // Plans without findings never reach the patch: their histories replay as they were recorded.
+      const findings = withFindings && patched('findings-review') ? await tallyFindings({ planId: plan.id, window: x }) : null;
+      const review = buildReview(shown, x, Object.values(tallies[x.id]), allPeriods, annual ? previous : null, findings);
+      if (track) review.versions = versionsInForce(x);
+      if (annual) previous = { window: x.id, ranks: Object.fromEntries(review.ranking.map((r) => [r.unitId, r.rank])) };
+      reviews.push(review);
+    }
+    const outcomes = await Promise.all(reviews.map((review) => publishReview({ review, audience: audienceOf(shown) })));
+    reviews.forEach((review, k) => {
+      published.push(publishedOf(review, outcomes[k]));
+      made.add(batch[k].id);
+      delete tallies[batch[k].id];
+      next++;
+    });
     if (nextWindow() && tooLong()) {
       await condition(allHandlersFinished);
       await roll();
