@@ -86,3 +86,14 @@ export async function stopWorker(w: WorkerProcess, ms = 20_000): Promise<boolean
   if (!stopped) killGroup(w, 'SIGKILL');
   return stopped;
 }
+
+/** Polls `probe` every `every` ms until it gives a value; fails after `ms` saying what it waited for. */
+export async function waitUntil<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined, every = 100): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((ok) => setTimeout(ok, every));
+  }
+}

@@ -18,7 +18,7 @@ import type { GroupInput } from '../../workflows/group.js';
 import { validPlan } from '../fixtures/plans.js';
 import { freshDatabaseUrl } from '../helpers/db.js';
 import { planAroundNow, useDevServer } from '../helpers/dev-server.js';
-import { killGroup, polling, stopWorker, WorkerProcesses } from '../helpers/worker-process.js';
+import { killGroup, polling, stopWorker, WorkerProcesses, waitUntil } from '../helpers/worker-process.js';
 
 /** One event of a history, as the client returns it. */
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
@@ -77,16 +77,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
-
-async function waitUntil<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined, every = 100): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(every);
-  }
-}
 
 /**
  * Long-polls the plan workflow's history (each call returns only the events appended since the last) until an event

@@ -19,6 +19,7 @@ import { validPlan } from '../fixtures/plans.js';
 import { freshDatabaseUrl } from '../helpers/db.js';
 import { planAroundNow, useDevServer } from '../helpers/dev-server.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { waitUntil } from '../helpers/worker-process.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const UNITS = 500;
@@ -135,16 +136,6 @@ async function diagnose(client: Client, workflowId: string): Promise<string> {
 }
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
-
-async function waitUntil<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined, every = 25): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(every);
-  }
-}
 
 // The sink (test/helpers/smtp-sink.ts) has no 'error' listener, and smtp-server re-emits every client socket error on
 // the server: the connection of the killed worker, reset, would be an uncaught exception of this process. Listen here.

@@ -46,7 +46,7 @@ import { validPlan } from '../fixtures/plans.js';
 import { freshDatabaseUrl } from '../helpers/db.js';
 import { useDevServer } from '../helpers/dev-server.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { polling, stopWorker, WorkerProcesses } from '../helpers/worker-process.js';
+import { polling, stopWorker, WorkerProcesses, waitUntil } from '../helpers/worker-process.js';
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
@@ -159,16 +159,6 @@ async function bundleOfBuild2(): Promise<string> {
 }
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
-
-async function waitUntil<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined, every = 250): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(every);
-  }
-}
 
 /** Runs the Temporal CLI against the test's server; resolves with its output, rejects with it on failure. */
 function temporal(args: string[]): Promise<string> {
