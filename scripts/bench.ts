@@ -4,14 +4,18 @@
  *   1. rehearsals on the time-skipping server: the demo plan, and a generated 200 x 3 x 3 plan (target < 90 s);
  *      1b. 2,000 inspection findings over two rounds with a behaviour mix (target < 60 s);
  *   2. mail throughput of the real sendNotices activity over one pooled SMTP transport to an in-process server;
- *   3. on a real dev server: report submissions vs a bare Update to a trivial workflow (target ratio <= 1.5x, p50 and p99);
+ *   3. on a real dev server: report submissions vs a bare Update to a trivial workflow (target ratio <= 1.2x, p50 and p99),
+ *      and from each receipt to the revision visible in the database (target: at most 2 s);
  *   4. reads of the system of record on a 10,000-task x 5-unit plan (200,000 records, temporary embedded PostgreSQL): the
  *      unit's form, headquarters' summary (target < 1 s) and one aspect's drill-down, p50/p99 over BENCH_READS_RUNS runs;
  *   5. the machine;
  *   6. one amendment of a 10,000-task x 5-unit plan on a dev server (next year's holidays and one added task): from the
- *      call to the receipt, and to every group rolled over to version 2 (target < 60 s).
+ *      call to the receipt, and to every group rolled over to version 2 (target < 60 s);
+ *   7. `cluster` (not in the default parts: it needs `npm run cluster:up` first): part 3 on the local Temporal cluster,
+ *      and notice throughput (a plan of BENCH_THROUGHPUT_UNITS units, default 2000, with its requests due at start)
+ *      with one and with two worker processes, on the cluster and on a dev server side by side.
  *
- * Environment: BENCH_ONLY=rehearse,findings,mail,live,reads,amend (parts to run; default all; `--help` prints this), BENCH_CALLS
+ * Environment: BENCH_ONLY=rehearse,findings,mail,live,reads,amend,cluster (parts to run; default all but cluster; `--help` prints this), BENCH_CALLS
  * (measured calls per caller and kind, default 100), BENCH_CONCURRENCY (default 20), BENCH_CLOSING_BACKOFF_MS (an
  * experiment: retry an Update refused with "workflow is closing" after this many ms instead of the SDK's default
  * back-off; off by default), BENCH_READS_RUNS (measured runs of each read, default 200), BENCH_READS_TASKS (tasks of
@@ -24,6 +28,8 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { AMEND_TARGETS, amendBench, type AmendFigures } from './bench/amend.js';
 import { liveBench, type LiveFigures } from './bench/live.js';
+import { throughputBench, type ThroughputFigures } from './bench/throughput.js';
+import { readState, serviceAlive, SERVICES } from './cluster/cluster.js';
 import { machineInfo } from './bench/machine.js';
 import { mailThroughput, type MailFigures } from './bench/mail.js';
 import { readsBench, readsTables, READ_TARGETS, type ReadFigures } from './bench/reads.js';
@@ -54,7 +60,16 @@ const amendPlanSize = {
   units: Number(process.env.BENCH_AMEND_UNITS ?? 5),
 };
 
+const throughputUnits = Number(process.env.BENCH_THROUGHPUT_UNITS ?? 2000);
+
 const say = (s: string) => console.log(s);
+
+/** The local cluster's address and namespace, when `npm run cluster:up` brought it up here and it still runs. */
+function runningCluster(): { address: string; namespace: string; name: string } {
+  const state = readState();
+  if (!state || !SERVICES.every((s) => serviceAlive(state.services[s], s))) throw new Error('bench part "cluster": no local cluster is running here; run npm run cluster:up first');
+  return { address: state.address, namespace: state.namespace, name: `cluster (Temporal ${state.version})` };
+}
 const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
 async function main(): Promise<void> {
@@ -100,6 +115,21 @@ async function main(): Promise<void> {
       // The trivial workflows take at most 2,000 Updates a run: more callers make fewer calls each.
       const calls = Math.min(perSubmitter, Math.floor(2_000 / concurrency));
       lives.push(await liveBench({ tasks: 100, unitsPerTask: 2, concurrency, perSubmitter: calls, warmup: 50, rounds: 2, closingBackoffMs }, say));
+    }
+  }
+  const throughputs: ThroughputFigures[] = [];
+  if (only.has('cluster')) {
+    const cluster = runningCluster();
+    for (const concurrency of concurrencies) {
+      say(`7. submissions vs bare Update on the ${cluster.name} (${concurrency} concurrent callers), and the database's lag`);
+      const calls = Math.min(perSubmitter, Math.floor(2_000 / concurrency));
+      lives.push(await liveBench({ tasks: 100, unitsPerTask: 2, concurrency, perSubmitter: calls, warmup: 50, rounds: 2, temporal: cluster }, say));
+    }
+    for (const temporal of [undefined, cluster]) {
+      for (const workers of [1, 2]) {
+        say(`7. notice throughput: ${throughputUnits} requests, ${workers} worker process(es), ${temporal?.name ?? 'dev server'}`);
+        throughputs.push(await throughputBench({ units: throughputUnits, workers, temporal }, say));
+      }
     }
   }
   let reads: ReadFigures | undefined;
@@ -163,7 +193,7 @@ async function main(): Promise<void> {
     say(table(['mail (sendNotices, pooled SMTP)', 'notices', 'batch', 'wall s', 'messages/s', 'KiB/msg'], mail.map((m) => [m.mode, m.notices, m.batchSize, m.wallMs / 1000, m.perSecond, m.kiBPerMessage])));
   }
   for (const live of lives) {
-    const c = live.options.concurrency;
+    const c = live.target === 'dev server' ? String(live.options.concurrency) : `${live.options.concurrency}, ${live.target}`;
     verdicts[`ratioP50@${c}`] = live.ratio.p50 <= TARGETS.submissionOverBareMaxRatio;
     verdicts[`ratioP99@${c}`] = live.ratio.p99 <= TARGETS.submissionOverBareMaxRatio;
     verdicts[`recordLag@${c}`] = live.lag.maxMs <= TARGETS.recordLagMaxMs && live.lag.unseen === 0;
@@ -171,7 +201,7 @@ async function main(): Promise<void> {
     say(`${live.groups} group workflows / ${live.groups} trivial workflows, ${live.options.concurrency} concurrent callers, ${live.submission.calls} measured calls each (after ${live.warmupCalls} warm-up calls)`);
     say(
       table(
-        ['dev server', 'calls', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'calls/s'],
+        [live.target, 'calls', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'calls/s'],
         [
           ['submitReport', live.submission.calls, live.submission.errors, live.submission.p50Ms, live.submission.p90Ms, live.submission.p99Ms, live.submission.maxMs, live.submission.perSecond],
           ['bare Update (trivial wf)', live.bare.calls, live.bare.errors, live.bare.p50Ms, live.bare.p90Ms, live.bare.p99Ms, live.bare.maxMs, live.bare.perSecond],
@@ -199,6 +229,16 @@ async function main(): Promise<void> {
       say(`gRPC attempts retried by the client during ${kind}: ${r.length ? r.map(([k, n]) => `${n} x ${k}`).join('; ') : 'none'}`);
     }
     if (live.errorSamples.length) say(`errors: ${live.errorSamples.join(' | ')}`);
+  }
+
+  if (throughputs.length) {
+    say('');
+    say(
+      table(
+        ['notice throughput (requests due at start)', 'workers', 'groups', 'first s', 'all s', 'messages/s', 'duplicated'],
+        throughputs.map((t) => [t.target, t.options.workers, t.groups, t.firstMs / 1000, t.lastMs / 1000, t.perSecond, t.duplicated]),
+      ),
+    );
   }
 
   if (reads) {
@@ -238,10 +278,10 @@ async function main(): Promise<void> {
 
   mkdirSync(dataDir, { recursive: true });
   const liveFigures = lives.map(({ samples: _samples, ...rest }) => rest);
-  const samples = lives.length ? Object.fromEntries(lives.map((l) => [l.options.concurrency, l.samples])) : undefined;
+  const samples = lives.length ? Object.fromEntries(lives.map((l) => [l.target === 'dev server' ? l.options.concurrency : `${l.options.concurrency}, ${l.target}`, l.samples])) : undefined;
   writeFileSync(
     resultsFile,
-    `${JSON.stringify({ date: started.toISOString(), totalSeconds: Math.round(totalS), machine, loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd }, targets: TARGETS, verdicts, bundleMs, rehearsals, mail, live: liveFigures, reads, amend }, null, 2)}\n`,
+    `${JSON.stringify({ date: started.toISOString(), totalSeconds: Math.round(totalS), machine, loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd }, targets: TARGETS, verdicts, bundleMs, rehearsals, mail, live: liveFigures, throughput: throughputs, reads, amend }, null, 2)}\n`,
   );
   if (samples) writeFileSync(join(dataDir, 'bench-live-samples.json'), `${JSON.stringify(samples)}\n`);
   say(`\nfigures written to ${resultsFile}`);

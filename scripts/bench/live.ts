@@ -14,6 +14,7 @@ import { createDbSentLog, openStore, temporaryEmbeddedPostgres, type EmbeddedPos
 import { DevServerError, PortInUseError, freePorts, startDevServer, type DevServer } from '../../client/dev-server.js';
 import { planLayout, planStatus, startPlan, submitReport } from '../../client/plans.js';
 import { workflowsPath } from '../../worker/build.js';
+import { planWorkflowId } from '../../workflows/contract/ids.js';
 import { installRuntime } from '../../worker/runtime.js';
 import { checkPlan } from '../../workflows/contract/plan-check.js';
 import type { Plan } from '../../workflows/contract/plan.js';
@@ -34,10 +35,17 @@ export interface LiveOptions {
   rounds: number;
   /** When set, retry "workflow is closing" after this many ms (times the attempt) instead of the SDK's 1 s x 1.7 back-off. */
   closingBackoffMs?: number;
+  /**
+   * A running Temporal (a cluster) to measure on instead of a dev server of the bench's own; the workflows the run
+   * starts there are terminated at its end.
+   */
+  temporal?: { address: string; namespace: string; name: string };
 }
 
 export interface LiveFigures {
   options: LiveOptions;
+  /** Where it ran: "dev server" or the cluster's name. */
+  target: string;
   planId: string;
   current: string;
   unitTasks: number;
@@ -158,21 +166,30 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
   let store: Store | undefined;
   const workers: Worker[] = [];
   const runs: Promise<void>[] = [];
+  const started: string[] = [];
   try {
-    server = await startServer(dataDir);
+    let address: string;
+    if (o.temporal) {
+      address = o.temporal.address;
+      say(`  ${o.temporal.name} at ${address}, namespace ${o.temporal.namespace}`);
+    } else {
+      server = await startServer(dataDir);
+      address = server.address;
+    }
+    const namespace = o.temporal?.namespace ?? 'default';
     const serverStartMs = now() - t0;
-    say(`  dev server ${server.address} up in ${(serverStartMs / 1000).toFixed(1)} s`);
+    if (server) say(`  dev server ${server.address} up in ${(serverStartMs / 1000).toFixed(1)} s`);
     pg = await temporaryEmbeddedPostgres((await freePorts(1))[0]);
     store = await openStore(pg.url, { max: 20 });
     const db = store.pool;
-    nativeConnection = await NativeConnection.connect({ address: server.address });
+    nativeConnection = await NativeConnection.connect({ address });
     // The SDK's default retry interceptor, unchanged, with a look at every failed attempt it is about to retry.
     const retried: Record<string, Record<string, number>> = { warmup: {}, submission: {}, bare: {} };
     let phase = 'warmup';
     // The product's own retry rules (client/connection.ts), with a look at every failed attempt they retry.
     const base = retryOptions();
     connection = await Connection.connect({
-      address: server.address,
+      address,
       interceptors: [
         makeGrpcRetryInterceptor({
           delayFunction: (attempt, status) =>
@@ -190,12 +207,16 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
         }),
       ],
     });
-    const client = new Client({ connection, namespace: 'default' });
+    const client = new Client({ connection, namespace });
+    // Queues of their own: a cluster outlives the run, and a queue another run polled may hold its tasks.
+    const planQueue = `bench-plan-${Date.now()}`;
+    const trivialQueue = `bench-trivial-${Date.now()}`;
 
     const w0 = now();
     const planWorker = await Worker.create({
       connection: nativeConnection,
-      taskQueue: 'bench-plan',
+      namespace,
+      taskQueue: planQueue,
       workflowsPath,
       activities: createActivities({
         mailer: createDiscardMailer(),
@@ -206,7 +227,7 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
       }),
     });
     const w1 = now();
-    const trivialWorker = await Worker.create({ connection: nativeConnection, taskQueue: 'bench-trivial', workflowsPath: trivialWorkflowPath });
+    const trivialWorker = await Worker.create({ connection: nativeConnection, namespace, taskQueue: trivialQueue, workflowsPath: trivialWorkflowPath });
     const w2 = now();
     workers.push(planWorker, trivialWorker);
     for (const w of workers) runs.push(w.run());
@@ -214,7 +235,7 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
     const planId = `bench-live-${Date.now()}`;
     const { plan, current } = livePlan(planId, o.tasks, o.unitsPerTask);
     const s0 = now();
-    const outcome = await startPlan(client, plan, 'bench-plan');
+    const outcome = await startPlan(client, plan, planQueue);
     if (!outcome.started) throw new Error(`plan ${planId} already running`);
     for (let t = now(); !(await planLayout(db, planId).catch(() => undefined)); ) {
       if (now() - t > 60_000) throw new Error(`plan ${planId} was not recorded within 60 s`);
@@ -242,7 +263,8 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
     const perTrivial = Math.ceil((Math.ceil(o.warmup / o.concurrency) * o.concurrency + o.concurrency * o.perSubmitter) / layout.groups.length);
     if (perTrivial > 2000) throw new Error(`live bench: ${perTrivial} Updates per trivial workflow would pass the server's limit of 2000; lower the calls`);
     const trivialIds = layout.groups.map((_, i) => `bench-trivial-${planId}-${i + 1}`);
-    for (const workflowId of trivialIds) await client.workflow.start<typeof trivialWorkflow>('trivialWorkflow', { workflowId, taskQueue: 'bench-trivial' });
+    for (const workflowId of trivialIds) await client.workflow.start<typeof trivialWorkflow>('trivialWorkflow', { workflowId, taskQueue: trivialQueue });
+    started.push(planWorkflowId(planId), ...layout.groups.map((g) => g.workflowId), ...trivialIds);
 
     // Receipts of measured submissions, to measure how long until the database shows them.
     const receipts = new Map<string, { revision: number; at: number }[]>();
@@ -347,6 +369,7 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
     const slowest = (s: Sample[]) => [...s].sort((a, b) => b.ms - a.ms).slice(0, 10).map((x) => ({ atMs: x.atMs, ms: round(x.ms, 1), group: x.group }));
     return {
       options: o,
+      target: o.temporal?.name ?? 'dev server',
       planId,
       current,
       unitTasks,
@@ -367,6 +390,11 @@ export async function liveBench(o: LiveOptions, say: (s: string) => void): Promi
       samples: { submission: subSamples.map((x) => ({ ...x, ms: round(x.ms, 2) })), bare: bareSamples.map((x) => ({ ...x, ms: round(x.ms, 2) })) },
     };
   } finally {
+    // On a Temporal that outlives the run, its plan, groups and trivial workflows end with it.
+    if (o.temporal && connection) {
+      const c = new Client({ connection, namespace: o.temporal.namespace });
+      await Promise.allSettled(started.map((id) => c.workflow.getHandle(id).terminate('benchmark run over')));
+    }
     for (const w of workers) {
       try {
         w.shutdown();
