@@ -4,6 +4,8 @@ import type { GatherState, Gatherer, KeyClaim, NoticeFacts, OutboxOffer, SentEnt
 
 /** How long a call waits for the other calls of its instant before it gathers (ms); see DbSentLogOptions. */
 export const DEFAULT_GATHER_MS = 1_500;
+/** The gather window ends sooner once no call of the instant has offered anything for this long (ms). */
+export const DEFAULT_QUIET_MS = 300;
 /** How long a sender holds a claimed message before another call may send it (ms): past the activities' heartbeat timeout. */
 export const DEFAULT_LEASE_MS = 30_000;
 
@@ -14,6 +16,11 @@ export interface DbSentLogOptions {
    * across calls off (a digest then carries the notices of one call). Default 1,500, or REVIEW_CYCLES_DIGEST_GATHER_MS.
    */
   gatherMs?: number;
+  /**
+   * The gather window ends sooner once no call has offered an item of the instant for this long (ms): calls that fire
+   * together offer within milliseconds of each other, and a lone call need not wait the whole window. Default 300.
+   */
+  quietMs?: number;
   /** The sender's lease on a claimed message (ms). Default 30,000. */
   leaseMs?: number;
 }
@@ -76,7 +83,7 @@ export function createDbSentLog(pool: pg.Pool, opts: DbSentLogOptions = {}): Sen
   }
   const gatherMs = opts.gatherMs ?? gatherMsOfEnv();
   return {
-    ...(gatherMs > 0 ? { gather: dbGatherer(pool, gatherMs, opts.leaseMs ?? DEFAULT_LEASE_MS) } : {}),
+    ...(gatherMs > 0 ? { gather: dbGatherer(pool, gatherMs, Math.min(opts.quietMs ?? DEFAULT_QUIET_MS, gatherMs), opts.leaseMs ?? DEFAULT_LEASE_MS) } : {}),
     async get(messageId) {
       // Every row of a message (one per key it carries) has the message's outcome.
       const { rows } = await pool.query('SELECT status, reason, rejected FROM notices WHERE message_id = $1 LIMIT 1', [messageId]);
@@ -130,7 +137,7 @@ export function createDbSentLog(pool: pg.Pool, opts: DbSentLogOptions = {}): Sen
 }
 
 /** The outbox in the database (migration 011): see Gatherer. */
-function dbGatherer(pool: pg.Pool, gatherMs: number, leaseMs: number): Gatherer {
+function dbGatherer(pool: pg.Pool, gatherMs: number, quietMs: number, leaseMs: number): Gatherer {
   const stateOf = (r: Record<string, unknown>): GatherState => ({
     keyText: r.key_text as string,
     ...(r.status ? { entry: entryOf({ message_id: r.n_message_id as string, key_text: r.key_text as string, status: r.status as SentEntry['status'], reason: r.reason as string | null, rejected: r.rejected as string[] }) } : {}),
@@ -149,7 +156,16 @@ function dbGatherer(pool: pg.Pool, gatherMs: number, leaseMs: number): Gatherer 
   }
   return {
     gatherMs,
+    quietMs,
     leaseMs,
+    async sinceLastOffer(planId: string, ats: string[]) {
+      const { rows } = await pool.query(
+        `SELECT COALESCE(extract(epoch FROM now() - max(offered_at)) * 1000, 1e9)::float8 AS ms FROM notice_outbox
+         WHERE plan_id = $1 AND notice_at = ANY($2::timestamptz[])`,
+        [planId, ats],
+      );
+      return Number(rows[0].ms);
+    },
     async offer(planId: string, offers: OutboxOffer[]) {
       if (!offers.length) return new Map();
       // A key the sent log has already (sent, refused, or claimed by a call) is not offered again.

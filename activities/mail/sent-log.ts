@@ -94,8 +94,12 @@ export interface GatherState {
  * who sends it now (its claimer, or the retry of the same activity; anyone once the lease ran out).
  */
 export interface Gatherer {
-  /** How long a call waits after offering its items before it gathers (ms): the calls of one instant arrive in it. */
+  /** The longest a call waits after offering its items before it gathers (ms): the calls of one instant arrive in it. */
   gatherMs: number;
+  /** The wait ends sooner once no call has offered an item of the call's instants for this long (ms). */
+  quietMs: number;
+  /** Milliseconds since the newest offer of the plan's items at these instants (by the database's clock). */
+  sinceLastOffer(planId: string, ats: string[]): Promise<number>;
   /** How long a sender holds a claimed message before another call may send it instead (ms). */
   leaseMs: number;
   /** Offers items not yet in the sent log (a key already there is left as it is); returns every key's state. */

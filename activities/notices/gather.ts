@@ -121,13 +121,18 @@ export async function deliverGathered<T extends DigestItem>(
       (await o.perCall(again)).forEach((x, k) => outcomes.set(again[k], x));
     }
     if (!pending.length) continue;
-    // The gather window: the other calls of this instant offer theirs meanwhile.
+    // The gather window: the other calls of this instant offer theirs meanwhile. It ends once no call has offered an
+    // item of these instants for the quiet time (they fire together, so they offer together), or at its end.
     if (pending.some((i) => !states.get(i.keyText)?.claimedBy)) {
-      for (let waited = 0; waited < gather.gatherMs; ) {
+      const ats = [...new Set(pending.map((i) => i.at))];
+      const start = Date.now();
+      for (let step = gather.quietMs; ; ) {
         o.heartbeat?.(done);
-        const step = Math.min(1_000, gather.gatherMs - waited);
-        await sleep(step);
-        waited += step;
+        await sleep(Math.max(1, Math.min(step, gather.gatherMs - (Date.now() - start))));
+        if (Date.now() - start >= gather.gatherMs) break;
+        const quiet = await gather.sinceLastOffer(planId, ats);
+        if (quiet >= gather.quietMs) break;
+        step = gather.quietMs - quiet;
       }
     }
     while (pending.length) {

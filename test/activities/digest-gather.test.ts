@@ -226,3 +226,21 @@ test('a gather window of 0 turns gathering across calls off: each call makes its
   expect(ob[0].messageId).toBe(messageIdFor(b[0].key));
   expect(ofPlan('gat-g')).toHaveLength(2);
 });
+
+test('the gather window comes from REVIEW_CYCLES_DIGEST_GATHER_MS; a bad value is refused with a sentence', async () => {
+  const db = await testDb();
+  const before = process.env.REVIEW_CYCLES_DIGEST_GATHER_MS;
+  try {
+    delete process.env.REVIEW_CYCLES_DIGEST_GATHER_MS;
+    expect(createDbSentLog(db).gather?.gatherMs).toBe(1_500);
+    process.env.REVIEW_CYCLES_DIGEST_GATHER_MS = '250';
+    expect(createDbSentLog(db).gather?.gatherMs).toBe(250);
+    process.env.REVIEW_CYCLES_DIGEST_GATHER_MS = '0';
+    expect(createDbSentLog(db).gather).toBeUndefined();
+    process.env.REVIEW_CYCLES_DIGEST_GATHER_MS = 'soon';
+    expect(() => createDbSentLog(db)).toThrow('REVIEW_CYCLES_DIGEST_GATHER_MS="soon": must be a whole number of milliseconds (0 turns gathering across calls off)');
+  } finally {
+    if (before === undefined) delete process.env.REVIEW_CYCLES_DIGEST_GATHER_MS;
+    else process.env.REVIEW_CYCLES_DIGEST_GATHER_MS = before;
+  }
+});
