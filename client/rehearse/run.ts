@@ -29,6 +29,7 @@ import { amendPlan } from '../amend.js';
 import { awaitRecordedPlan, extendReport, planLayout, planStatus, startPlan, submitReport, UserError } from '../plans.js';
 import { extensionLadder } from '../../workflows/cycle/extension.js';
 import { temporalTestServerPath } from '../temporal-binaries.js';
+import { skippingClock, type SkippingClock } from './clock.js';
 import type { PlanInput } from '../../workflows/plan.js';
 import { plannedSubmissions, type Behaviour } from './behaviour.js';
 
@@ -90,7 +91,10 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
   const taskQueue = opts.taskQueue ?? `rehearsal-${plan.id}-${Date.now()}`;
   const sent: { seq: number; n: SentNotice }[] = [];
   let seq = 0;
+  // The clock is moved on a connection of its own: a sleep sent twice would run it past the instant (clock.ts).
+  let clock: SkippingClock | undefined;
   try {
+    clock = await skippingClock(env);
     const workflowBundle = opts.runWorkers ? undefined : await bundling;
     const inProcess = async <T>(queue: string, body: () => Promise<T>): Promise<T> => {
       const worker = await Worker.create({
@@ -141,7 +145,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
         if (nextSubmission === Infinity && nextAction === Infinity && nextExtension === Infinity && nextAmendment === Infinity) break;
         if (nextAmendment <= nextSubmission && nextAmendment <= nextAction && nextAmendment <= nextExtension) {
           const a = amendments[m++];
-          await advanceTo(env, a.ms);
+          await advanceTo(clock!, a.ms);
           if (opts.runWorkers) await waitIdle(env, layout.groups.map((g) => g.workflowId));
           try {
             const after = a.plan as Plan;
@@ -162,7 +166,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
         }
         if (nextExtension <= nextSubmission && nextExtension <= nextAction) {
           const x = extensions[j++];
-          await advanceTo(env, x.ms);
+          await advanceTo(clock!, x.ms);
           if (opts.runWorkers) await waitIdle(env, layout.groups.map((g) => g.workflowId));
           try {
             await extendReport({ client: env.client, db, writeTimeoutMs: 600_000 }, plan.id, {
@@ -178,7 +182,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
           continue;
         }
         if (nextAction < nextSubmission) {
-          await advanceTo(env, nextAction);
+          await advanceTo(clock!, nextAction);
           // The findings workflows act on everything due by now (an assignment at this very instant) first.
           await findingsIdle(env, findingWorkflows, nextAction);
           // Each finding acts at most once per batch (what follows an action is planned after it applied): concurrently.
@@ -206,7 +210,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
         const at = submissions[i].at;
         const group = [];
         while (i < submissions.length && submissions[i].at === at) group.push(submissions[i++]);
-        await advanceTo(env, at);
+        await advanceTo(clock!, at);
         // Workers that come and go may have fallen behind the clock: let the groups catch up before reports arrive.
         if (opts.runWorkers) await waitIdle(env, layout.groups.map((g) => g.workflowId));
         const quarter = group[0].period;
@@ -234,7 +238,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
           );
         }
       }
-      await advanceTo(env, end + 60_000);
+      await advanceTo(clock!, end + 60_000);
       // The plan workflow ends once its plan summary is out: the rehearsal ends with it.
       log(`${new Date(windows[windows.length - 1].at).toISOString()} plan summary`);
       await env.client.workflow.getHandle(planWorkflowId(plan.id)).result();
@@ -256,6 +260,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
     const summary = summarize(shown, notices, status, rejected);
     return { notices, messages: new Set(inOrder.map(({ n }) => n.messageId)).size, status, summary, rejected };
   } finally {
+    await clock?.close();
     if (!opts.mailer) await mailer.close();
     if (!opts.env) await env.teardown();
     await store?.close();
@@ -263,9 +268,8 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
   }
 }
 
-async function advanceTo(env: TestWorkflowEnvironment, at: number): Promise<void> {
-  const now = await env.currentTimeMs();
-  if (at > now) await env.sleep(at - now);
+async function advanceTo(clock: SkippingClock, at: number): Promise<void> {
+  await clock.advanceTo(at);
 }
 
 /** Waits until every findings workflow has acted on everything due at or before `at`. */
