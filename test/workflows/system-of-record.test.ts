@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { PermanentRefusal, type Mailer } from '../../activities/mail/mailer.js';
 import { createDiscardMailer, messageIdFor, messageIdForText } from '../../activities/index.js';
+import { digestMessageId } from '../../activities/notices/digest.js';
 import { liveReviews, liveRevisions, liveStatus } from '../../client/live.js';
 import { acceptReport, planReviews, planStatus, reportRevisions, returnReport, startPlan, submitReport, type Engine } from '../../client/plans.js';
 import { createDbSentLog, storedNotices, type StoredNotice } from '../../store/notices.js';
@@ -228,12 +229,19 @@ test('Q2 and the reviews: the database holds the same status, notices and review
     expect(r.html).toContain('<');
     expect(JSON.parse(r.json_text).window).toBe(r.window_id);
   }
-  // Their notices are in the notices table too, under the Message-IDs of their keys.
+  // Their notices are in the notices table too, under the Message-IDs of their keys; a leader's lagging notices of
+  // the two summaries made at one instant travel together, under the digest's Message-ID.
   const windowNotices = (await storedNotices(db, plan.id)).filter((n) => n.window);
+  const lagging = new Map<string, string[]>();
+  for (const r of live) for (const l of r.lagging) (lagging.get(`${r.at}|${l.leaderId}`) ?? lagging.set(`${r.at}|${l.leaderId}`, []).get(`${r.at}|${l.leaderId}`)!).push(windowNoticeKeyText(plan.id, r.window, 'lagging', l.leaderId));
   const expected = live.flatMap((r) => [
     messageIdForText(r.kind, windowNoticeKeyText(plan.id, r.window, r.kind)),
-    ...r.lagging.map((l) => messageIdForText('lagging', windowNoticeKeyText(plan.id, r.window, 'lagging', l.leaderId))),
+    ...r.lagging.map((l) => {
+      const keys = lagging.get(`${r.at}|${l.leaderId}`)!;
+      return keys.length === 1 ? messageIdForText('lagging', keys[0]) : digestMessageId(new Date(r.at).toISOString(), keys);
+    }),
   ]);
+  expect(windowNotices.filter((n) => n.messageId.startsWith('<rc.digest.')).length).toBeGreaterThan(0);
   expect(windowNotices.map((n) => n.messageId).sort()).toEqual(expected.sort());
   expect(windowNotices.every((n) => n.status === 'sent' && n.attempts === 1)).toBe(true);
 
