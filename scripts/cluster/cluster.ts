@@ -15,6 +15,7 @@ import Long from 'long';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { startEmbeddedPostgres } from '../../store/embedded.js';
+import { ENGINE_DYNAMIC_CONFIG } from '../../client/dev-server.js';
 
 /** The Temporal server release the cluster runs (the Go module's version). */
 export const TEMPORAL_VERSION = 'v1.32.2';
@@ -34,6 +35,23 @@ const BIN_DIR = join(CLUSTER_DIR, 'bin', TEMPORAL_VERSION);
 const STATE_FILE = join(CLUSTER_DIR, 'state.json');
 const LOG_DIR = join(CLUSTER_DIR, 'logs');
 const CONFIG_FILE = join(CLUSTER_DIR, 'config', 'temporal.yaml');
+const DYNAMIC_CONFIG_FILE = join(CLUSTER_DIR, 'config', 'dynamic.yaml');
+
+/**
+ * The cluster's dynamic configuration: what the engine needs of every Temporal (ENGINE_DYNAMIC_CONFIG: 100 Updates in
+ * flight per workflow), and, for this local cluster only, a draining version's status refreshed every second after 5 s
+ * of visibility grace (3 minutes each by default), so that the Worker Versioning test sees build 1 drained in time.
+ */
+export const CLUSTER_DYNAMIC_CONFIG: Readonly<Record<string, string | number>> = {
+  ...ENGINE_DYNAMIC_CONFIG,
+  'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '5s',
+  'matching.wv.VersionDrainageStatusRefreshInterval': '1s',
+};
+
+/** Temporal's dynamic configuration file: each key a list of values with their constraints (none here). */
+export function dynamicConfigYaml(config: Readonly<Record<string, string | number>> = CLUSTER_DYNAMIC_CONFIG): string {
+  return stringify(Object.fromEntries(Object.entries(config).map(([k, value]) => [k, [{ value, constraints: {} }]])));
+}
 const SERVER_BIN = join(BIN_DIR, 'temporal-server');
 const SQL_TOOL_BIN = join(BIN_DIR, 'temporal-sql-tool');
 const SCHEMA_DIR = join(BIN_DIR, 'schema', 'postgresql', 'v12');
@@ -217,6 +235,7 @@ function serverConfig(ports: ClusterPorts, db: { user: string; password: string;
       clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${ports.grpc.frontend}` } },
     },
     dcRedirectionPolicy: { policy: 'noop' },
+    dynamicConfigClient: { filepath: DYNAMIC_CONFIG_FILE, pollInterval: '10s' },
     archival: { history: { state: 'disabled' }, visibility: { state: 'disabled' } },
     namespaceDefaults: { archival: { history: { state: 'disabled' }, visibility: { state: 'disabled' } } },
   });
@@ -349,6 +368,10 @@ export async function up(say: (line: string) => void = () => {}, env: NodeJS.Pro
     mkdirSync(join(CLUSTER_DIR, 'config'), { recursive: true });
     writeFileSync(CONFIG_FILE, serverConfig(ports, db), { mode: 0o600 });
   }
+  // Read by every service at start and every 10 s after: written each time, so that a cluster of an older release
+  // (its services restarted by this up) gets the keys too.
+  mkdirSync(join(CLUSTER_DIR, 'config'), { recursive: true });
+  writeFileSync(DYNAMIC_CONFIG_FILE, dynamicConfigYaml());
   const services = { ...(previous?.services ?? {}) } as Record<ServiceName, number>;
   for (const s of down) {
     say(`starting the ${s} service (gRPC 127.0.0.1:${ports.grpc[s]}) ...`);
