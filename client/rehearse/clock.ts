@@ -11,7 +11,7 @@
  *
  * This clock talks to the test service on a connection of its own that never pings (no GOAWAY) and never retries (a
  * failed sleep fails the rehearsal, with the reason, instead of running the clock on), and it checks where the clock
- * stopped.
+ * stopped. A move that takes longer than its deadline fails the rehearsal too, saying so, rather than waiting for good.
  */
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection.js';
@@ -20,6 +20,10 @@ import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
 
 /** How far past the instant asked for the clock may be read (it runs at real speed once it stopped there). */
 export const CLOCK_OVERSHOOT_MS = 60_000;
+/** The longest real time one move may take (workflow tasks hold the clock while they run); then the rehearsal fails. */
+const MOVE_DEADLINE_MS = 15 * 60_000;
+/** The longest a read of the clock may take. */
+const READ_DEADLINE_MS = 30_000;
 
 export interface SkippingClock {
   /** The server's clock. */
@@ -49,14 +53,14 @@ export async function skippingClock(env: TestWorkflowEnvironment): Promise<Skipp
   } as ConnectionOptions;
   const connection = await Connection.connect(options);
   const service = connection.testService!;
-  const now = async () => tsToMs((await service.getCurrentTime({})).time);
+  const now = async () => tsToMs((await connection.withDeadline(Date.now() + READ_DEADLINE_MS, () => service.getCurrentTime({}))).time);
   return {
     now,
     async advanceTo(at) {
       const from = await now();
       if (at <= from) return;
       try {
-        await service.unlockTimeSkippingWithSleep({ duration: msToTs(at - from) });
+        await connection.withDeadline(Date.now() + MOVE_DEADLINE_MS, () => service.unlockTimeSkippingWithSleep({ duration: msToTs(at - from) }));
       } catch (err) {
         throw new Error(`the test server's clock could not be moved to ${new Date(at).toISOString()} (from ${new Date(from).toISOString()}): ${(err as Error).message}`);
       }

@@ -69,6 +69,12 @@ export interface RehearsalResult {
   status: PlanStatus;
   summary: string;
   rejected: string[];
+  /**
+   * For each report sent ("task/unit/quarter"), the real time from the clock stopping at its instant to the engine's
+   * answer: the test server's clock runs on at real speed meanwhile, so its arrival lies at most this far past the
+   * instant (a report that waited for a restarted worker arrives later by as long as it waited).
+   */
+  waited: Record<string, number>;
 }
 
 
@@ -114,6 +120,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       return worker.runUntil(body);
     };
     const rejected: string[] = [];
+    const waited: Record<string, number> = {};
     let amendedPlan = plan;
     const status = await (opts.runWorkers ?? inProcess)(taskQueue, async () => {
       const startedAt = await env.currentTimeMs();
@@ -211,6 +218,8 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
         const group = [];
         while (i < submissions.length && submissions[i].at === at) group.push(submissions[i++]);
         await advanceTo(clock!, at);
+        // The clock stopped at `at` and runs on at real speed: a report arrives at most this long after it.
+        const stoppedAt = Date.now();
         // Workers that come and go may have fallen behind the clock: let the groups catch up before reports arrive.
         if (opts.runWorkers) await waitIdle(env, layout.groups.map((g) => g.workflowId));
         const quarter = group[0].period;
@@ -231,6 +240,8 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
                   summary: `Rehearsal report of ${s.unitId} on ${s.taskId} for ${s.period}.`,
                   ...(s.answer.progress !== undefined ? { progress: s.answer.progress } : {}),
                 });
+                const key = `${s.taskId}/${s.unitId}/${s.period}`;
+                waited[key] = Math.max(waited[key] ?? 0, Date.now() - stoppedAt);
               } catch (err) {
                 rejected.push(`${s.taskId}/${s.unitId}/${s.period} at ${new Date(s.at).toISOString()}: ${(err as Error).message}`);
               }
@@ -258,7 +269,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
     await writeFile(join(opts.outDir, 'status.json'), `${JSON.stringify(status, null, 2)}\n`);
     await writeLedger(shown, status, 'csv', join(opts.outDir, 'ledger.csv'), await ledgerDetails(db, plan.id));
     const summary = summarize(shown, notices, status, rejected);
-    return { notices, messages: new Set(inOrder.map(({ n }) => n.messageId)).size, status, summary, rejected };
+    return { notices, messages: new Set(inOrder.map(({ n }) => n.messageId)).size, status, summary, rejected, waited };
   } finally {
     await clock?.close();
     if (!opts.mailer) await mailer.close();
