@@ -80,6 +80,8 @@ export interface RehearsalResult {
 
 /** Submissions sent at once at one instant (the server takes them concurrently). */
 const CONCURRENT_SUBMISSIONS = 64;
+/** With workers that come and go, a report unanswered this long is sent again (same request id). */
+const RESEND_AFTER_MS = 15_000;
 
 /** Runs the rehearsal and writes its files into `outDir`. */
 export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult> {
@@ -231,7 +233,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
           await Promise.all(
             group.slice(k, k + CONCURRENT_SUBMISSIONS).map(async (s) => {
               try {
-                await submitReport({ client: env.client, db, writeTimeoutMs: 600_000, stampArrival: false }, plan.id, {
+                const report = {
                   requestId: `rehearsal:${s.taskId}:${s.unitId}:${s.period}`,
                   taskId: s.taskId,
                   unitId: s.unitId,
@@ -239,7 +241,19 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
                   status: s.answer.status,
                   summary: `Rehearsal report of ${s.unitId} on ${s.taskId} for ${s.period}.`,
                   ...(s.answer.progress !== undefined ? { progress: s.answer.progress } : {}),
-                });
+                };
+                // With workers that come and go, an Update whose workflow task died with its worker can be left
+                // undelivered by the test server until the workflow's next task (its next timer, which this clock
+                // does not reach while the report waits): the report is sent again under its request id, which
+                // schedules a task; the workflow applies it once and answers any other copy as a duplicate.
+                for (const until = Date.now() + 600_000; ; ) {
+                  try {
+                    await submitReport({ client: env.client, db, writeTimeoutMs: opts.runWorkers ? RESEND_AFTER_MS : 600_000, stampArrival: false }, plan.id, report);
+                    break;
+                  } catch (err) {
+                    if (!(opts.runWorkers && err instanceof UserError && err.code === 'ENOENGINE' && Date.now() < until)) throw err;
+                  }
+                }
                 const key = `${s.taskId}/${s.unitId}/${s.period}`;
                 waited[key] = Math.max(waited[key] ?? 0, Date.now() - stoppedAt);
               } catch (err) {

@@ -134,6 +134,13 @@ export const smtpOutage: Scenario = async ({ say, seed }) => {
         maxFromInstant = Math.max(maxFromInstant, copies[0].at - n.at.getTime());
       }
     }
+    // The one report sent during the outage is recorded once.
+    report.submissions.sent = 1;
+    const revisions = await db.query('SELECT count(*)::int AS n FROM report_revisions WHERE plan_id = $1 AND request_id = $2', [a.id, 'outage-report']);
+    report.submissions.recorded = revisions.rows[0].n;
+    report.submissions.lost = report.submissions.recorded ? 0 : 1;
+    report.submissions.duplicated = Math.max(0, report.submissions.recorded - 1);
+    if (report.submissions.recorded !== 1) problems.push(`the report sent during the outage is recorded ${report.submissions.recorded} times in report_revisions (expected once)`);
     const strays = [...distinct.keys()].filter((id) => !byMessage.has(id));
     if (strays.length) problems.push(`${strays.length} message(s) arrived that no notice row names, e.g. ${strays[0]}`);
     for (const p of [a, b]) {
