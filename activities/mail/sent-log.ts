@@ -102,6 +102,11 @@ export interface Gatherer {
   sinceLastOffer(planId: string, ats: string[]): Promise<number>;
   /** How long a sender holds a claimed message before another call may send it instead (ms). */
   leaseMs: number;
+  /**
+   * Whether a call of `workflowId` may skip the gather window for these items: by the plan record, no other workflow
+   * of the plan can send to their recipients (workflows/cycle/senders.ts). False when not known.
+   */
+  sendsAlone?(planId: string, workflowId: string, items: { to: string[]; cc: string[] }[]): Promise<boolean>;
   /** Offers items not yet in the sent log (a key already there is left as it is); returns every key's state. */
   offer(planId: string, offers: OutboxOffer[]): Promise<Map<string, GatherState>>;
   /** The state of keys. */
