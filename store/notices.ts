@@ -1,6 +1,10 @@
 /** Notices in the system of record: the sent log every worker shares, and what each notice's hand-over came to. */
 import type pg from 'pg';
 import type { GatherState, Gatherer, KeyClaim, NoticeFacts, OutboxOffer, SentEntry, SentLog } from '../activities/mail/sent-log.js';
+import type { Plan } from '../workflows/contract/plan.js';
+import { mergeSenders, planSenders, sendsAlone, type PlanSenders } from '../workflows/cycle/senders.js';
+import { findingSlices } from '../workflows/findings/slices.js';
+import { storedPlan } from './records.js';
 
 /** How long a call waits for the other calls of its instant before it gathers (ms); see DbSentLogOptions. */
 export const DEFAULT_GATHER_MS = 1_500;
@@ -136,8 +140,47 @@ export function createDbSentLog(pool: pg.Pool, opts: DbSentLogOptions = {}): Sen
   };
 }
 
+/** Plans whose senders a gatherer keeps (each a map of the plan's addresses). */
+const MAX_SENDER_PLANS = 100;
+
+/**
+ * Who can send to each address of a plan, by the plan record now (workflows/cycle/senders.ts), kept per plan version:
+ * each call asks the plan's version (one indexed query; storedPlan parses the plan once per version), and the senders
+ * are worked out again only when it moved. Version 1: its layout and findings slices, exactly as the plan workflow
+ * made them. An amended plan: every version's tasks over the layout in force (groups only grow, and a task stays in
+ * its group), so a group still on an older version is counted too; its findings' slices are not in the record (later
+ * findings got slices of their own), so their addresses have an unknown sender and always wait. Undefined for a plan
+ * not recorded (the calls then wait).
+ */
+function planSendersReader(pool: pg.Pool): (planId: string) => Promise<PlanSenders | undefined> {
+  const known = new Map<string, { version: number; startedAt: number; senders: PlanSenders }>();
+  return async (planId) => {
+    const stored = await storedPlan(pool, planId);
+    if (!stored) return undefined;
+    const seen = known.get(planId);
+    if (seen && seen.version === stored.version && seen.startedAt === stored.startedAt) return seen.senders;
+    const layout = stored.layout ?? undefined;
+    let senders = planSenders(stored.plan, layout, stored.version === 1 ? findingSlices(stored.plan) : undefined);
+    if (stored.version > 1) {
+      // The versions before it: those since the last one seen, or all of them, one at a time (a large plan is big).
+      const base = seen && seen.startedAt === stored.startedAt && seen.version < stored.version ? seen : undefined;
+      if (base) senders = mergeSenders(base.senders, senders);
+      for (let v = base ? base.version + 1 : 1; v < stored.version; v++) {
+        const { rows } = await pool.query('SELECT plan FROM plan_versions WHERE plan_id = $1 AND version = $2', [planId, v]);
+        if (!rows.length) return undefined; // not known: the calls wait
+        senders = mergeSenders(senders, planSenders(rows[0].plan as Plan, layout, undefined));
+      }
+    }
+    known.delete(planId);
+    if (known.size >= MAX_SENDER_PLANS) known.delete(known.keys().next().value!);
+    known.set(planId, { version: stored.version, startedAt: stored.startedAt, senders });
+    return senders;
+  };
+}
+
 /** The outbox in the database (migration 011): see Gatherer. */
 function dbGatherer(pool: pg.Pool, gatherMs: number, quietMs: number, leaseMs: number): Gatherer {
+  const sendersOf = planSendersReader(pool);
   const stateOf = (r: Record<string, unknown>): GatherState => ({
     keyText: r.key_text as string,
     ...(r.status ? { entry: entryOf({ message_id: r.n_message_id as string, key_text: r.key_text as string, status: r.status as SentEntry['status'], reason: r.reason as string | null, rejected: r.rejected as string[] }) } : {}),
@@ -158,6 +201,10 @@ function dbGatherer(pool: pg.Pool, gatherMs: number, quietMs: number, leaseMs: n
     gatherMs,
     quietMs,
     leaseMs,
+    async sendsAlone(planId, workflowId, items) {
+      const senders = await sendersOf(planId);
+      return !!senders && sendsAlone(senders, workflowId, items);
+    },
     async sinceLastOffer(planId: string, ats: string[]) {
       const { rows } = await pool.query(
         `SELECT COALESCE(extract(epoch FROM now() - max(offered_at)) * 1000, 1e9)::float8 AS ms FROM notice_outbox

@@ -3,7 +3,8 @@
  * in several calls (the groups a unit's tasks are split over, the findings workflow beside them, a review's lagging
  * notices): each call offers its digest items to the sent log's outbox, waits the gather window, and one of them
  * claims every item of (plan, instant, recipients) still unclaimed and sends them as one digest; the others find
- * their keys claimed and wait for the outcome, which each call reports to its own workflow.
+ * their keys claimed and wait for the outcome, which each call reports to its own workflow. A call skips the window
+ * when, by the plan record, no other workflow can send to its items' recipients (workflows/cycle/senders.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
@@ -35,6 +36,15 @@ export function senderName(): string {
   return `process:${randomUUID()}`;
 }
 
+/** The workflow whose activity this is, or undefined outside an activity. */
+export function callerWorkflowId(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.workflowId;
+  } catch {
+    return undefined; // not inside an activity
+  }
+}
+
 /** A key's outcome from its row in the sent log, once it is sent or refused. */
 function outcomeOf(e: SentEntry | undefined): NoticeOutcome | undefined {
   if (e?.status === 'sent') return { status: 'sent', messageId: e.messageId, rejected: e.rejected ?? [] };
@@ -54,6 +64,8 @@ export interface GatherOptions<T extends DigestItem> {
   onMessage?: (m: DeliveredMessage<T>) => void;
   /** The lease holder's name (default: senderName()). */
   owner?: string;
+  /** The workflow the call is of (default: the activity's, callerWorkflowId()): whether it may skip the window. */
+  workflowId?: string;
   /** Delivers items the sent log had claimed by the per-call rule (else they come back in `left`). */
   perCall?: (items: T[]) => Promise<NoticeOutcome[]>;
 }
@@ -70,6 +82,7 @@ export async function deliverGathered<T extends DigestItem>(
   o: GatherOptions<T>,
 ): Promise<{ outcomes: Map<T, NoticeOutcome>; left: T[] }> {
   const owner = o.owner ?? senderName();
+  const workflowId = o.workflowId ?? callerWorkflowId();
   const outcomes = new Map<T, NoticeOutcome>();
   const left: T[] = [];
   const byPlan = new Map<string, T[]>();
@@ -97,6 +110,10 @@ export async function deliverGathered<T extends DigestItem>(
 
   for (const [planId, mine] of byPlan) {
     const offerOf = (i: T) => ({ keyText: i.keyText, at: i.at, recipientsKey: recipientsKey(i), item: i });
+    // Whether the window is needed (the plan record's senders of these recipients) is asked beside the offer.
+    const alone = workflowId && gather.sendsAlone
+      ? gather.sendsAlone(planId, workflowId, mine.map((i) => ({ to: i.to, cc: i.cc }))).catch(() => false)
+      : Promise.resolve(false);
     let states = await gather.offer(planId, mine.map(offerOf));
     /** Settles what the states say; returns the items still to wait for. */
     const sort = (xs: readonly T[]): T[] => {
@@ -122,8 +139,9 @@ export async function deliverGathered<T extends DigestItem>(
     }
     if (!pending.length) continue;
     // The gather window: the other calls of this instant offer theirs meanwhile. It ends once no call has offered an
-    // item of these instants for the quiet time (they fire together, so they offer together), or at its end.
-    if (pending.some((i) => !states.get(i.keyText)?.claimedBy)) {
+    // item of these instants for the quiet time (they fire together, so they offer together), or at its end. None
+    // when no other workflow can send to these recipients: no other call could offer an item they would share.
+    if (pending.some((i) => !states.get(i.keyText)?.claimedBy) && !(await alone)) {
       const ats = [...new Set(pending.map((i) => i.at))];
       const start = Date.now();
       for (let step = gather.quietMs; ; ) {
