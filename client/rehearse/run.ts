@@ -80,8 +80,11 @@ export interface RehearsalResult {
 
 /** Submissions sent at once at one instant (the server takes them concurrently). */
 const CONCURRENT_SUBMISSIONS = 64;
-/** With workers that come and go, a report unanswered this long is sent again (same request id). */
-const RESEND_AFTER_MS = 15_000;
+/**
+ * How long the driver's own queries (is a group busy, has a findings workflow acted) may wait: one sent to a worker
+ * killed meanwhile is never answered, and a query has no deadline of its own; asked again after this.
+ */
+const QUERY_DEADLINE_MS = 10_000;
 
 /** Runs the rehearsal and writes its files into `outDir`. */
 export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult> {
@@ -242,18 +245,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
                   summary: `Rehearsal report of ${s.unitId} on ${s.taskId} for ${s.period}.`,
                   ...(s.answer.progress !== undefined ? { progress: s.answer.progress } : {}),
                 };
-                // With workers that come and go, an Update whose workflow task died with its worker can be left
-                // undelivered by the test server until the workflow's next task (its next timer, which this clock
-                // does not reach while the report waits): the report is sent again under its request id, which
-                // schedules a task; the workflow applies it once and answers any other copy as a duplicate.
-                for (const until = Date.now() + 600_000; ; ) {
-                  try {
-                    await submitReport({ client: env.client, db, writeTimeoutMs: opts.runWorkers ? RESEND_AFTER_MS : 600_000, stampArrival: false }, plan.id, report);
-                    break;
-                  } catch (err) {
-                    if (!(opts.runWorkers && err instanceof UserError && err.code === 'ENOENGINE' && Date.now() < until)) throw err;
-                  }
-                }
+                await submitReport({ client: env.client, db, writeTimeoutMs: 600_000, stampArrival: false }, plan.id, report);
                 const key = `${s.taskId}/${s.unitId}/${s.period}`;
                 waited[key] = Math.max(waited[key] ?? 0, Date.now() - stoppedAt);
               } catch (err) {
@@ -302,7 +294,8 @@ async function findingsIdle(env: TestWorkflowEnvironment, workflowIds: string[],
   // Only the rehearsal acts on findings: a workflow found idle for `at` stays so until it acts, so it is not asked again.
   let waiting = workflowIds;
   for (;;) {
-    const progress = await Promise.all(waiting.map((id) => env.client.workflow.getHandle(id).query(findingsProgressQuery).catch(() => undefined)));
+    const deadline = Date.now() + QUERY_DEADLINE_MS;
+    const progress = await Promise.all(waiting.map((id) => env.client.withDeadline(deadline, () => env.client.workflow.getHandle(id).query(findingsProgressQuery)).catch(() => undefined)));
     waiting = waiting.filter((_, k) => !progress[k] || progress[k]!.busy || (progress[k]!.next !== null && progress[k]!.next! <= at));
     if (!waiting.length) return;
     await new Promise((r) => setTimeout(r, 25));
@@ -312,8 +305,9 @@ async function findingsIdle(env: TestWorkflowEnvironment, workflowIds: string[],
 /** Waits until no group is handing notices to the mail activity. */
 async function waitIdle(env: TestWorkflowEnvironment, workflowIds: string[]): Promise<void> {
   for (;;) {
-    // A query fails while no worker polls (a restart): ask again.
-    const busy = await Promise.all(workflowIds.map((id) => env.client.workflow.getHandle(id).query(busyQuery))).catch(() => [true]);
+    // A query fails while no worker polls (a restart), or never returns once its worker was killed: ask again.
+    const deadline = Date.now() + QUERY_DEADLINE_MS;
+    const busy = await env.client.withDeadline(deadline, () => Promise.all(workflowIds.map((id) => env.client.workflow.getHandle(id).query(busyQuery)))).catch(() => [true]);
     if (!busy.some(Boolean)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
