@@ -193,7 +193,7 @@ export async function workerCrashes(ctx: ScenarioContext): Promise<FaultReport> 
     if (expected.duplicated) problems.push(`the undisturbed run itself received ${expected.duplicated} duplicate(s)`);
     const missing = [...expected.distinct.keys()].filter((id) => !got.distinct.has(id));
     const extra = [...got.distinct.keys()].filter((id) => !expected.distinct.has(id));
-    if (missing.length) problems.push(`${missing.length} notice(s) never reached the SMTP server, e.g. ${missing.slice(0, 3).map((id) => expected.distinct.get(id)![0].key).join(', ')}`);
+    if (missing.length) problems.push(`${missing.length} notice(s) never reached the SMTP server, e.g. ${missing.slice(0, 3).map((id) => expected.distinct.get(id)![0].key || id).join(', ')}`);
     if (extra.length) problems.push(`${extra.length} notice(s) the undisturbed run did not send, e.g. ${extra.slice(0, 3).join(', ')}`);
     // Every second copy must come from a kill that cut its hand-over: its first copy arrived just before a kill.
     let cut = 0;
@@ -201,7 +201,7 @@ export async function workerCrashes(ctx: ScenarioContext): Promise<FaultReport> 
       if (copies.length < 2) continue;
       const first = copies[0].at;
       if (rough.kills.some((k) => k >= first - 100 && k - first <= CUT_WINDOW_MS)) cut += copies.length - 1;
-      else problems.push(`${copies[0].key} arrived ${copies.length} times, the first not within ${CUT_WINDOW_MS} ms before a kill`);
+      else problems.push(`${copies[0].key || copies[0].messageId} arrived ${copies.length} times, the first not within ${CUT_WINDOW_MS} ms before a kill`);
     }
     if (rough.kills.length < MIN_KILLS) problems.push(`only ${rough.kills.length} kills happened (at least ${MIN_KILLS} wanted): the run ended too soon`);
     if (JSON.stringify(rough.rejected) !== JSON.stringify(calm.rejected)) problems.push(`submissions refused differ: ${JSON.stringify(rough.rejected.slice(0, 3))} against ${JSON.stringify(calm.rejected.slice(0, 3))}`);
