@@ -95,9 +95,15 @@ describe('findings on the CLI', () => {
       return l.every((f) => f.state === 'open') ? l : undefined;
     });
     expect(open.map((f) => f.findingId)).toEqual(['f1', 'f2']);
+    // Each unit's assignment goes out with its request of the same instant (one digest per recipient per instant,
+    // whichever workflow sent each notice), or alone: the message that carries the finding-assigned key counts.
+    const carries = (m: SmtpSink['messages'][number], findingId: string) => {
+      const key = `${planId}/finding/${findingId}/finding-assigned/r1/1`;
+      return String(m.headers.get('x-review-cycles-key') ?? '') === key || String(m.headers.get('x-review-cycles-keys') ?? '').split(' ').includes(key);
+    };
     const assigned = await waitFor('two assignment mails', async () => {
-      const m = sink.messages.filter((x) => x.messageId.startsWith('<rc.finding-assigned.'));
-      return m.length === 2 ? m : undefined;
+      const m = ['f1', 'f2'].map((f) => sink.messages.filter((x) => carries(x, f)));
+      return m.every((x) => x.length === 1) ? m.flat() : undefined;
     });
     expect(assigned.map((m) => m.to.join(',')).sort()).toEqual(['alpha@example.org', 'beta@example.org,beta-desk@example.org']);
   });

@@ -62,14 +62,14 @@ test('a plan that fits one group is laid out as before; a cluster larger than a 
  * each), so a run that chose the wrong layout on replay starts a different number of children, or waits for a
  * different number of tallies.
  */
-function threeUnitPlan(id: string): Plan {
+function threeUnitPlan(id: string, end = '2030-12-31'): Plan {
   const units = ['u1', 'u2', 'u3'];
   return validPlan({
     id,
     title: 'Three units',
     timezone: 'Asia/Shanghai',
     start: '2030-01-01',
-    end: '2030-12-31',
+    end,
     headquarters: { name: 'HQ', email: 'hq@example.org' },
     leaders: [{ id: 'l1', name: 'Leader One', email: 'l1@example.org' }],
     units: units.map((u) => ({ id: u, name: `Unit ${u}`, email: `${u}@example.org`, leader: 'l1' })),
@@ -101,7 +101,9 @@ async function runsOf(workflowId: string): Promise<string[]> {
 }
 
 test('a plan keeps the layout it started with through every continue-as-new of its plan workflow', async () => {
-  const plan = threeUnitPlan('unit-layout-2030');
+  // Two years: the reviews fall on four instants (two half-year reviews, two annual summaries, the plan's summary with
+  // the last), and the plan workflow rolls over after each but the last.
+  const plan = threeUnitPlan('unit-layout-2030', '2031-12-31');
   const taskQueue = uniqueQueue('unit-layout');
   const db = await fileDb();
   const worker = await testWorker(env, { taskQueue, activities: testActivities({ db, mailer: createDiscardMailer(), sentLog: createMemorySentLog() }) });
@@ -123,7 +125,7 @@ test('a plan keeps the layout it started with through every continue-as-new of i
   }
   expect(layoutOf(plan, 'tasks').groups).toHaveLength(2);
   expect(layoutOf(plan).groups).toHaveLength(3);
-  expect(seen.result).toMatchObject({ groups: 3, reviews: 3 });
+  expect(seen.result).toMatchObject({ groups: 3, reviews: 5 });
   expect(runs.length).toBeGreaterThanOrEqual(3);
   expect(await planLayout(db, plan.id)).toEqual(layoutOf(plan));
   // The last run (after two roll-overs) answers with the layout the first run chose.
