@@ -48,8 +48,10 @@ export function createReviewActivities(deps: ReviewDeps) {
         return {
           line, leaderId, planId: review.planId, planTitle: review.planTitle, keyText, kind, at: line.at, to: line.to, cc: line.cc,
           locale: audience.locale, timezone: audience.timezone, row, single: { messageId, from: deps.from, to: line.to, cc: line.cc, subject, text, html, headers }, facts,
-          // The review's document travels on its own; lagging notices join any notice of the instant with their recipients.
-          alone: kind !== 'lagging',
+          // Every notice joins the notices of its instant with its recipients (the annual and the plan summary of one
+          // instant, to headquarters with the leaders in cc). Alone, a review is its own message, the document as its
+          // body; in a digest it is a row, its document attached.
+          ...(kind === 'lagging' ? {} : { attachments: [{ filename: `${review.window}.html`, content: html, contentType: 'text/html; charset=utf-8' }] }),
         };
       };
       const items: WindowItem[] = [

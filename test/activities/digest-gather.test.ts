@@ -21,6 +21,9 @@ import type pg from 'pg';
 
 const AT = '2030-03-21T01:00:00.000Z';
 const GATHER_MS = 800;
+/** For the crash tests: A (first) claims 1.5 s after the last offer; B (200 ms later) waits 5 s, long after A's claim. */
+const A_FIRST = { gatherMs: 10_000, quietMs: 1_500 };
+const B_AFTER = { gatherMs: 10_000, quietMs: 5_000 };
 let sink: SmtpSink;
 let mailer: Mailer;
 
@@ -56,9 +59,9 @@ const ofPlan = (planId: string) => sink.messages.filter((m) => m.subject.startsW
 const keysOf = (m: SmtpSink['messages'][number]) => String(m.headers.get('x-review-cycles-keys') ?? m.headers.get('x-review-cycles-key') ?? '').split(' ').sort();
 
 /** A worker's activities over the shared database: its own sent log (and outbox client), its own recorder. */
-function worker(db: pg.Pool, o: { mailer?: Mailer; gatherMs?: number; leaseMs?: number } = {}) {
+function worker(db: pg.Pool, o: { mailer?: Mailer; gatherMs?: number; quietMs?: number; leaseMs?: number } = {}) {
   const sent: SentNotice[] = [];
-  const deps = { mailer: o.mailer ?? mailer, db, sentLog: createDbSentLog(db, { gatherMs: o.gatherMs ?? GATHER_MS, leaseMs: o.leaseMs }), from: 'hq-robot@example.org', onSent: (n: SentNotice) => sent.push(n) };
+  const deps = { mailer: o.mailer ?? mailer, db, sentLog: createDbSentLog(db, { gatherMs: o.gatherMs ?? GATHER_MS, quietMs: o.quietMs, leaseMs: o.leaseMs }), from: 'hq-robot@example.org', onSent: (n: SentNotice) => sent.push(n) };
   return { sent, ...createNoticeActivities(deps), ...createFindingActivities(deps) };
 }
 
@@ -153,10 +156,11 @@ test('killed between claim and hand-over: the retry of the same activity sends t
   const stuck = hanging();
   const a = [spec('gat-d', 't1', 'north')];
   const b = [spec('gat-d', 't2', 'north')];
-  // The first attempt of A claims both keys (B comes later within the window) and is killed in its hand-over.
-  const killed = worker(db, { mailer: stuck.mailer });
+  // The first attempt of A claims both keys (B comes later within the window) and is killed in its hand-over. B's
+  // quiet time is longer than A's, so that A is the one that claims, however slow the machine.
+  const killed = worker(db, { mailer: stuck.mailer, ...A_FIRST });
   const first = killed.sendNotices({ at: AT, notices: a }).catch((e: Error) => e);
-  const w2 = worker(db);
+  const w2 = worker(db, B_AFTER);
   await new Promise((r) => setTimeout(r, 200));
   const other: Promise<NoticeOutcome[]> = w2.sendNotices({ at: AT, notices: b });
   const id = digestMessageId(AT, [...a, ...b].map(keyOf));
@@ -187,10 +191,10 @@ test("killed between claim and hand-over, never retried: the other call sends th
   const stuck = hanging();
   const a = [spec('gat-e', 't1', 'north'), spec('gat-e', 't2', 'north')];
   const b = [spec('gat-e', 't3', 'north')];
-  const first = worker(db, { mailer: stuck.mailer, leaseMs: 1_500 }).sendNotices({ at: AT, notices: a }).catch((e: Error) => e);
+  const first = worker(db, { mailer: stuck.mailer, leaseMs: 1_500, ...A_FIRST }).sendNotices({ at: AT, notices: a }).catch((e: Error) => e);
   await new Promise((r) => setTimeout(r, 200));
   const t0 = Date.now();
-  const ob = await worker(db, { leaseMs: 1_500 }).sendNotices({ at: AT, notices: b });
+  const ob = await worker(db, { leaseMs: 1_500, ...B_AFTER }).sendNotices({ at: AT, notices: b });
   const id = digestMessageId(AT, [...a, ...b].map(keyOf));
   expect(ob.map((o) => [o.status, o.messageId])).toEqual([['sent', id]]);
   expect(Date.now() - t0).toBeGreaterThan(1_500); // it waited for the lease

@@ -229,18 +229,21 @@ test('Q2 and the reviews: the database holds the same status, notices and review
     expect(r.html).toContain('<');
     expect(JSON.parse(r.json_text).window).toBe(r.window_id);
   }
-  // Their notices are in the notices table too, under the Message-IDs of their keys; a leader's lagging notices of
-  // the two summaries made at one instant travel together, under the digest's Message-ID.
+  // Their notices are in the notices table too, under the Message-IDs of their keys; the notices of the two summaries
+  // made at one instant travel together under a digest's Message-ID: headquarters' two (with the leaders in cc), and
+  // each leader's two lagging notices.
   const windowNotices = (await storedNotices(db, plan.id)).filter((n) => n.window);
-  const lagging = new Map<string, string[]>();
-  for (const r of live) for (const l of r.lagging) (lagging.get(`${r.at}|${l.leaderId}`) ?? lagging.set(`${r.at}|${l.leaderId}`, []).get(`${r.at}|${l.leaderId}`)!).push(windowNoticeKeyText(plan.id, r.window, 'lagging', l.leaderId));
-  const expected = live.flatMap((r) => [
-    messageIdForText(r.kind, windowNoticeKeyText(plan.id, r.window, r.kind)),
-    ...r.lagging.map((l) => {
-      const keys = lagging.get(`${r.at}|${l.leaderId}`)!;
-      return keys.length === 1 ? messageIdForText('lagging', keys[0]) : digestMessageId(new Date(r.at).toISOString(), keys);
-    }),
-  ]);
+  const together = new Map<string, string[]>();
+  const add = (k: string, key: string) => (together.get(k) ?? together.set(k, []).get(k)!).push(key);
+  for (const r of live) {
+    add(`${r.at}|hq`, windowNoticeKeyText(plan.id, r.window, r.kind));
+    for (const l of r.lagging) add(`${r.at}|${l.leaderId}`, windowNoticeKeyText(plan.id, r.window, 'lagging', l.leaderId));
+  }
+  const idOf = (k: string, kind: string) => {
+    const keys = together.get(k)!;
+    return keys.length === 1 ? messageIdForText(kind, keys[0]) : digestMessageId(new Date(k.split('|')[0]).toISOString(), keys);
+  };
+  const expected = live.flatMap((r) => [idOf(`${r.at}|hq`, r.kind), ...r.lagging.map((l) => idOf(`${r.at}|${l.leaderId}`, 'lagging'))]);
   expect(windowNotices.filter((n) => n.messageId.startsWith('<rc.digest.')).length).toBeGreaterThan(0);
   expect(windowNotices.map((n) => n.messageId).sort()).toEqual(expected.sort());
   expect(windowNotices.every((n) => n.status === 'sent' && n.attempts === 1)).toBe(true);
