@@ -23,7 +23,7 @@ import type { PlanLayout } from '../../workflows/contract/status.js';
 import { recipientsOf } from '../../workflows/cycle/recipients.js';
 import { validPlan } from '../fixtures/plans.js';
 import { testDb } from '../helpers/db.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { useSmtpMailer, type SmtpSink } from '../helpers/smtp-sink.js';
 
 const AT = '2030-03-21T01:00:00.000Z';
 /** A long quiet time, so that a call that waits is told apart from one that does not by seconds, not milliseconds. */
@@ -32,13 +32,9 @@ const QUIET_MS = 2_500;
 let sink: SmtpSink;
 let mailer: Mailer;
 
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  mailer = createSmtpMailer(sink.url);
-});
-afterAll(async () => {
-  await mailer?.close();
-  await sink?.close();
+useSmtpMailer((s, m) => {
+  sink = s;
+  mailer = m;
 });
 
 /** North (two tasks), south and east (one each); leader l1 leads north and south. */

@@ -16,7 +16,7 @@ import type { FindingNoticeSpec } from '../../workflows/contract/finding.js';
 import { noticeKeyText, type NoticeKey, type NoticeOutcome, type NoticeSpec } from '../../workflows/contract/notice.js';
 import { findingNoticeKeyText } from '../../workflows/contract/finding.js';
 import { testDb } from '../helpers/db.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { useSmtpMailer, type SmtpSink } from '../helpers/smtp-sink.js';
 import type pg from 'pg';
 
 const AT = '2030-03-21T01:00:00.000Z';
@@ -27,13 +27,9 @@ const B_AFTER = { gatherMs: 10_000, quietMs: 5_000 };
 let sink: SmtpSink;
 let mailer: Mailer;
 
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  mailer = createSmtpMailer(sink.url);
-});
-afterAll(async () => {
-  await mailer?.close();
-  await sink?.close();
+useSmtpMailer((s, m) => {
+  sink = s;
+  mailer = m;
 });
 
 function spec(planId: string, taskId: string, unitId: string, over: Partial<NoticeSpec> & { kind?: NoticeKey['kind']; number?: number } = {}): NoticeSpec {

@@ -14,20 +14,16 @@ import { linkMaker } from '../../security/links.js';
 import { createDbSentLog, storedNotices } from '../../store/notices.js';
 import { noticeKeyText, type NoticeKey, type NoticeSpec } from '../../workflows/contract/notice.js';
 import { testDb } from '../helpers/db.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { useSmtpMailer, type SmtpSink } from '../helpers/smtp-sink.js';
 
 const links = linkMaker('https://portal.example.org', newKeyring('kdig'));
 const AT = '2030-03-21T01:00:00.000Z';
 let sink: SmtpSink;
 let mailer: Mailer;
 
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  mailer = createSmtpMailer(sink.url);
-});
-afterAll(async () => {
-  await mailer?.close();
-  await sink?.close();
+useSmtpMailer((s, m) => {
+  sink = s;
+  mailer = m;
 });
 
 function spec(planId: string, taskId: string, unitId: string, over: Partial<NoticeSpec> & { kind?: NoticeKey['kind']; number?: number } = {}): NoticeSpec {

@@ -12,20 +12,16 @@ import { linkMaker } from '../../security/links.js';
 import { verifyToken } from '../../security/tokens.js';
 import type { NoticeSpec } from '../../workflows/contract/notice.js';
 import { parseIcs } from '../helpers/ics.js';
-import { startSmtpSink, type SmtpSink, type CaughtMessage } from '../helpers/smtp-sink.js';
+import { useSmtpMailer, type SmtpSink, type CaughtMessage } from '../helpers/smtp-sink.js';
 
 const ring = newKeyring('kcal');
 const links = linkMaker('https://portal.example.org', ring);
 let sink: SmtpSink;
 let mailer: Mailer;
 
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  mailer = createSmtpMailer(sink.url);
-});
-afterAll(async () => {
-  await mailer?.close();
-  await sink?.close();
+useSmtpMailer((s, m) => {
+  sink = s;
+  mailer = m;
 });
 
 const base = (over: Partial<NoticeSpec> & { key: NoticeSpec['key'] }): NoticeSpec => ({

@@ -1,4 +1,6 @@
 /** A real SMTP server inside the test process that parses every message it receives. */
+import { afterAll, beforeAll } from 'vitest';
+import { createSmtpMailer, type Mailer } from '../../activities/mail/mailer.js';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -67,4 +69,21 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
     refuse,
     close: () => new Promise((ok) => server.close(() => ok())),
   };
+}
+
+/**
+ * A sink and one pooled SMTP mailer to it for a test file: started before its tests (handed to `set`), closed after.
+ */
+export function useSmtpMailer(set: (sink: SmtpSink, mailer: Mailer) => void): void {
+  let sink: SmtpSink | undefined;
+  let mailer: Mailer | undefined;
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    mailer = createSmtpMailer(sink.url);
+    set(sink, mailer);
+  });
+  afterAll(async () => {
+    await mailer?.close();
+    await sink?.close();
+  });
 }
