@@ -1,5 +1,6 @@
 /** Connects the CLI and portal to Temporal the way the Temporal CLI would (env variables and profiles). */
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type GrpcRetryOptions } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, type GrpcRetryOptions } from '@temporalio/client';
+import { makeRetryInterceptor } from './grpc-retry.js';
 import { temporalTarget } from '../worker/connection.js';
 import { UserError } from './plans.js';
 
@@ -26,9 +27,9 @@ export function retryOptions(random: () => number = Math.random): GrpcRetryOptio
   };
 }
 
-/** A connection with the project's retry rules. */
+/** A connection with the project's retry rules; a call stops retrying at its deadline or when its caller aborts it. */
 export async function connectTemporal(options: Parameters<typeof Connection.connect>[0] = {}): Promise<Connection> {
-  return Connection.connect({ ...options, interceptors: [makeGrpcRetryInterceptor(retryOptions())] });
+  return Connection.connect({ ...options, interceptors: [makeRetryInterceptor(retryOptions())] });
 }
 
 /** A client on the configured Temporal namespace; a clear error when the server cannot be reached. */

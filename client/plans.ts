@@ -244,8 +244,8 @@ export async function update<T>(engine: Engine, planId: string, what: WriteKind,
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), Math.max(0, ms));
   try {
-    // Known limit: while Temporal itself cannot be reached, the SDK's gRPC retry (asleep between attempts) does not
-    // hear the abort, and the call ends only when the server answers (about 15 s in the fault suite).
+    // The abort also reaches a call whose gRPC retry is asleep while Temporal itself cannot be reached
+    // (client/grpc-retry.ts), so the wait ends on time then too (test/client/grpc-retry.test.ts).
     return await engine.client.withAbortSignal(controller.signal, () => run(engine.client));
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
